@@ -1,0 +1,111 @@
+#include "core/config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace herd {
+namespace {
+
+using nlohmann::json;
+
+// Thrown only inside this file and turned into a ConfigError at its edge.
+struct FieldError {
+  std::string path, expected;
+};
+
+std::string describe(const json& value) {
+  auto text = value.dump();
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+const json& require(const json& object, const std::string& key, const std::string& path) {
+  auto it = object.find(key);
+  if (it == object.end()) throw FieldError{path + "." + key, "a value (it is missing)"};
+  return *it;
+}
+
+std::string read_name(const json& value, const std::string& path) {
+  if (!value.is_string() || value.get_ref<const std::string&>().empty())
+    throw FieldError{path, "a non-empty server name, got " + describe(value)};
+  return value.get<std::string>();
+}
+
+ServerSpec read_server(const json& value, const std::string& path) {
+  if (!value.is_object()) throw FieldError{path, "an object with name and port, got " + describe(value)};
+  for (auto& [key, unused] : value.items())
+    if (key != "name" && key != "port" && key != "host")
+      throw FieldError{path + "." + key, "one of name, port, host (unknown field)"};
+  ServerSpec server;
+  server.name = read_name(require(value, "name", path), path + ".name");
+  const auto& port = require(value, "port", path);
+  if (!port.is_number_integer() || port.get<long long>() < 1 || port.get<long long>() > 65535)
+    throw FieldError{path + ".port", "an integer from 1 to 65535, got " + describe(port)};
+  server.port = static_cast<std::uint16_t>(port.get<int>());
+  if (auto host = value.find("host"); host != value.end()) {
+    if (!host->is_string() || host->get_ref<const std::string&>().empty())
+      throw FieldError{path + ".host", "a host name or address, got " + describe(*host)};
+    server.host = host->get<std::string>();
+  }
+  return server;
+}
+
+Topology read_topology(const json& root) {
+  if (!root.is_object()) throw FieldError{"(top level)", "an object with servers and links"};
+  for (auto& [key, unused] : root.items())
+    if (key != "servers" && key != "links" && key != "description")
+      throw FieldError{key, "one of servers, links, description (unknown field)"};
+  Topology topology;
+  const auto& servers = require(root, "servers", "config");
+  if (!servers.is_array() || servers.empty())
+    throw FieldError{"servers", "a non-empty array of servers, got " + describe(servers)};
+  for (std::size_t i = 0; i < servers.size(); ++i)
+    topology.servers.push_back(read_server(servers[i], "servers[" + std::to_string(i) + "]"));
+  if (auto links = root.find("links"); links != root.end()) {
+    if (!links->is_array()) throw FieldError{"links", "an array of [name, name] pairs"};
+    for (std::size_t i = 0; i < links->size(); ++i) {
+      const auto& link = (*links)[i];
+      auto path = "links[" + std::to_string(i) + "]";
+      if (!link.is_array() || link.size() != 2)
+        throw FieldError{path, "a pair of server names, got " + describe(link)};
+      topology.links.emplace_back(read_name(link[0], path + "[0]"), read_name(link[1], path + "[1]"));
+    }
+  }
+  if (auto reason = topology.validate()) throw FieldError{"servers/links", "a sound topology: " + *reason};
+  return topology;
+}
+
+}  // namespace
+
+std::variant<Topology, ConfigError> parse_config(std::string_view text, std::string_view source) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return ConfigError{std::string(source) + ": not valid JSON: " + e.what()};
+  }
+  try {
+    return read_topology(root);
+  } catch (const FieldError& e) {
+    return ConfigError{std::string(source) + ": " + e.path + ": expected " + e.expected};
+  }
+}
+
+std::variant<Topology, ConfigError> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ConfigError{path + ": cannot open the file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+std::string config_to_json(const Topology& topology) {
+  json servers = json::array();
+  for (const auto& s : topology.servers)
+    servers.push_back({{"name", s.name}, {"host", s.host}, {"port", s.port}});
+  json links = json::array();
+  for (const auto& [a, b] : topology.links) links.push_back({a, b});
+  return json{{"servers", servers}, {"links", links}}.dump(2);
+}
+
+}  // namespace herd

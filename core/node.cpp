@@ -1,0 +1,384 @@
+#include "core/node.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdio>
+#include <future>
+#include <optional>
+#include <unordered_set>
+
+#include "core/location_store.hpp"
+#include "core/node_log.hpp"
+#include "core/peer_link.hpp"
+#include "core/protocol.hpp"
+#include "core/runtime.hpp"
+
+namespace herd {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// A WHATSAT that passed validation and now waits for Places.
+struct PendingWhatsat {
+  NearbyQuery query;
+  std::string at_line;
+};
+
+asio::awaitable<std::string> fetch_on_pool(PlacesSettings settings, NearbyQuery query) {
+  co_return fetch_nearby(settings, query);
+}
+
+std::string describe_endpoint(const tcp::socket& socket) {
+  error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "client";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
+  Impl(Runtime& rt, NodeOptions opts, EventSink events, const Clock& clk)
+      : runtime(rt),
+        options(std::move(opts)),
+        sink(std::move(events)),
+        clock(clk),
+        strand(asio::make_strand(rt.io())),
+        acceptor(strand),
+        flush_timer(strand) {}
+
+  Runtime& runtime;
+  NodeOptions options;
+  EventSink sink;
+  const Clock& clock;
+  asio::strand<asio::io_context::executor_type> strand;
+  tcp::acceptor acceptor;
+  asio::steady_timer flush_timer;
+  LocationStore store;
+  NodeLog log;
+  std::vector<std::shared_ptr<PeerLink>> links;
+  std::unordered_set<tcp::socket*> sessions;
+  std::uint16_t bound_port = 0;
+  bool stopped = false;
+
+  void emit(EventKind kind, std::string_view peer, std::string_view text, std::size_t queue = 0) {
+    if (!sink) return;
+    sink(NodeEvent{kind, options.name, peer, text, clock.now_ns(), queue});
+  }
+
+  void note(std::string_view what, std::string_view text, bool also_stderr = false) {
+    log.write(clock.now_ns(), what, text);
+    if (also_stderr && options.log_to_stderr)
+      std::fprintf(stderr, "%s: %.*s %.*s\n", options.name.c_str(), static_cast<int>(what.size()),
+                   what.data(), static_cast<int>(text.size()), text.data());
+  }
+
+  // LinkOwner
+  void on_link_event(const PeerEndpoint& peer, EventKind kind, std::string_view text,
+                     std::size_t queue_bytes) override {
+    std::string label = "[" + peer.name + "]";
+    switch (kind) {
+      case EventKind::link_up:
+        note("LINK-UP", label + " " + peer.host + ":" + std::to_string(peer.port), true);
+        break;
+      case EventKind::link_down:
+        note("LINK-DOWN", label + " " + std::string(text), true);
+        break;
+      case EventKind::line_out:
+        note("OUT", label + " " + std::string(text));
+        break;
+      default:
+        note("IN", label + " " + std::string(text));
+        break;
+    }
+    emit(kind, peer.name, text, queue_bytes);
+  }
+
+  void on_link_note(const PeerEndpoint& peer, std::string_view text) override {
+    note("NOTE", "[" + peer.name + "] " + std::string(text));
+  }
+
+  void append_snapshot(std::string& out) const override {
+    store.for_each([&out](const Record& r) { out.append(r.line).push_back('\n'); });
+  }
+
+  void reply(std::string& out, std::string_view label, std::string_view line) {
+    out.append(line).push_back('\n');
+    note("OUT", std::string(label) + " " + std::string(line));
+    emit(EventKind::line_out, {}, line);
+  }
+
+  // Stores a record if it is newer and floods it to every neighbour but its origin.
+  void accept_record(Record&& record) {
+    const Record* stored = store.offer(std::move(record));
+    if (stored == nullptr) {
+      emit(EventKind::update_dropped, {}, record.line);
+      return;
+    }
+    emit(EventKind::update_stored, {}, stored->line);
+    auto origin = stored->server();
+    for (auto& link : links)
+      if (link->peer().name != origin) link->push(stored->line);
+  }
+
+  std::optional<PendingWhatsat> handle_line(std::string_view line, std::string& out,
+                                            std::string_view label) {
+    auto received_ns = clock.now_ns();
+    log.write(received_ns, "IN", std::string(label) + " " + std::string(line));
+    emit(EventKind::line_in, {}, line);
+    auto command = parse_command(line);
+    if (auto* iamat = std::get_if<IamatCommand>(&command)) {
+      std::string at = format_at(options.name, received_ns, *iamat);
+      reply(out, label, at);
+      Record record{iamat->time, std::move(at)};
+      accept_record(std::move(record));
+    } else if (std::holds_alternative<AtMessage>(command)) {
+      Record record;
+      if (record_from_at_line(line, record)) accept_record(std::move(record));
+    } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
+      const Record* known = store.find(whatsat->client);
+      if (known == nullptr) {
+        note("NOTE", std::string(label) + " WHATSAT for unknown client");
+        reply(out, label, format_invalid(line));
+        return std::nullopt;
+      }
+      auto stored = parse_command(known->line);
+      const auto& location = std::get<AtMessage>(stored).location;
+      PendingWhatsat pending;
+      pending.query.latitude = std::string(location.latitude_text);
+      pending.query.longitude = std::string(location.longitude_text);
+      pending.query.radius_metres = format_radius_metres(whatsat->radius_km);
+      pending.query.bound = whatsat->bound;
+      pending.at_line = known->line;
+      return pending;
+    } else {
+      note("NOTE", std::string(label) + " invalid: " + std::get<InvalidCommand>(command).reason);
+      reply(out, label, format_invalid(line));
+    }
+    return std::nullopt;
+  }
+
+  void close_everything() {
+    if (stopped) return;
+    stopped = true;
+    error_code ignored;
+    acceptor.close(ignored);
+    for (auto* socket : sessions) socket->close(ignored);
+    for (auto& link : links) link->stop();
+    links.clear();
+    flush_timer.cancel();
+    note("STOP", "node stopped", true);
+    log.close();
+  }
+};
+
+namespace {
+
+using ImplPtr = std::shared_ptr<Node::Impl>;
+
+auto log_failure(ImplPtr node, const char* what) {
+  return [node, what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      node->note("ERROR", std::string(what) + ": " + ex.what(), true);
+    }
+  };
+}
+
+asio::awaitable<void> write_all(tcp::socket& socket, std::string& out, error_code& ec) {
+  auto [write_ec, n] = co_await asio::async_write(socket, asio::buffer(out), use_tuple);
+  ec = write_ec;
+  out.clear();
+}
+
+asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
+  node->sessions.insert(&socket);
+  struct Unregister {
+    Node::Impl& node;
+    tcp::socket* socket;
+    ~Unregister() { node.sessions.erase(socket); }
+  } unregister{*node, &socket};
+
+  const std::string label = "[" + describe_endpoint(socket) + "]";
+  std::string in, out;
+  std::size_t scanned = 0;
+  bool at_eof = false;
+  error_code ec;
+  char chunk[16 * 1024];
+
+  // Handles one line; a WHATSAT first sends what is already answered, then waits for Places.
+  auto handle = [&](std::string_view line) -> asio::awaitable<void> {
+    auto pending = node->handle_line(line, out, label);
+    if (!pending) co_return;
+    if (!out.empty()) co_await write_all(socket, out, ec);
+    std::string body = co_await asio::co_spawn(node->runtime.blocking_pool(),
+                                               fetch_on_pool(node->options.places, pending->query),
+                                               asio::use_awaitable);
+    node->reply(out, label, pending->at_line + "\n" + body + "\n");
+  };
+
+  while (!ec) {
+    std::size_t start = 0;
+    for (auto end = in.find('\n', scanned); end != std::string::npos && !ec;
+         end = in.find('\n', start)) {
+      co_await handle(strip_line_end(std::string_view(in).substr(start, end + 1 - start)));
+      start = end + 1;
+    }
+    in.erase(0, start);
+    scanned = in.size();
+    if (at_eof && !in.empty() && !ec) {
+      // SPEC.md: a last line without a newline still counts once the client half-closes.
+      co_await handle(strip_line_end(in));
+      in.clear();
+    }
+    if (!out.empty() && !ec) co_await write_all(socket, out, ec);
+    if (at_eof || ec) break;
+    auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
+    if (read_ec == asio::error::eof) {
+      at_eof = true;
+    } else if (read_ec) {
+      ec = read_ec;
+    } else {
+      in.append(chunk, n);
+    }
+  }
+  error_code ignored;
+  if (at_eof) socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+asio::awaitable<void> accept_loop(ImplPtr node) {
+  while (!node->stopped) {
+    auto [ec, socket] = co_await node->acceptor.async_accept(use_tuple);
+    if (node->stopped) break;
+    if (ec) {
+      node->note("ERROR", "accept failed: " + ec.message(), true);
+      // Out of descriptors or similar: pause rather than spin, and keep serving.
+      asio::steady_timer pause(node->strand, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(node->strand, serve_client(node, std::move(socket)),
+                   log_failure(node, "client session"));
+  }
+}
+
+asio::awaitable<void> flush_logs_periodically(ImplPtr node) {
+  while (!node->stopped) {
+    node->flush_timer.expires_after(std::chrono::milliseconds(500));
+    co_await node->flush_timer.async_wait(use_tuple);
+    node->log.flush();
+  }
+}
+
+}  // namespace
+
+Node::Node(Runtime& runtime, NodeOptions options, EventSink sink, const Clock& clock)
+    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(sink), clock)) {}
+
+Node::~Node() { stop(); }
+
+std::error_code Node::bind() {
+  auto& node = *impl_;
+  error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(node.options.listen_host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, node.options.port);
+  } else {
+    tcp::resolver resolver(node.runtime.io());
+    auto results = resolver.resolve(node.options.listen_host, std::to_string(node.options.port), ec);
+    if (ec) return ec;
+    endpoint = *results.begin();
+  }
+  node.acceptor.open(endpoint.protocol(), ec);
+  if (ec) return ec;
+  // A restarted node must get its port back while the old connections sit in TIME_WAIT.
+  node.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) node.acceptor.bind(endpoint, ec);
+  if (!ec) node.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error_code ignored;
+    node.acceptor.close(ignored);
+    return ec;
+  }
+  node.bound_port = node.acceptor.local_endpoint().port();
+  std::string error;
+  if (!node.log.open(node.options.log_dir, node.options.name, error))
+    return std::make_error_code(std::errc::permission_denied);
+  return {};
+}
+
+std::uint16_t Node::port() const { return impl_->bound_port; }
+const std::string& Node::name() const { return impl_->options.name; }
+
+void Node::set_peers(std::vector<PeerEndpoint> peers) { impl_->options.peers = std::move(peers); }
+
+void Node::start() {
+  auto node = impl_;
+  asio::post(node->strand, [node] {
+    if (node->stopped) return;
+    node->note("START", "listening on " + node->options.listen_host + ":" +
+                            std::to_string(node->bound_port) +
+                            (node->options.classic ? " (classic)" : " (anti-entropy)"),
+               true);
+    LinkSettings settings{node->options.classic, node->options.reconnect_initial_ms,
+                          node->options.reconnect_max_ms, node->options.seed};
+    for (const auto& peer : node->options.peers) {
+      node->links.push_back(std::make_shared<PeerLink>(node->strand, node, peer, settings));
+      node->links.back()->start();
+    }
+    asio::co_spawn(node->strand, accept_loop(node), log_failure(node, "accept loop"));
+    if (node->log.enabled())
+      asio::co_spawn(node->strand, flush_logs_periodically(node), log_failure(node, "log flush"));
+  });
+}
+
+void Node::stop(std::function<void()> done) {
+  auto node = impl_;
+  asio::post(node->strand, [node, done = std::move(done)] {
+    node->close_everything();
+    if (done) done();
+  });
+}
+
+void Node::stop_and_wait() {
+  std::promise<void> closed;
+  auto future = closed.get_future();
+  stop([&closed] { closed.set_value(); });
+  future.wait();
+}
+
+void Node::snapshot(std::function<void(std::vector<std::string>)> done) const {
+  auto node = impl_;
+  asio::post(node->strand, [node, done = std::move(done)] {
+    std::vector<std::string> lines;
+    lines.reserve(node->store.size());
+    node->store.for_each([&lines](const Record& r) { lines.push_back(r.line); });
+    done(std::move(lines));
+  });
+}
+
+std::vector<std::string> Node::snapshot_wait() const {
+  std::promise<std::vector<std::string>> result;
+  auto future = result.get_future();
+  snapshot([&result](std::vector<std::string> lines) { result.set_value(std::move(lines)); });
+  return future.get();
+}
+
+}  // namespace herd

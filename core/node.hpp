@@ -1,0 +1,78 @@
+#pragma once
+// One herd server: listens for clients and peers, keeps the location store, floods updates to its
+// neighbours over links that reconnect with backoff, and answers WHATSAT through Places.
+// This header stays free of Asio; the node runs on its own strand of the Runtime's io_context.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/node_events.hpp"
+#include "core/places_client.hpp"
+
+namespace herd {
+
+class Runtime;
+
+// Where the node's link to one neighbour connects. The simulator points this at a fault proxy.
+struct PeerEndpoint {
+  std::string name;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct NodeOptions {
+  std::string name;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port, readable from port() after bind()
+  std::vector<PeerEndpoint> peers;
+  // Classic mode is the course's minimum: no anti-entropy, and what cannot be sent to a neighbour
+  // that is down is dropped.
+  bool classic = false;
+  std::string log_dir;  // empty: no log file
+  bool log_to_stderr = false;  // link up/down and start-up lines on stderr as well
+  PlacesSettings places;
+  int reconnect_initial_ms = 20;
+  int reconnect_max_ms = 1000;
+  std::uint64_t seed = 1;  // jitter for reconnect backoff
+};
+
+class Node {
+ public:
+  Node(Runtime& runtime, NodeOptions options, EventSink sink = {},
+       const Clock& clock = system_clock());
+  ~Node();  // stops the node if it is still running
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Opens the listener. A port in use or a bad address is returned, not thrown.
+  [[nodiscard]] std::error_code bind();
+  [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] const std::string& name() const;
+
+  // Replaces the neighbour endpoints; call before start().
+  void set_peers(std::vector<PeerEndpoint> peers);
+  // Starts accepting and connecting to neighbours. bind() must have succeeded.
+  void start();
+  // Closes the listener and every socket, stops links and timers. `done` runs once everything the
+  // node held is closed (on the node's strand); safe to call from any thread, more than once.
+  void stop(std::function<void()> done = {});
+  // Blocks until stop() has closed everything. Never call it from the io_context's threads.
+  void stop_and_wait();
+
+  // The stored AT lines, read on the node's strand; `done` receives them there.
+  void snapshot(std::function<void(std::vector<std::string>)> done) const;
+  // Blocking form of snapshot(); never call it from the io_context's threads.
+  [[nodiscard]] std::vector<std::string> snapshot_wait() const;
+
+  struct Impl;  // defined in node.cpp, where its coroutines live
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace herd

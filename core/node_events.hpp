@@ -1,0 +1,35 @@
+#pragma once
+// What a node reports to whoever observes it (the simulator, tests, benchmarks). A node does not
+// know who listens; observing costs nothing when no sink is set.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+namespace herd {
+
+enum class EventKind {
+  line_in,         // a line read from any connection (text: the line)
+  line_out,        // a line written to a client or a peer (peer: neighbour name for links)
+  update_stored,   // an AT record became this node's newest for its client (text: the AT line)
+  update_dropped,  // an AT record or IAMAT was not newer than the stored one
+  link_up,         // the outgoing link to `peer` connected
+  link_down,       // the outgoing link to `peer` was lost or could not connect
+};
+
+struct NodeEvent {
+  EventKind kind;
+  std::string_view node;
+  std::string_view peer;  // neighbour name for link events and link lines; empty for clients
+  std::string_view text;
+  std::int64_t time_ns = 0;
+  std::size_t queue_bytes = 0;  // for line_out on a link: bytes still waiting behind this line
+};
+
+// Called on the node's strand: a sink shared by several nodes must be thread-safe.
+using EventSink = std::function<void(const NodeEvent&)>;
+
+[[nodiscard]] const char* to_string(EventKind kind);
+
+}  // namespace herd

@@ -1,0 +1,33 @@
+#pragma once
+// A node's own log file: every line in and out, every link up and down, with timestamps.
+// Buffered; flushed by the node periodically and when it stops, never once per line.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace herd {
+
+class NodeLog {
+ public:
+  NodeLog() = default;
+  ~NodeLog();
+  NodeLog(const NodeLog&) = delete;
+  NodeLog& operator=(const NodeLog&) = delete;
+
+  // Opens (appending) `dir`/`name`.log, creating `dir`. An empty dir disables the log.
+  [[nodiscard]] bool open(const std::string& dir, const std::string& name, std::string& error);
+  [[nodiscard]] bool enabled() const { return file_ != nullptr; }
+
+  // "2026-11-23T09:00:00.123456Z <what> <text>"; `text` may hold newlines (a WHATSAT reply).
+  void write(std::int64_t time_ns, std::string_view what, std::string_view text);
+  void flush();
+  void close();
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+};
+
+}  // namespace herd

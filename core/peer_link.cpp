@@ -1,0 +1,177 @@
+#include "core/peer_link.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace herd {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct PeerLink::Connection {
+  explicit Connection(const asio::any_io_executor& ex) : socket(ex) {}
+  void close() {
+    open = false;
+    error_code ignored;
+    socket.close(ignored);
+  }
+  tcp::socket socket;
+  bool open = true;
+};
+
+PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner,
+                   PeerEndpoint peer, LinkSettings settings)
+    : strand_(strand),
+      owner_(std::move(owner)),
+      peer_(std::move(peer)),
+      settings_(settings),
+      wake_(strand),
+      backoff_timer_(strand),
+      jitter_(settings.seed ^ std::hash<std::string>{}(peer_.name)),
+      next_delay_ms_(settings.reconnect_initial_ms) {}
+
+void PeerLink::start() {
+  asio::co_spawn(strand_, run(), [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      self->owner_->on_link_event(self->peer_, EventKind::link_down,
+                                  std::string("link failed: ") + ex.what(), 0);
+    }
+  });
+}
+
+void PeerLink::push(std::string_view line) {
+  if (stopped_) return;
+  if (!connected_) {
+    // With anti-entropy the snapshot sent when the link comes up carries this update; the course's
+    // classic servers just lose it.
+    if (settings_.classic)
+      owner_->on_link_note(peer_, std::string("not sent, link down: ").append(line));
+    return;
+  }
+  pending_.append(line).push_back('\n');
+  wake_.cancel();
+}
+
+void PeerLink::stop() {
+  stopped_ = true;
+  if (connection_) connection_->close();
+  wake_.cancel();
+  backoff_timer_.cancel();
+}
+
+asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
+  error_code ec;
+  auto address = asio::ip::make_address(peer_.host, ec);
+  if (!ec) {
+    auto [connect_ec] = co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
+    co_return connect_ec;
+  }
+  tcp::resolver resolver(strand_);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(peer_.host, std::to_string(peer_.port), use_tuple);
+  if (resolve_ec) co_return resolve_ec;
+  auto [connect_ec, endpoint] = co_await asio::async_connect(connection.socket, endpoints, use_tuple);
+  co_return connect_ec;
+}
+
+asio::awaitable<void> PeerLink::back_off() {
+  // Jitter keeps a herd whose nodes all lost the same peer from reconnecting in lockstep.
+  std::uniform_int_distribution<int> spread(next_delay_ms_ / 2, next_delay_ms_);
+  backoff_timer_.expires_after(std::chrono::milliseconds(spread(jitter_)));
+  co_await backoff_timer_.async_wait(use_tuple);
+  next_delay_ms_ = std::min(next_delay_ms_ * 2, settings_.reconnect_max_ms);
+}
+
+asio::awaitable<void> PeerLink::run() {
+  while (!stopped_) {
+    auto connection = std::make_shared<Connection>(strand_);
+    connection_ = connection;
+    auto ec = co_await connect(*connection);
+    if (stopped_) break;
+    if (ec) {
+      connection->close();
+      if (!down_reported_) {
+        down_reported_ = true;
+        owner_->on_link_event(peer_, EventKind::link_down, "cannot connect: " + ec.message(), 0);
+      }
+      co_await back_off();
+      continue;
+    }
+    connection->socket.set_option(tcp::no_delay(true), ec);
+    connected_ = true;
+    down_reported_ = false;
+    next_delay_ms_ = settings_.reconnect_initial_ms;
+    owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
+    pending_.clear();
+    if (!settings_.classic) owner_->append_snapshot(pending_);
+    asio::co_spawn(strand_, read_until_lost(shared_from_this(), connection), asio::detached);
+    co_await write_until_lost(connection);
+    connection->close();
+    connected_ = false;
+    pending_.clear();
+    if (stopped_) break;
+    down_reported_ = true;
+    owner_->on_link_event(peer_, EventKind::link_down, "connection lost", 0);
+    co_await back_off();
+  }
+  connected_ = false;
+}
+
+asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> connection) {
+  while (connection->open && !stopped_) {
+    if (pending_.empty()) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(use_tuple);
+      continue;
+    }
+    // Everything pushed while the last write was in flight goes out in one write.
+    inflight_.swap(pending_);
+    auto [ec, written] = co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
+    if (ec) {
+      connection->open = false;
+      break;
+    }
+    report_lines(inflight_, EventKind::line_out);
+    inflight_.clear();
+  }
+}
+
+asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
+                                                std::shared_ptr<Connection> connection) {
+  // Herd peers never answer on a link, but another herd's server may ("? ..."): log it.
+  std::string partial;
+  char chunk[4096];
+  while (connection->open) {
+    auto [ec, n] = co_await connection->socket.async_read_some(asio::buffer(chunk), use_tuple);
+    if (ec) break;
+    partial.append(chunk, n);
+    auto end = partial.rfind('\n');
+    if (end != std::string::npos) {
+      self->report_lines(std::string_view(partial).substr(0, end + 1), EventKind::line_in);
+      partial.erase(0, end + 1);
+    }
+  }
+  connection->close();
+  self->wake_.cancel();
+}
+
+void PeerLink::report_lines(std::string_view lines, EventKind kind) {
+  while (!lines.empty()) {
+    auto end = lines.find('\n');
+    auto line = lines.substr(0, end);
+    owner_->on_link_event(peer_, kind, line, pending_.size());
+    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+  }
+}
+
+}  // namespace herd

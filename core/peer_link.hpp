@@ -1,0 +1,78 @@
+#pragma once
+// The outgoing link from a node to one neighbour. Internal to core/: it includes Asio.
+// A writer drains the pending buffer with one write in flight; a reader notices the peer going
+// away; on loss the link reconnects with jittered exponential backoff.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "core/node.hpp"
+
+namespace herd {
+
+// What a link needs from the node that owns it. Called on the node's strand.
+class LinkOwner {
+ public:
+  virtual ~LinkOwner() = default;
+  // Link up/down, lines sent and lines received on the link: the node logs and emits them.
+  virtual void on_link_event(const PeerEndpoint& peer, EventKind kind, std::string_view text,
+                             std::size_t queue_bytes) = 0;
+  // A log line about the link that is not an event (a line dropped in classic mode).
+  virtual void on_link_note(const PeerEndpoint& peer, std::string_view text) = 0;
+  // Appends every stored AT line, each with "\n": what a neighbour may lack after a link comes up.
+  virtual void append_snapshot(std::string& out) const = 0;
+};
+
+struct LinkSettings {
+  bool classic = false;
+  int reconnect_initial_ms = 20;
+  int reconnect_max_ms = 1000;
+  std::uint64_t seed = 1;
+};
+
+class PeerLink : public std::enable_shared_from_this<PeerLink> {
+ public:
+  PeerLink(boost::asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner,
+           PeerEndpoint peer, LinkSettings settings);
+
+  // All of these run on the owner's strand.
+  void start();
+  void push(std::string_view line);  // one AT line, no line end
+  void stop();
+  [[nodiscard]] const PeerEndpoint& peer() const { return peer_; }
+  [[nodiscard]] bool connected() const { return connected_; }
+  [[nodiscard]] std::size_t queued_bytes() const { return pending_.size(); }
+
+ private:
+  struct Connection;
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<boost::system::error_code> connect(Connection& connection);
+  boost::asio::awaitable<void> write_until_lost(std::shared_ptr<Connection> connection);
+  static boost::asio::awaitable<void> read_until_lost(std::shared_ptr<PeerLink> self,
+                                                      std::shared_ptr<Connection> connection);
+  boost::asio::awaitable<void> back_off();
+  void report_lines(std::string_view lines, EventKind kind);
+
+  boost::asio::any_io_executor strand_;
+  std::shared_ptr<LinkOwner> owner_;
+  PeerEndpoint peer_;
+  LinkSettings settings_;
+  boost::asio::steady_timer wake_;
+  boost::asio::steady_timer backoff_timer_;
+  std::shared_ptr<Connection> connection_;
+  std::string pending_;   // lines waiting for the writer, each ending in "\n"
+  std::string inflight_;  // what the one write in flight carries
+  std::mt19937_64 jitter_;
+  int next_delay_ms_;
+  bool connected_ = false;
+  bool down_reported_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace herd

@@ -1,0 +1,83 @@
+#include "core/places_client.hpp"
+
+#include <httplib.h>
+
+#include "core/places_format.hpp"
+
+namespace herd {
+namespace {
+
+struct SplitUrl {
+  std::string origin;  // scheme://host[:port]
+  std::string path;
+};
+
+bool split_url(const std::string& url, SplitUrl& out) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return false;
+  auto scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  auto path_start = url.find('/', scheme_end + 3);
+  out.origin = url.substr(0, path_start);
+  out.path = path_start == std::string::npos ? "/" : url.substr(path_start);
+  return out.origin.size() > scheme_end + 3;
+}
+
+std::string percent_encode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string nearby_query_string(const NearbyQuery& query, std::string_view key) {
+  // A '+' would read as a space in a query string, and Google wants no sign on positives.
+  auto unsigned_plus = [](std::string_view v) { return v.starts_with('+') ? v.substr(1) : v; };
+  std::string location = std::string(unsigned_plus(query.latitude)) + "," +
+                         std::string(unsigned_plus(query.longitude));
+  return "location=" + percent_encode(location) + "&radius=" + percent_encode(query.radius_metres) +
+         "&key=" + percent_encode(key);
+}
+
+std::string fetch_nearby(const PlacesSettings& settings, const NearbyQuery& query) {
+  SplitUrl url;
+  if (!split_url(settings.url, url)) return places_error_body("the Places URL is not an http(s) URL");
+  try {
+    httplib::Client client(url.origin);
+    auto timeout_s = settings.timeout_ms / 1000;
+    auto timeout_us = (settings.timeout_ms % 1000) * 1000;
+    client.set_connection_timeout(timeout_s, timeout_us);
+    client.set_read_timeout(timeout_s, timeout_us);
+    client.set_write_timeout(timeout_s, timeout_us);
+    std::string body;
+    bool too_large = false;
+    auto result = client.Get(url.path + "?" + nearby_query_string(query, settings.key),
+                             httplib::Headers{}, [&](const char* data, std::size_t length) {
+                               if (body.size() + length > settings.max_body_bytes) {
+                                 too_large = true;
+                                 return false;
+                               }
+                               body.append(data, length);
+                               return true;
+                             });
+    if (too_large) return places_error_body("Places answered with a body over the size limit");
+    if (!result) return places_error_body("Places request failed: " + httplib::to_string(result.error()));
+    if (result->status != 200)
+      return places_error_body("Places answered HTTP " + std::to_string(result->status));
+    return shape_places_body(body, query.bound);
+  } catch (const std::exception& e) {
+    return places_error_body(std::string("Places request failed: ") + e.what());
+  }
+}
+
+}  // namespace herd

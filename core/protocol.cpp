@@ -1,0 +1,182 @@
+#include "core/protocol.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+namespace herd {
+namespace {
+
+// Splits on field whitespace into at most N fields; returns the field count, or N + 1 when there
+// are more (so callers can reject extra fields without storing them).
+template <std::size_t N>
+std::size_t split_fields(std::string_view line, std::array<std::string_view, N>& fields) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (true) {
+    while (i < line.size() && is_field_space(line[i])) ++i;
+    if (i == line.size()) return count;
+    std::size_t start = i;
+    while (i < line.size() && !is_field_space(line[i])) ++i;
+    if (count == N) return N + 1;
+    fields[count++] = line.substr(start, i - start);
+  }
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool all_digits(std::string_view s) {
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return true;
+}
+
+// An unsigned decimal: "12", "12.5", "12.", ".5"; at least one digit, no sign, no exponent.
+bool is_plain_decimal(std::string_view s) {
+  auto dot = s.find('.');
+  if (dot == std::string_view::npos) return !s.empty() && all_digits(s);
+  auto whole = s.substr(0, dot);
+  auto fraction = s.substr(dot + 1);
+  return (!whole.empty() || !fraction.empty()) && all_digits(whole) && all_digits(fraction);
+}
+
+bool to_double(std::string_view s, double& out) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// A signed coordinate: explicit sign, then a plain decimal.
+bool parse_signed(std::string_view s, double& out) {
+  if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return false;
+  if (!is_plain_decimal(s.substr(1))) return false;
+  if (!to_double(s.substr(1), out)) return false;
+  if (s[0] == '-') out = -out;
+  return true;
+}
+
+}  // namespace
+
+std::string_view strip_line_end(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+bool parse_timestamp(std::string_view text, Timestamp& out) {
+  if (!is_plain_decimal(text)) return false;
+  auto dot = text.find('.');
+  auto whole = text.substr(0, dot);
+  auto fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  // 18 digits of seconds keep the nanosecond arithmetic inside 128 bits with room to spare.
+  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+  if (whole.size() > 18) return false;
+  std::int64_t seconds = 0;
+  for (char c : whole) seconds = seconds * 10 + (c - '0');
+  std::int32_t nanos = 0;
+  for (std::size_t i = 0; i < 9; ++i) nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  out = Timestamp{seconds, nanos};
+  return true;
+}
+
+bool parse_location(std::string_view text, Location& out) {
+  if (text.size() < 4 || (text[0] != '+' && text[0] != '-')) return false;
+  auto second_sign = text.find_first_of("+-", 1);
+  if (second_sign == std::string_view::npos) return false;
+  Location loc;
+  loc.latitude_text = text.substr(0, second_sign);
+  loc.longitude_text = text.substr(second_sign);
+  if (!parse_signed(loc.latitude_text, loc.latitude)) return false;
+  if (!parse_signed(loc.longitude_text, loc.longitude)) return false;
+  if (loc.latitude < -90 || loc.latitude > 90) return false;
+  if (loc.longitude < -180 || loc.longitude > 180) return false;
+  out = loc;
+  return true;
+}
+
+Command parse_command(std::string_view line) {
+  std::array<std::string_view, 6> f;
+  std::size_t n = split_fields(line, f);
+  if (n == 0) return InvalidCommand{"empty line"};
+  if (f[0] == "IAMAT") {
+    if (n != 4) return InvalidCommand{"IAMAT takes 3 fields"};
+    IamatCommand cmd{f[1], f[2], f[3], {}, {}};
+    if (!parse_location(f[2], cmd.location)) return InvalidCommand{"bad location"};
+    if (!parse_timestamp(f[3], cmd.time)) return InvalidCommand{"bad time"};
+    return cmd;
+  }
+  if (f[0] == "WHATSAT") {
+    if (n != 4) return InvalidCommand{"WHATSAT takes 3 fields"};
+    WhatsatCommand cmd{f[1], 0, 0};
+    if (!is_plain_decimal(f[2]) || !to_double(f[2], cmd.radius_km)) return InvalidCommand{"bad radius"};
+    if (!(cmd.radius_km > 0 && cmd.radius_km <= 50)) return InvalidCommand{"radius out of range"};
+    if (f[3].empty() || f[3].size() > 3 || !all_digits(f[3])) return InvalidCommand{"bad bound"};
+    std::from_chars(f[3].data(), f[3].data() + f[3].size(), cmd.bound);
+    if (cmd.bound < 1 || cmd.bound > 20) return InvalidCommand{"bound out of range"};
+    return cmd;
+  }
+  if (f[0] == "AT") {
+    if (n != 6) return InvalidCommand{"AT takes 5 fields"};
+    AtMessage msg{f[1], f[2], f[3], f[4], f[5], {}, {}};
+    auto skew = f[2];
+    if (skew.size() < 2 || (skew[0] != '+' && skew[0] != '-') || !is_plain_decimal(skew.substr(1)))
+      return InvalidCommand{"bad time difference"};
+    if (!parse_location(f[4], msg.location)) return InvalidCommand{"bad location"};
+    if (!parse_timestamp(f[5], msg.time)) return InvalidCommand{"bad time"};
+    return msg;
+  }
+  return InvalidCommand{"unknown command"};
+}
+
+__int128 to_nanos(const Timestamp& t) {
+  return static_cast<__int128>(t.seconds) * 1'000'000'000 + t.nanos;
+}
+
+std::string format_skew(__int128 difference_nanos) {
+  char sign = difference_nanos < 0 ? '-' : '+';
+  unsigned __int128 magnitude =
+      difference_nanos < 0 ? -static_cast<unsigned __int128>(difference_nanos) : difference_nanos;
+  unsigned __int128 whole = magnitude / 1'000'000'000;
+  auto fraction = static_cast<unsigned>(magnitude % 1'000'000'000);
+  char digits[48];
+  int len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + static_cast<int>(whole % 10));
+    whole /= 10;
+  } while (whole != 0);
+  std::string out;
+  out.reserve(len + 11);
+  out.push_back(sign);
+  while (len > 0) out.push_back(digits[--len]);
+  char frac[12];
+  std::snprintf(frac, sizeof frac, ".%09u", fraction);
+  out += frac;
+  return out;
+}
+
+std::string format_at(std::string_view server, std::int64_t received_ns, const IamatCommand& iamat) {
+  std::string skew = format_skew(static_cast<__int128>(received_ns) - to_nanos(iamat.time));
+  std::string out;
+  out.reserve(3 + server.size() + 1 + skew.size() + 1 + iamat.client.size() + 1 +
+              iamat.location_text.size() + 1 + iamat.time_text.size());
+  out.append("AT ").append(server).append(" ").append(skew).append(" ");
+  out.append(iamat.client).append(" ").append(iamat.location_text).append(" ");
+  out.append(iamat.time_text);
+  return out;
+}
+
+std::string format_invalid(std::string_view line) {
+  std::string out("? ");
+  out.append(line);
+  return out;
+}
+
+std::string format_radius_metres(double radius_km) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", radius_km * 1000.0);
+  std::string_view s(buf);
+  while (s.back() == '0') s.remove_suffix(1);
+  if (s.back() == '.') s.remove_suffix(1);
+  return std::string(s);
+}
+
+}  // namespace herd

@@ -1,0 +1,82 @@
+#pragma once
+// The wire protocol of SPEC.md: splitting, parsing and formatting lines. Pure: no I/O.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace herd {
+
+// A client timestamp. Digits past the ninth fractional one are ignored for ordering; the
+// original text is always kept and echoed byte for byte.
+struct Timestamp {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+  auto operator<=>(const Timestamp&) const = default;
+};
+
+// An ISO 6709 location such as "+34.068930-118.445127", split into its two signed numbers.
+struct Location {
+  std::string_view latitude_text;   // "+34.068930"
+  std::string_view longitude_text;  // "-118.445127"
+  double latitude = 0;
+  double longitude = 0;
+};
+
+struct IamatCommand {
+  std::string_view client, location_text, time_text;
+  Location location;
+  Timestamp time;
+};
+
+struct WhatsatCommand {
+  std::string_view client;
+  double radius_km = 0;
+  int bound = 0;
+};
+
+// An AT line flooded between servers (or sent by another herd's server).
+struct AtMessage {
+  std::string_view server, skew, client, location_text, time_text;
+  Location location;
+  Timestamp time;
+};
+
+struct InvalidCommand {
+  const char* reason;  // for logs; the client only sees "? " and its line
+};
+
+using Command = std::variant<IamatCommand, WhatsatCommand, AtMessage, InvalidCommand>;
+
+// True for the six bytes SPEC.md counts as field separators.
+[[nodiscard]] constexpr bool is_field_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+// Removes the line end: a trailing "\n" and a "\r" before it.
+[[nodiscard]] std::string_view strip_line_end(std::string_view line);
+
+// Parses one line (its line end already stripped). Views point into `line`.
+[[nodiscard]] Command parse_command(std::string_view line);
+
+[[nodiscard]] bool parse_timestamp(std::string_view text, Timestamp& out);
+[[nodiscard]] bool parse_location(std::string_view text, Location& out);
+
+// Nanoseconds since the epoch of a timestamp's first nine fractional digits.
+[[nodiscard]] __int128 to_nanos(const Timestamp& t);
+
+// "+0.263873386": explicit sign, exactly nine fractional digits.
+[[nodiscard]] std::string format_skew(__int128 difference_nanos);
+
+// The AT line (no line end) a server produces for an accepted IAMAT received at `received_ns`.
+[[nodiscard]] std::string format_at(std::string_view server, std::int64_t received_ns,
+                                    const IamatCommand& iamat);
+
+// The reply to anything invalid: "? " and the line as received (no line end).
+[[nodiscard]] std::string format_invalid(std::string_view line);
+
+// Metres for the Places query from a WHATSAT radius in km, without trailing zeros ("10000", "2500.5").
+[[nodiscard]] std::string format_radius_metres(double radius_km);
+
+}  // namespace herd

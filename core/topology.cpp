@@ -1,0 +1,80 @@
+#include "core/topology.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/protocol.hpp"
+
+namespace herd {
+
+const ServerSpec* Topology::find(std::string_view name) const {
+  for (const auto& s : servers)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> Topology::neighbours(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [a, b] : links) {
+    if (a == name) out.push_back(b);
+    if (b == name) out.push_back(a);
+  }
+  return out;
+}
+
+bool Topology::shift_ports(std::uint16_t base_port) {
+  if (servers.empty()) return true;
+  auto [low, high] = std::minmax_element(servers.begin(), servers.end(),
+                                         [](auto& a, auto& b) { return a.port < b.port; });
+  auto lowest = low->port;
+  if (int{high->port} - lowest + base_port > 65535) return false;
+  for (auto& s : servers) s.port = static_cast<std::uint16_t>(s.port - lowest + base_port);
+  return true;
+}
+
+std::optional<std::string> Topology::validate() const {
+  if (servers.empty()) return "no servers";
+  std::set<std::string_view> names;
+  std::set<std::pair<std::string_view, std::uint16_t>> endpoints;
+  for (const auto& s : servers) {
+    if (s.name.empty()) return "a server has an empty name";
+    if (std::any_of(s.name.begin(), s.name.end(), is_field_space))
+      return "server name \"" + s.name + "\" contains whitespace";
+    if (!names.insert(s.name).second) return "server name \"" + s.name + "\" appears twice";
+    if (s.port != 0 && !endpoints.insert({s.host, s.port}).second)
+      return "port " + std::to_string(s.port) + " on " + s.host + " is used twice";
+  }
+  std::set<std::pair<std::string_view, std::string_view>> seen;
+  for (const auto& [a, b] : links) {
+    if (!names.count(a)) return "link names unknown server \"" + a + "\"";
+    if (!names.count(b)) return "link names unknown server \"" + b + "\"";
+    if (a == b) return "link from \"" + a + "\" to itself";
+    auto key = std::minmax(std::string_view(a), std::string_view(b));
+    if (!seen.insert(key).second) return "link " + a + " - " + b + " appears twice";
+  }
+  return std::nullopt;
+}
+
+Topology default_topology(std::uint16_t base_port) {
+  Topology t;
+  const char* names[] = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"};
+  for (int i = 0; i < 5; ++i)
+    t.servers.push_back({names[i], "127.0.0.1", static_cast<std::uint16_t>(base_port + i)});
+  t.links = {{"Clark", "Jaquez"},    {"Clark", "Bona"},      {"Campbell", "Bailey"},
+             {"Campbell", "Bona"},   {"Campbell", "Jaquez"}, {"Bona", "Bailey"}};
+  return t;
+}
+
+Topology ring_topology(int servers, std::uint16_t base_port) {
+  Topology t;
+  for (int i = 0; i < servers; ++i) {
+    auto port = base_port == 0 ? std::uint16_t{0} : static_cast<std::uint16_t>(base_port + i);
+    t.servers.push_back({"N" + std::to_string(i), "127.0.0.1", port});
+  }
+  for (int i = 0; servers > 2 && i < servers; ++i)
+    t.links.emplace_back("N" + std::to_string(i), "N" + std::to_string((i + 1) % servers));
+  if (servers == 2) t.links.emplace_back("N0", "N1");
+  return t;
+}
+
+}  // namespace herd

@@ -1,0 +1,40 @@
+#pragma once
+// Which servers exist, where they listen, and who talks to whom. Pure: no I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace herd {
+
+struct ServerSpec {
+  std::string name;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (in-process herds only)
+};
+
+struct Topology {
+  std::vector<ServerSpec> servers;
+  std::vector<std::pair<std::string, std::string>> links;  // undirected
+
+  [[nodiscard]] const ServerSpec* find(std::string_view name) const;
+  [[nodiscard]] std::vector<std::string> neighbours(std::string_view name) const;
+  // Moves every port by the same amount so that the lowest becomes `base_port`; false (and no
+  // change) when the highest would pass 65535.
+  [[nodiscard]] bool shift_ports(std::uint16_t base_port);
+  // A reason when names, ports or links are inconsistent; nullopt when the topology is sound.
+  [[nodiscard]] std::optional<std::string> validate() const;
+};
+
+inline constexpr std::uint16_t default_base_port = 12000;
+
+// The five servers and six links of SPEC.md, ports in alphabetical order from `base_port`.
+[[nodiscard]] Topology default_topology(std::uint16_t base_port = default_base_port);
+
+// N servers "N0".."N{n-1}" in a ring, ports from `base_port` (0: any free port).
+[[nodiscard]] Topology ring_topology(int servers, std::uint16_t base_port = 0);
+
+}  // namespace herd

@@ -1,0 +1,97 @@
+#include "sim/local_herd.hpp"
+
+namespace herd {
+
+LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
+    : runtime_(runtime), settings_(std::move(settings)) {
+  nodes_.resize(settings_.topology.servers.size());
+}
+
+LocalHerd::~LocalHerd() { stop(); }
+
+NodeOptions LocalHerd::options_for(const ServerSpec& server) const {
+  NodeOptions options;
+  options.name = server.name;
+  options.listen_host = server.host;
+  options.port = server.port;
+  options.classic = settings_.classic;
+  options.log_dir = settings_.log_dir;
+  options.log_to_stderr = settings_.log_to_stderr;
+  options.places = settings_.places;
+  options.reconnect_initial_ms = settings_.reconnect_initial_ms;
+  options.reconnect_max_ms = settings_.reconnect_max_ms;
+  options.seed = settings_.seed ^ std::hash<std::string>{}(server.name);
+  for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
+    const ServerSpec* to = settings_.topology.find(neighbour);
+    options.peers.push_back(settings_.route ? settings_.route(server.name, *to)
+                                            : PeerEndpoint{to->name, to->host, to->port});
+  }
+  return options;
+}
+
+std::size_t LocalHerd::index_of(std::string_view name) const {
+  for (std::size_t i = 0; i < settings_.topology.servers.size(); ++i)
+    if (settings_.topology.servers[i].name == name) return i;
+  return settings_.topology.servers.size();
+}
+
+std::optional<std::string> LocalHerd::start() {
+  auto& servers = settings_.topology.servers;
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i]), settings_.sink);
+    if (auto ec = nodes_[i]->bind()) {
+      std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
+                            std::to_string(servers[i].port) + ": " + ec.message();
+      stop();
+      return message;
+    }
+    servers[i].port = nodes_[i]->port();
+  }
+  // Every port is known only now, so the routes are computed again with the bound ports.
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    nodes_[i]->set_peers(options_for(servers[i]).peers);
+    nodes_[i]->start();
+  }
+  return std::nullopt;
+}
+
+void LocalHerd::stop() {
+  for (auto& node : nodes_) {
+    if (node) node->stop_and_wait();
+    node.reset();
+  }
+}
+
+Node* LocalHerd::node(std::string_view name) {
+  auto i = index_of(name);
+  return i < nodes_.size() ? nodes_[i].get() : nullptr;
+}
+
+std::vector<std::string> LocalHerd::names() const {
+  std::vector<std::string> out;
+  for (const auto& s : settings_.topology.servers) out.push_back(s.name);
+  return out;
+}
+
+void LocalHerd::crash(std::string_view name) {
+  auto i = index_of(name);
+  if (i >= nodes_.size() || !nodes_[i]) return;
+  nodes_[i]->stop_and_wait();
+  nodes_[i].reset();
+}
+
+std::optional<std::string> LocalHerd::restart(std::string_view name) {
+  auto i = index_of(name);
+  if (i >= nodes_.size()) return "no server named " + std::string(name);
+  crash(name);
+  const auto& server = settings_.topology.servers[i];
+  auto node = std::make_unique<Node>(runtime_, options_for(server), settings_.sink);
+  if (auto ec = node->bind())
+    return server.name + ": cannot listen again on port " + std::to_string(server.port) + ": " +
+           ec.message();
+  node->start();
+  nodes_[i] = std::move(node);
+  return std::nullopt;
+}
+
+}  // namespace herd

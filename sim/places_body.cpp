@@ -1,0 +1,153 @@
+#include "sim/places_body.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/places_format.hpp"
+
+namespace herd {
+namespace {
+
+using nlohmann::json;
+constexpr double pi = 3.14159265358979323846;
+constexpr double degrees = pi / 180.0;
+
+std::uint64_t query_seed(double lat, double lng, double radius_m) {
+  // Rounded so the same query text always lands on the same seed.
+  auto mix = [](std::uint64_t h, long long v) {
+    h ^= static_cast<std::uint64_t>(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+  };
+  std::uint64_t h = 1469598103934665603ULL;
+  h = mix(h, std::llround(lat * 1e6));
+  h = mix(h, std::llround(lng * 1e6));
+  h = mix(h, std::llround(radius_m * 1e3));
+  return h;
+}
+
+double round7(double v) { return std::round(v * 1e7) / 1e7; }
+
+// The point `distance` metres from (lat, lng) along `bearing` radians, on a sphere.
+LatLng destination(double lat, double lng, double distance, double bearing) {
+  double phi1 = lat * degrees, lambda1 = lng * degrees, delta = distance / earth_radius_m;
+  double phi2 = std::asin(std::sin(phi1) * std::cos(delta) +
+                          std::cos(phi1) * std::sin(delta) * std::cos(bearing));
+  double lambda2 = lambda1 + std::atan2(std::sin(bearing) * std::sin(delta) * std::cos(phi1),
+                                        std::cos(delta) - std::sin(phi1) * std::sin(phi2));
+  double out_lng = std::remainder(lambda2 / degrees, 360.0);
+  return {phi2 / degrees, out_lng};
+}
+
+std::string token(std::mt19937_64& rng, std::size_t length) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out.push_back(alphabet[rng() % 64]);
+  return out;
+}
+
+json lat_lng(double lat, double lng) { return {{"lat", round7(lat)}, {"lng", round7(lng)}}; }
+
+json make_place(std::mt19937_64& rng, int index, double lat, double lng, double radius_m) {
+  static const char* kinds[][2] = {{"Cafe", "cafe"},         {"Bakery", "bakery"},
+                                   {"Library", "library"},   {"Park", "park"},
+                                   {"Bookstore", "book_store"}, {"Gym", "gym"},
+                                   {"Pharmacy", "pharmacy"}, {"Museum", "museum"}};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // sqrt spreads points evenly over the disc; 0.95 keeps 7-digit rounding inside the radius.
+  double distance = radius_m * 0.95 * std::sqrt(unit(rng));
+  auto spot = destination(lat, lng, distance, unit(rng) * 2 * pi);
+  const auto& kind = kinds[rng() % 8];
+  std::string place_id = "ChIJ" + token(rng, 23);
+  json place;
+  place["business_status"] = "OPERATIONAL";
+  place["geometry"] = {{"location", lat_lng(spot.lat, spot.lng)},
+                       {"viewport",
+                        {{"northeast", lat_lng(spot.lat + 0.0013, spot.lng + 0.0013)},
+                         {"southwest", lat_lng(spot.lat - 0.0013, spot.lng - 0.0013)}}}};
+  place["icon"] = "https://maps.gstatic.com/mapfiles/place_api/icons/v1/png_71/generic_business-71.png";
+  place["icon_background_color"] = "#7B9EB0";
+  place["icon_mask_base_uri"] = "https://maps.gstatic.com/mapfiles/place_api/icons/v2/generic_pinlet";
+  place["name"] = std::string("Herd ") + kind[0] + " " + std::to_string(index + 1);
+  place["opening_hours"] = {{"open_now", rng() % 3 != 0}};
+  place["photos"] = json::array({{{"height", 3024},
+                                  {"html_attributions",
+                                   json::array({"<a href=\"https://maps.google.com/maps/contrib/" +
+                                                std::to_string(rng() % 100000000000ULL) +
+                                                "\">A Herd Visitor</a>"})},
+                                  {"photo_reference", "Aap_" + token(rng, 60)},
+                                  {"width", 4032}}});
+  place["place_id"] = place_id;
+  place["plus_code"] = {{"compound_code", token(rng, 4) + "+" + token(rng, 2) + " Herd City"},
+                        {"global_code", "85" + token(rng, 6) + "+" + token(rng, 2)}};
+  place["rating"] = std::round((3.0 + 2.0 * unit(rng)) * 10) / 10;
+  place["reference"] = place_id;
+  place["scope"] = "GOOGLE";
+  place["types"] = json::array({kind[1], "point_of_interest", "establishment"});
+  place["user_ratings_total"] = static_cast<int>(rng() % 5000);
+  place["vicinity"] = std::to_string(100 + rng() % 9900) + " Mock Street, Herd City";
+  return place;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+double distance_m(double lat1, double lng1, double lat2, double lng2) {
+  double dphi = (lat2 - lat1) * degrees, dlambda = (lng2 - lng1) * degrees;
+  double a = std::sin(dphi / 2) * std::sin(dphi / 2) +
+             std::cos(lat1 * degrees) * std::cos(lat2 * degrees) * std::sin(dlambda / 2) *
+                 std::sin(dlambda / 2);
+  return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+int mock_result_count(double lat, double lng, double radius_m) {
+  return 20 + static_cast<int>(query_seed(lat, lng, radius_m) % 5);
+}
+
+std::string mock_nearby_body(double lat, double lng, double radius_m) {
+  std::mt19937_64 rng(query_seed(lat, lng, radius_m));
+  json body;
+  body["html_attributions"] = json::array();
+  body["next_page_token"] = "Aap_" + token(rng, 120);
+  json results = json::array();
+  int count = mock_result_count(lat, lng, radius_m);
+  for (int i = 0; i < count; ++i) results.push_back(make_place(rng, i, lat, lng, radius_m));
+  body["results"] = std::move(results);
+  body["status"] = "OK";
+  return to_google_style(body) + "\n";
+}
+
+std::string mock_invalid_request_body(std::string_view message) {
+  json body;
+  body["error_message"] = std::string(message);
+  body["html_attributions"] = json::array();
+  body["results"] = json::array();
+  body["status"] = "INVALID_REQUEST";
+  return to_google_style(body) + "\n";
+}
+
+std::optional<LatLng> parse_lat_lng(std::string_view text) {
+  auto comma = text.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  auto lat = parse_number(text.substr(0, comma));
+  auto lng = parse_number(text.substr(comma + 1));
+  if (!lat || !lng || *lat < -90 || *lat > 90 || *lng < -180 || *lng > 180) return std::nullopt;
+  return LatLng{*lat, *lng};
+}
+
+std::optional<double> parse_radius_m(std::string_view text) {
+  auto radius = parse_number(text);
+  if (!radius || *radius <= 0 || *radius > 50000) return std::nullopt;
+  return radius;
+}
+
+}  // namespace herd

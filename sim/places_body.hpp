@@ -1,0 +1,32 @@
+#pragma once
+// The mock Places answer: a complete, Google-shaped Nearby Search body that is the same for the
+// same query, with every result inside the radius.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herd {
+
+inline constexpr double earth_radius_m = 6'371'008.8;
+
+// Great-circle distance in metres.
+[[nodiscard]] double distance_m(double lat1, double lng1, double lat2, double lng2);
+
+// How many results the body for this query holds (20 to 24, so a bound of 20 cuts something).
+[[nodiscard]] int mock_result_count(double lat, double lng, double radius_m);
+
+// The pretty-printed body for a valid query.
+[[nodiscard]] std::string mock_nearby_body(double lat, double lng, double radius_m);
+
+// Google's INVALID_REQUEST body, for a missing or malformed location or radius.
+[[nodiscard]] std::string mock_invalid_request_body(std::string_view message);
+
+// Reads "LAT,LNG" as Nearby Search does; nullopt when malformed or out of range.
+struct LatLng {
+  double lat, lng;
+};
+[[nodiscard]] std::optional<LatLng> parse_lat_lng(std::string_view text);
+[[nodiscard]] std::optional<double> parse_radius_m(std::string_view text);
+
+}  // namespace herd

@@ -1,0 +1,128 @@
+#include "sim/places_mock.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "sim/places_body.hpp"
+
+namespace herd {
+
+inline constexpr const char* nearby_path = "/maps/api/place/nearbysearch/json";
+
+struct PlacesMock::Impl {
+  std::string host;
+  std::uint16_t port = 0;
+  httplib::Server server;
+  std::thread thread;
+  mutable std::mutex mutex;
+  std::condition_variable wake;  // ends latency and silence early when the mock stops
+  PlacesFaults faults;
+  bool stopping = false;
+  std::atomic<std::uint64_t> requests{0};
+
+  // Waits out a fault; false if the mock is stopping.
+  bool wait_for(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex);
+    return !wake.wait_for(lock, delay, [this] { return stopping; });
+  }
+
+  void answer(const httplib::Request& request, httplib::Response& response) {
+    ++requests;
+    PlacesFaults now;
+    {
+      std::lock_guard lock(mutex);
+      now = faults;
+    }
+    if (now.latency_ms > 0 && !wait_for(std::chrono::milliseconds(now.latency_ms))) return;
+    if (now.silent) {
+      // Long past any client's timeout; the mock's stop() cuts it short.
+      wait_for(std::chrono::minutes(10));
+      return;
+    }
+    if (now.http_status != 0) {
+      response.status = now.http_status;
+      response.set_content("mock Places fault", "text/plain");
+      return;
+    }
+    if (now.malformed) {
+      response.set_content("{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {", "application/json");
+      return;
+    }
+    auto location = parse_lat_lng(request.get_param_value("location"));
+    auto radius = parse_radius_m(request.get_param_value("radius"));
+    if (!request.has_param("location") || !location) {
+      response.set_content(mock_invalid_request_body("Invalid request. Missing or malformed 'location' parameter."),
+                           "application/json; charset=UTF-8");
+      return;
+    }
+    if (!request.has_param("radius") || !radius) {
+      response.set_content(mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter."),
+                           "application/json; charset=UTF-8");
+      return;
+    }
+    response.set_content(mock_nearby_body(location->lat, location->lng, *radius),
+                         "application/json; charset=UTF-8");
+  }
+};
+
+PlacesMock::PlacesMock(std::string host, std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+}
+
+PlacesMock::~PlacesMock() { stop(); }
+
+std::error_code PlacesMock::start() {
+  auto& m = *impl_;
+  m.server.Get(nearby_path, [&m](const httplib::Request& request, httplib::Response& response) {
+    m.answer(request, response);
+  });
+  if (m.port == 0) {
+    int port = m.server.bind_to_any_port(m.host);
+    if (port <= 0) return std::make_error_code(std::errc::address_not_available);
+    m.port = static_cast<std::uint16_t>(port);
+  } else if (!m.server.bind_to_port(m.host, m.port)) {
+    return std::make_error_code(std::errc::address_in_use);
+  }
+  m.thread = std::thread([&m] { m.server.listen_after_bind(); });
+  // httplib 0.11 has no wait_until_ready(); a stop() before the loop runs would be lost, so wait
+  // for the flag it sets first thing.
+  while (!m.server.is_running()) std::this_thread::yield();
+  return {};
+}
+
+void PlacesMock::stop() {
+  auto& m = *impl_;
+  {
+    std::lock_guard lock(m.mutex);
+    m.stopping = true;
+  }
+  m.wake.notify_all();
+  m.server.stop();
+  if (m.thread.joinable()) m.thread.join();
+}
+
+std::uint16_t PlacesMock::port() const { return impl_->port; }
+
+std::string PlacesMock::url() const {
+  return "http://" + impl_->host + ":" + std::to_string(impl_->port) + nearby_path;
+}
+
+void PlacesMock::set_faults(const PlacesFaults& faults) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->faults = faults;
+}
+
+PlacesFaults PlacesMock::faults() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->faults;
+}
+
+std::uint64_t PlacesMock::requests() const { return impl_->requests.load(); }
+
+}  // namespace herd

@@ -1,0 +1,263 @@
+// The `herd` command: run one node, a whole herd, the mock Places, or the simulator.
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/node.hpp"
+#include "core/runtime.hpp"
+#include "sim/local_herd.hpp"
+#include "sim/places_mock.hpp"
+
+namespace po = boost::program_options;
+using namespace herd;
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+// A startup problem the user can fix: printed as one line, exit status 2.
+struct UsageError {
+  std::string message;
+};
+
+struct HerdFlags {
+  std::string config;
+  int base_port = -1;
+  std::string places_url;
+  std::string places_key;
+  int places_timeout_ms = 5000;
+  std::string log_dir = "logs";
+  bool classic = false;
+};
+
+void add_herd_flags(po::options_description& options, HerdFlags& flags) {
+  options.add_options()
+    ("config", po::value(&flags.config)->value_name("FILE"),
+     "JSON config with servers (name, port, host) and links; default: the five servers of SPEC.md")
+    ("base-port", po::value(&flags.base_port)->value_name("N"),
+     "shift every port so the lowest is N (default servers: Bailey N .. Jaquez N+4; default 12000)")
+    ("places-url", po::value(&flags.places_url)->value_name("URL"),
+     "Places Nearby Search endpoint without its query string")
+    ("places-key", po::value(&flags.places_key)->value_name("KEY"),
+     "Places API key (default: $GOOGLE_PLACES_API_KEY); never printed or logged")
+    ("places-timeout-ms", po::value(&flags.places_timeout_ms)->value_name("MS")->default_value(5000),
+     "give up on a Places call after this long and answer with an error object")
+    ("log-dir", po::value(&flags.log_dir)->value_name("DIR")->default_value("logs"),
+     "one log file per server, NAME.log, in this directory")
+    ("classic", po::bool_switch(&flags.classic),
+     "the course's minimum: no anti-entropy when a link comes up, nothing queued for a down link");
+}
+
+Topology load_topology(const HerdFlags& flags) {
+  Topology topology = default_topology();
+  if (!flags.config.empty()) {
+    auto loaded = load_config(flags.config);
+    if (auto* error = std::get_if<ConfigError>(&loaded)) throw UsageError{error->message};
+    topology = std::get<Topology>(loaded);
+  }
+  if (flags.base_port != -1) {
+    if (flags.base_port < 1 || flags.base_port > 65535)
+      throw UsageError{"--base-port: expected a port from 1 to 65535, got " + std::to_string(flags.base_port)};
+    if (!topology.shift_ports(static_cast<std::uint16_t>(flags.base_port)))
+      throw UsageError{"--base-port " + std::to_string(flags.base_port) + ": the highest port would pass 65535"};
+  }
+  return topology;
+}
+
+PlacesSettings places_settings(const HerdFlags& flags, const std::string& default_url) {
+  PlacesSettings places;
+  places.url = flags.places_url.empty() ? default_url : flags.places_url;
+  places.key = flags.places_key;
+  if (places.key.empty())
+    if (const char* key = std::getenv("GOOGLE_PLACES_API_KEY")) places.key = key;
+  if (flags.places_timeout_ms < 1 || flags.places_timeout_ms > 600000)
+    throw UsageError{"--places-timeout-ms: expected 1 to 600000, got " + std::to_string(flags.places_timeout_ms)};
+  places.timeout_ms = flags.places_timeout_ms;
+  if (!places.url.starts_with("http://") && !places.url.starts_with("https://"))
+    throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + places.url + "\""};
+  return places;
+}
+
+// Parses `args`; returns false when --help was printed.
+bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
+           po::options_description& options, const po::positional_options_description& positional,
+           po::variables_map& values) {
+  options.add_options()("help,h", "show this help");
+  po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
+  if (values.count("help")) {
+    std::cout << "Usage: herd " << command << " " << synopsis << "\n\n" << options << "\n";
+    return false;
+  }
+  po::notify(values);
+  return true;
+}
+
+void print_table(const Topology& topology) {
+  std::printf("  %-10s %-15s %-6s %s\n", "server", "host", "port", "neighbours");
+  for (const auto& s : topology.servers) {
+    std::string neighbours;
+    for (const auto& n : topology.neighbours(s.name)) neighbours += (neighbours.empty() ? "" : ", ") + n;
+    std::printf("  %-10s %-15s %-6u %s\n", s.name.c_str(), s.host.c_str(), s.port, neighbours.c_str());
+  }
+}
+
+int run_node(const std::vector<std::string>& args) {
+  HerdFlags flags;
+  std::string name;
+  po::options_description options("Options");
+  options.add_options()("name", po::value(&name)->value_name("NAME"), "the server to run");
+  add_herd_flags(options, flags);
+  po::positional_options_description positional;
+  positional.add("name", 1);
+  po::variables_map values;
+  if (!parse("node", "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
+             args, options, positional, values))
+    return 0;
+  if (name.empty()) throw UsageError{"missing the server NAME (for example: herd node Clark)"};
+  Topology topology = load_topology(flags);
+  const ServerSpec* me = topology.find(name);
+  if (me == nullptr) {
+    std::string known;
+    for (const auto& s : topology.servers) known += (known.empty() ? "" : ", ") + s.name;
+    throw UsageError{"no server named \"" + name + "\" in the config (servers: " + known + ")"};
+  }
+  NodeOptions node_options;
+  node_options.name = me->name;
+  node_options.listen_host = me->host;
+  node_options.port = me->port;
+  node_options.classic = flags.classic;
+  node_options.log_dir = flags.log_dir;
+  node_options.log_to_stderr = true;
+  node_options.places = places_settings(flags, google_places_url);
+  for (const auto& neighbour : topology.neighbours(name)) {
+    const ServerSpec* peer = topology.find(neighbour);
+    node_options.peers.push_back({peer->name, peer->host, peer->port});
+  }
+  Runtime runtime;
+  Node node(runtime, node_options);
+  if (auto ec = node.bind())
+    throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) + ": " + ec.message()};
+  runtime.start();
+  node.start();
+  runtime.wait_for_shutdown_signal();
+  node.stop_and_wait();
+  runtime.stop();
+  return 0;
+}
+
+int run_up(const std::vector<std::string>& args) {
+  HerdFlags flags;
+  po::options_description options("Options");
+  add_herd_flags(options, flags);
+  po::variables_map values;
+  if (!parse("up", "[options]\n\nRuns every server of the herd in one process. Unless --places-url is given, "
+             "it also starts the mock Places and points the servers at it.",
+             args, options, {}, values))
+    return 0;
+  Topology topology = load_topology(flags);
+  PlacesMock mock;
+  std::string places_url = flags.places_url;
+  if (places_url.empty()) {
+    if (auto ec = mock.start()) throw UsageError{"cannot start the mock Places: " + ec.message()};
+    places_url = mock.url();
+  }
+  HerdSettings settings;
+  settings.topology = topology;
+  settings.classic = flags.classic;
+  settings.log_dir = flags.log_dir;
+  settings.log_to_stderr = true;
+  settings.places = places_settings(flags, places_url);
+  Runtime runtime;
+  LocalHerd herd(runtime, settings);
+  if (auto error = herd.start()) throw UsageError{*error};
+  runtime.start();
+  std::printf("herd up: %zu servers, %s mode, Places at %s%s\n", topology.servers.size(),
+              flags.classic ? "classic" : "anti-entropy", places_url.c_str(),
+              flags.places_url.empty() ? " (mock)" : "");
+  print_table(herd.topology());
+  std::printf("Logs in %s/. Ctrl-C stops.\n", flags.log_dir.c_str());
+  std::fflush(stdout);
+  runtime.wait_for_shutdown_signal();
+  std::fprintf(stderr, "herd up: stopping\n");
+  herd.stop();
+  runtime.stop();
+  mock.stop();
+  return 0;
+}
+
+int run_places_mock(const std::vector<std::string>& args) {
+  int port = 8090;
+  int latency_ms = 0;
+  std::string host = "127.0.0.1";
+  po::options_description options("Options");
+  options.add_options()
+    ("port", po::value(&port)->value_name("N")->default_value(8090), "port to listen on (0: any free port)")
+    ("host", po::value(&host)->value_name("ADDR")->default_value("127.0.0.1"), "address to listen on")
+    ("latency-ms", po::value(&latency_ms)->value_name("N")->default_value(0), "delay every answer by N ms");
+  po::variables_map values;
+  if (!parse("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.", args, options, {}, values))
+    return 0;
+  if (port < 0 || port > 65535) throw UsageError{"--port: expected 0 to 65535, got " + std::to_string(port)};
+  if (latency_ms < 0) throw UsageError{"--latency-ms: expected 0 or more, got " + std::to_string(latency_ms)};
+  PlacesMock mock(host, static_cast<std::uint16_t>(port));
+  if (auto ec = mock.start())
+    throw UsageError{"cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()};
+  PlacesFaults faults;
+  faults.latency_ms = latency_ms;
+  mock.set_faults(faults);
+  std::printf("mock Places at %s\nTry: curl '%s?location=34.068930,-118.445127&radius=10000&key=any'\nCtrl-C stops.\n",
+              mock.url().c_str(), mock.url().c_str());
+  std::fflush(stdout);
+  Runtime runtime(1, 1);
+  runtime.wait_for_shutdown_signal();
+  mock.stop();
+  return 0;
+}
+
+void print_usage() {
+  std::cout << "Usage: herd COMMAND [options]   (herd COMMAND --help for each)\n\n"
+               "Commands:\n"
+               "  node NAME     run one server of the herd (a drop-in for the course's server.py)\n"
+               "  up            run every server in one process, with the mock Places\n"
+               "  places-mock   run the mock Google Places Nearby Search alone\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_usage();
+    return exit_usage;
+  }
+  std::string command = args.front();
+  args.erase(args.begin());
+  std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
+      {"node", run_node}, {"up", run_up}, {"places-mock", run_places_mock}};
+  if (command == "--help" || command == "-h" || command == "help") {
+    print_usage();
+    return 0;
+  }
+  auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::cerr << "herd: unknown command \"" << command << "\"\n";
+    print_usage();
+    return exit_usage;
+  }
+  try {
+    return it->second(args);
+  } catch (const po::error& e) {
+    std::cerr << "herd " << command << ": " << e.what() << " (see herd " << command << " --help)\n";
+    return exit_usage;
+  } catch (const UsageError& e) {
+    std::cerr << "herd " << command << ": " << e.message << "\n";
+    return exit_usage;
+  }
+}
