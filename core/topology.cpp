@@ -49,8 +49,9 @@ std::optional<std::string> Topology::validate() const {
     if (!names.count(a)) return "link names unknown server \"" + a + "\"";
     if (!names.count(b)) return "link names unknown server \"" + b + "\"";
     if (a == b) return "link from \"" + a + "\" to itself";
-    auto key = std::minmax(std::string_view(a), std::string_view(b));
-    if (!seen.insert(key).second) return "link " + a + " - " + b + " appears twice";
+    std::string_view x = a, y = b;
+    if (y < x) std::swap(x, y);
+    if (!seen.insert({x, y}).second) return "link " + a + " - " + b + " appears twice";
   }
   return std::nullopt;
 }

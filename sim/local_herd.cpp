@@ -38,7 +38,7 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
 std::optional<std::string> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i]), settings_.sink);
+    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i]), settings_.sink, clock());
     if (auto ec = nodes_[i]->bind()) {
       std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
                             std::to_string(servers[i].port) + ": " + ec.message();
@@ -85,7 +85,7 @@ std::optional<std::string> LocalHerd::restart(std::string_view name) {
   if (i >= nodes_.size()) return "no server named " + std::string(name);
   crash(name);
   const auto& server = settings_.topology.servers[i];
-  auto node = std::make_unique<Node>(runtime_, options_for(server), settings_.sink);
+  auto node = std::make_unique<Node>(runtime_, options_for(server), settings_.sink, clock());
   if (auto ec = node->bind())
     return server.name + ": cannot listen again on port " + std::to_string(server.port) + ": " +
            ec.message();

@@ -25,6 +25,7 @@ struct HerdSettings {
   int reconnect_max_ms = 1000;
   std::uint64_t seed = 1;
   EventSink sink;
+  const Clock* clock = nullptr;  // nullptr: the system clock
   // Where the link from `from` to `to` connects; by default `to`'s own listener.
   std::function<PeerEndpoint(const std::string& from, const ServerSpec& to)> route;
 };
@@ -56,6 +57,9 @@ class LocalHerd {
  private:
   [[nodiscard]] NodeOptions options_for(const ServerSpec& server) const;
   [[nodiscard]] std::size_t index_of(std::string_view name) const;
+  [[nodiscard]] const Clock& clock() const {
+    return settings_.clock != nullptr ? *settings_.clock : system_clock();
+  }
 
   Runtime& runtime_;
   HerdSettings settings_;

@@ -1,0 +1,198 @@
+#include <doctest/doctest.h>
+
+#include "core/protocol.hpp"
+
+using namespace herd;
+
+namespace {
+
+bool is_invalid(std::string_view line) {
+  return std::holds_alternative<InvalidCommand>(parse_command(line));
+}
+
+IamatCommand iamat(std::string_view line) {
+  auto command = parse_command(line);
+  REQUIRE(std::holds_alternative<IamatCommand>(command));
+  return std::get<IamatCommand>(command);
+}
+
+constexpr std::int64_t ns(std::int64_t seconds, std::int64_t nanos) {
+  return seconds * 1'000'000'000 + nanos;
+}
+
+}  // namespace
+
+TEST_CASE("a valid IAMAT keeps its three fields exactly as sent") {
+  auto cmd = iamat("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503");
+  CHECK(cmd.client == "kiwi.cs.ucla.edu");
+  CHECK(cmd.location_text == "+34.068930-118.445127");
+  CHECK(cmd.time_text == "1621464827.959498503");
+  CHECK(cmd.location.latitude_text == "+34.068930");
+  CHECK(cmd.location.longitude_text == "-118.445127");
+  CHECK(cmd.location.latitude == doctest::Approx(34.06893));
+  CHECK(cmd.location.longitude == doctest::Approx(-118.445127));
+  CHECK(cmd.time == Timestamp{1621464827, 959498503});
+}
+
+TEST_CASE("any run of the six whitespace bytes separates fields") {
+  auto cmd = iamat(" \t IAMAT\f\vkiwi \t\r +1-2\t\t 5 \r");
+  CHECK(cmd.client == "kiwi");
+  CHECK(cmd.location_text == "+1-2");
+  CHECK(cmd.time_text == "5");
+}
+
+TEST_CASE("client ids are copied byte for byte, UTF-8 included") {
+  auto cmd = iamat("IAMAT k\xc3\xa9vin\xe2\x9c\x93 +1-2 5");
+  CHECK(cmd.client == "k\xc3\xa9vin\xe2\x9c\x93");
+}
+
+TEST_CASE("latitude and longitude may sit exactly on their bounds") {
+  CHECK_FALSE(is_invalid("IAMAT a +90-180 1"));
+  CHECK_FALSE(is_invalid("IAMAT a -90.000+180.0 1"));
+  CHECK_FALSE(is_invalid("IAMAT a +0-0 1"));
+}
+
+TEST_CASE("timestamps take 0 to 9 fractional digits and more are ignored for ordering") {
+  CHECK(iamat("IAMAT a +1+1 1621464827").time == Timestamp{1621464827, 0});
+  CHECK(iamat("IAMAT a +1+1 1621464827.").time == Timestamp{1621464827, 0});
+  CHECK(iamat("IAMAT a +1+1 1621464827.5").time == Timestamp{1621464827, 500000000});
+  CHECK(iamat("IAMAT a +1+1 1621464827.959498").time == Timestamp{1621464827, 959498000});
+  CHECK(iamat("IAMAT a +1+1 1621464827.9594985031").time == Timestamp{1621464827, 959498503});
+  CHECK(iamat("IAMAT a +1+1 .25").time == Timestamp{0, 250000000});
+}
+
+TEST_CASE("an empty line is invalid") { CHECK(is_invalid("")); }
+TEST_CASE("a line of only whitespace is invalid") { CHECK(is_invalid(" \t ")); }
+TEST_CASE("an unknown command is invalid") { CHECK(is_invalid("HELLO a b c")); }
+TEST_CASE("a lowercase command name is invalid") {
+  CHECK(is_invalid("iamat a +1+1 1"));
+  CHECK(is_invalid("whatsat a 10 5"));
+  CHECK(is_invalid("at Clark +0.1 a +1+1 1"));
+}
+TEST_CASE("IAMAT with too few fields is invalid") { CHECK(is_invalid("IAMAT a +1+1")); }
+TEST_CASE("IAMAT with too many fields is invalid") { CHECK(is_invalid("IAMAT a +1+1 1 extra")); }
+TEST_CASE("a location without explicit signs is invalid") {
+  CHECK(is_invalid("IAMAT a 34.06-118.44 1"));
+  CHECK(is_invalid("IAMAT a +34.06118.44 1"));
+}
+TEST_CASE("a location with three numbers is invalid") { CHECK(is_invalid("IAMAT a +1+2+3 1")); }
+TEST_CASE("a location with a doubled sign is invalid") { CHECK(is_invalid("IAMAT a ++1+2 1")); }
+TEST_CASE("a location with non-digits is invalid") {
+  CHECK(is_invalid("IAMAT a +1x-2 1"));
+  CHECK(is_invalid("IAMAT a +1e5-2 1"));
+  CHECK(is_invalid("IAMAT a +-2 1"));
+  CHECK(is_invalid("IAMAT a +1.2.3-2 1"));
+}
+TEST_CASE("a latitude out of range is invalid") {
+  CHECK(is_invalid("IAMAT a +90.0000001+0 1"));
+  CHECK(is_invalid("IAMAT a -91+0 1"));
+}
+TEST_CASE("a longitude out of range is invalid") {
+  CHECK(is_invalid("IAMAT a +0+180.5 1"));
+  CHECK(is_invalid("IAMAT a +0-181 1"));
+}
+TEST_CASE("a time that is not a plain decimal is invalid") {
+  CHECK(is_invalid("IAMAT a +1+1 abc"));
+  CHECK(is_invalid("IAMAT a +1+1 -5"));
+  CHECK(is_invalid("IAMAT a +1+1 +5"));
+  CHECK(is_invalid("IAMAT a +1+1 1e9"));
+  CHECK(is_invalid("IAMAT a +1+1 ."));
+  CHECK(is_invalid("IAMAT a +1+1 1.2.3"));
+}
+
+TEST_CASE("a valid WHATSAT reads its radius and bound") {
+  auto command = parse_command("WHATSAT kiwi 10 5");
+  REQUIRE(std::holds_alternative<WhatsatCommand>(command));
+  auto w = std::get<WhatsatCommand>(command);
+  CHECK(w.client == "kiwi");
+  CHECK(w.radius_km == 10);
+  CHECK(w.bound == 5);
+  CHECK_FALSE(is_invalid("WHATSAT kiwi 50 20"));
+  CHECK_FALSE(is_invalid("WHATSAT kiwi 0.001 1"));
+}
+TEST_CASE("WHATSAT with the wrong field count is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 10"));
+  CHECK(is_invalid("WHATSAT kiwi 10 5 5"));
+}
+TEST_CASE("a zero radius is invalid") { CHECK(is_invalid("WHATSAT kiwi 0 5")); }
+TEST_CASE("a negative radius is invalid") { CHECK(is_invalid("WHATSAT kiwi -1 5")); }
+TEST_CASE("a radius over 50 km is invalid") { CHECK(is_invalid("WHATSAT kiwi 50.1 5")); }
+TEST_CASE("a radius that is not a number is invalid") { CHECK(is_invalid("WHATSAT kiwi ten 5")); }
+TEST_CASE("a zero bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 0")); }
+TEST_CASE("a negative bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 -3")); }
+TEST_CASE("a fractional bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 2.5")); }
+TEST_CASE("a bound over 20 is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 10 21"));
+  CHECK(is_invalid("WHATSAT kiwi 10 99999999999999999999"));
+}
+
+TEST_CASE("a peer AT line parses into its five fields") {
+  auto command = parse_command("AT Clark +0.263873386 kiwi +34.068930-118.445127 1621464827.959498503");
+  REQUIRE(std::holds_alternative<AtMessage>(command));
+  auto at = std::get<AtMessage>(command);
+  CHECK(at.server == "Clark");
+  CHECK(at.skew == "+0.263873386");
+  CHECK(at.client == "kiwi");
+  CHECK(at.time == Timestamp{1621464827, 959498503});
+}
+TEST_CASE("a malformed AT line is invalid") {
+  CHECK(is_invalid("AT Clark +0.1 kiwi +1+1"));
+  CHECK(is_invalid("AT Clark 0.1 kiwi +1+1 5"));
+  CHECK(is_invalid("AT Clark +0.1 kiwi 1+1 5"));
+  CHECK(is_invalid("AT Clark +0.1 kiwi +1+1 x"));
+}
+
+TEST_CASE("the line end is a newline and a carriage return before it") {
+  CHECK(strip_line_end("IAMAT\r\n") == "IAMAT");
+  CHECK(strip_line_end("IAMAT\n") == "IAMAT");
+  CHECK(strip_line_end("IAMAT") == "IAMAT");
+  CHECK(strip_line_end("IAMAT \n") == "IAMAT ");
+}
+
+TEST_CASE("an invalid command is answered with a question mark and the line as received") {
+  CHECK(format_invalid("foo  bar ") == "? foo  bar ");
+  CHECK(format_invalid("") == "? ");
+}
+
+TEST_CASE("the time difference has an explicit sign and exactly nine fractional digits") {
+  CHECK(format_skew(263873386) == "+0.263873386");
+  CHECK(format_skew(0) == "+0.000000000");
+  CHECK(format_skew(-1) == "-0.000000001");
+  CHECK(format_skew(-1'500'000'000) == "-1.500000000");
+  CHECK(format_skew(ns(4927, 183040021)) == "+4927.183040021");
+}
+
+TEST_CASE("the time difference is exact to the nanosecond on 19-digit timestamps") {
+  // A double would round these: 1621464827.959498503 has more digits than it holds.
+  auto cmd = iamat("IAMAT kiwi +34.068930-118.445127 1621464827.959498503");
+  CHECK(format_at("Clark", ns(1621464828, 223372003), cmd) ==
+        "AT Clark +0.263873500 kiwi +34.068930-118.445127 1621464827.959498503");
+  CHECK(format_at("Clark", ns(1621464827, 959498504), cmd) ==
+        "AT Clark +0.000000001 kiwi +34.068930-118.445127 1621464827.959498503");
+}
+
+TEST_CASE("a client time in the future gives a negative difference") {
+  auto cmd = iamat("IAMAT kiwi +1+1 1621464830.5");
+  CHECK(format_at("Bona", ns(1621464827, 250000000), cmd) == "AT Bona -3.250000000 kiwi +1+1 1621464830.5");
+}
+
+TEST_CASE("every count of fractional digits from 0 to 9 gives the exact difference") {
+  const char* times[] = {"100",          "100.1",         "100.12",         "100.123",
+                         "100.1234",     "100.12345",     "100.123456",     "100.1234567",
+                         "100.12345678", "100.123456789"};
+  const char* skews[] = {"+1.000000000", "+0.900000000", "+0.880000000", "+0.877000000",
+                         "+0.876600000", "+0.876550000", "+0.876544000", "+0.876543300",
+                         "+0.876543220", "+0.876543211"};
+  for (int i = 0; i < 10; ++i) {
+    CAPTURE(times[i]);
+    std::string line = std::string("IAMAT c +1+1 ") + times[i];
+    auto cmd = iamat(line);
+    CHECK(format_at("S", ns(101, 0), cmd) == std::string("AT S ") + skews[i] + " c +1+1 " + times[i]);
+  }
+}
+
+TEST_CASE("radius in metres has no trailing zeros") {
+  CHECK(format_radius_metres(10) == "10000");
+  CHECK(format_radius_metres(0.5) == "500");
+  CHECK(format_radius_metres(2.5005) == "2500.5");
+}
