@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Herd needs to build and test on Debian 12, skipping what is already there.
+set -euo pipefail
+packages=(g++ cmake ninja-build ccache pkg-config ca-certificates python3
+  libboost1.81-dev libboost-program-options1.81-dev nlohmann-json3-dev doctest-dev
+  libcpp-httplib-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
