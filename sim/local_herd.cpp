@@ -9,7 +9,7 @@ LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
 
 LocalHerd::~LocalHerd() { stop(); }
 
-NodeOptions LocalHerd::options_for(const ServerSpec& server) const {
+NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) const {
   NodeOptions options;
   options.name = server.name;
   options.listen_host = server.host;
@@ -22,6 +22,7 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server) const {
   options.reconnect_max_ms = settings_.reconnect_max_ms;
   options.seed = settings_.seed ^ std::hash<std::string>{}(server.name);
   for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
+    if (!with_peers) break;
     const ServerSpec* to = settings_.topology.find(neighbour);
     options.peers.push_back(settings_.route ? settings_.route(server.name, *to)
                                             : PeerEndpoint{to->name, to->host, to->port});
@@ -38,7 +39,7 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
 std::optional<std::string> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i]), settings_.sink, clock());
+    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i], false), settings_.sink, clock());
     if (auto ec = nodes_[i]->bind()) {
       std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
                             std::to_string(servers[i].port) + ": " + ec.message();
@@ -47,9 +48,9 @@ std::optional<std::string> LocalHerd::start() {
     }
     servers[i].port = nodes_[i]->port();
   }
-  // Every port is known only now, so the routes are computed again with the bound ports.
+  // Every port is known only now, so this is when links are routed.
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i]->set_peers(options_for(servers[i]).peers);
+    nodes_[i]->set_peers(options_for(servers[i], true).peers);
     nodes_[i]->start();
   }
   return std::nullopt;
@@ -85,7 +86,7 @@ std::optional<std::string> LocalHerd::restart(std::string_view name) {
   if (i >= nodes_.size()) return "no server named " + std::string(name);
   crash(name);
   const auto& server = settings_.topology.servers[i];
-  auto node = std::make_unique<Node>(runtime_, options_for(server), settings_.sink, clock());
+  auto node = std::make_unique<Node>(runtime_, options_for(server, true), settings_.sink, clock());
   if (auto ec = node->bind())
     return server.name + ": cannot listen again on port " + std::to_string(server.port) + ": " +
            ec.message();

@@ -26,7 +26,8 @@ struct HerdSettings {
   std::uint64_t seed = 1;
   EventSink sink;
   const Clock* clock = nullptr;  // nullptr: the system clock
-  // Where the link from `from` to `to` connects; by default `to`'s own listener.
+  // Where the link from `from` to `to` connects; by default `to`'s own listener. Called once every
+  // listener is bound, so `to.port` is the real port.
   std::function<PeerEndpoint(const std::string& from, const ServerSpec& to)> route;
 };
 
@@ -55,7 +56,7 @@ class LocalHerd {
   [[nodiscard]] std::optional<std::string> restart(std::string_view name);
 
  private:
-  [[nodiscard]] NodeOptions options_for(const ServerSpec& server) const;
+  [[nodiscard]] NodeOptions options_for(const ServerSpec& server, bool with_peers) const;
   [[nodiscard]] std::size_t index_of(std::string_view name) const;
   [[nodiscard]] const Clock& clock() const {
     return settings_.clock != nullptr ? *settings_.clock : system_clock();

@@ -13,7 +13,7 @@
 #include "sim/places_body.hpp"
 #include "sim/places_mock.hpp"
 #include "tests/event_recorder.hpp"
-#include "tests/line_client.hpp"
+#include "sim/line_client.hpp"
 
 using namespace herd;
 using namespace herd::test;

@@ -12,8 +12,16 @@
 #include "core/config.hpp"
 #include "core/node.hpp"
 #include "core/runtime.hpp"
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "sim/explore.hpp"
 #include "sim/local_herd.hpp"
 #include "sim/places_mock.hpp"
+#include "sim/report.hpp"
+#include "sim/scenario.hpp"
+#include "sim/simulator.hpp"
 
 namespace po = boost::program_options;
 using namespace herd;
@@ -221,12 +229,127 @@ int run_places_mock(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `herd sim` with no file runs the shipped scenarios: ./scenarios if there is one, else the
+// source tree's.
+std::string default_scenario_dir() {
+  if (std::filesystem::is_directory("scenarios")) return "scenarios";
+  return HERD_SOURCE_DIR "/scenarios";
+}
+
+std::vector<std::string> scenario_files(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  if (ec) throw UsageError{"cannot read the scenario directory " + dir + ": " + ec.message()};
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir) {
+  std::cout << "scenario " << scenario.name << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
+  if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
+  auto result = run_scenario(scenario, options);
+  std::cout << summary_text(result);
+  if (!report_dir.empty()) {
+    auto error = write_reports(result, report_dir);
+    if (!error.empty())
+      std::cout << "  (no report: " << error << ")\n";
+    else
+      std::cout << "  report: " << report_dir << "/" << result.scenario.name << ".json, timeline: " << report_dir
+                << "/" << result.scenario.name << ".timeline.svg\n";
+  }
+  std::cout << std::endl;
+  return result.passed;
+}
+
+int run_sim(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  std::uint64_t seed = 1;
+  std::string report_dir = "herd-reports";
+  bool classic = false, verbose = false, explore = false;
+  int runs = 10;
+  po::options_description options("Options");
+  options.add_options()
+    ("file", po::value(&files)->value_name("FILE.json"), "scenario files (default: every scenarios/*.json)")
+    ("seed", po::value(&seed)->value_name("N"), "the seed for traffic and faults (overrides the scenario's; "
+                                                "with --explore, the first run's)")
+    ("report-dir", po::value(&report_dir)->value_name("DIR")->default_value("herd-reports"),
+     "write NAME.json and NAME.timeline.svg here (\"\" for none)")
+    ("classic", po::bool_switch(&classic), "run every scenario in classic mode (no anti-entropy)")
+    ("verbose", po::bool_switch(&verbose), "say everything a failed check found")
+    ("explore", po::bool_switch(&explore), "run random fault schedules and check they converge")
+    ("runs", po::value(&runs)->value_name("N")->default_value(10), "with --explore: how many random schedules");
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map values;
+  if (!parse("sim", "[FILE.json ...] [options]\n\nRuns scenarios, each in a fresh in-process herd with fault proxies on "
+             "every link and the mock Places,\nprinting a line per step and a summary per scenario. Exit status: 0 all "
+             "passed, 1 a scenario failed,\n2 a usage error or a bad scenario file.\n\n"
+             "  herd sim                              every shipped scenario\n"
+             "  herd sim scenarios/partition-heal.json --classic\n"
+             "  herd sim --explore --runs 20 --seed 7  random schedules; a failure is written as a scenario file",
+             args, options, positional, values))
+    return 0;
+  SimOptions sim;
+  if (values.count("seed")) sim.seed = seed;
+  sim.force_classic = classic;
+  sim.verbose = verbose;
+  sim.progress = &std::cout;
+
+  if (explore) {
+    if (!files.empty()) throw UsageError{"--explore makes its own scenarios; give no files"};
+    if (runs < 1) throw UsageError{"--runs: expected 1 or more, got " + std::to_string(runs)};
+    std::vector<std::uint64_t> failed;
+    for (int i = 0; i < runs; ++i) {
+      std::uint64_t run_seed = seed + static_cast<std::uint64_t>(i);
+      std::cout << "explore run " << i + 1 << "/" << runs << ", seed " << run_seed << "\n";
+      auto scenario = random_scenario(run_seed, classic);
+      SimOptions one = sim;
+      one.seed.reset();
+      if (run_one(scenario, one, "")) continue;
+      failed.push_back(run_seed);
+      std::string dir = report_dir.empty() ? "." : report_dir;
+      std::filesystem::create_directories(dir);
+      auto path = (std::filesystem::path(dir) / (scenario.name + ".json")).string();
+      std::ofstream(path) << scenario_to_json(scenario);
+      std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
+                << (classic ? " (the file says classic)" : "") << "\n\n";
+    }
+    std::cout << "explore: " << runs - static_cast<int>(failed.size()) << " passed, " << failed.size() << " failed ("
+              << (classic ? "classic" : "anti-entropy") << ", seeds " << seed << " to " << seed + static_cast<std::uint64_t>(runs) - 1
+              << ")\n";
+    return failed.empty() ? 0 : 1;
+  }
+
+  if (files.empty()) files = scenario_files(default_scenario_dir());
+  if (files.empty()) throw UsageError{"no scenario files to run"};
+  std::vector<Scenario> scenarios;
+  for (const auto& file : files) {
+    auto loaded = load_scenario(file);
+    if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
+    scenarios.push_back(std::get<Scenario>(loaded));
+  }
+  std::size_t passed = 0;
+  std::vector<std::string> failures;
+  for (const auto& scenario : scenarios) {
+    if (run_one(scenario, sim, report_dir))
+      ++passed;
+    else
+      failures.push_back(scenario.name);
+  }
+  for (const auto& name : failures) std::cout << "failed: " << name << "\n";
+  std::cout << "herd sim: " << passed << " passed, " << failures.size() << " failed\n";
+  return failures.empty() ? 0 : 1;
+}
+
 void print_usage() {
   std::cout << "Usage: herd COMMAND [options]   (herd COMMAND --help for each)\n\n"
                "Commands:\n"
                "  node NAME     run one server of the herd (a drop-in for the course's server.py)\n"
                "  up            run every server in one process, with the mock Places\n"
-               "  places-mock   run the mock Google Places Nearby Search alone\n";
+               "  places-mock   run the mock Google Places Nearby Search alone\n"
+               "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n";
 }
 
 }  // namespace
@@ -240,7 +363,7 @@ int main(int argc, char** argv) {
   std::string command = args.front();
   args.erase(args.begin());
   std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-      {"node", run_node}, {"up", run_up}, {"places-mock", run_places_mock}};
+      {"node", run_node}, {"up", run_up}, {"places-mock", run_places_mock}, {"sim", run_sim}};
   if (command == "--help" || command == "-h" || command == "help") {
     print_usage();
     return 0;

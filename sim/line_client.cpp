@@ -1,4 +1,4 @@
-#include "tests/line_client.hpp"
+#include "sim/line_client.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,18 +11,38 @@
 #include <stdexcept>
 #include <utility>
 
-namespace herd::test {
+namespace herd {
 
-LineClient::LineClient(std::uint16_t port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-    throw std::runtime_error("cannot connect to port " + std::to_string(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
   int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+}  // namespace
+
+LineClient::LineClient(std::uint16_t port) : fd_(connect_loopback(port)) {
+  if (fd_ < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));
+}
+
+std::unique_ptr<LineClient> LineClient::try_connect(std::uint16_t port) {
+  int fd = connect_loopback(port);
+  if (fd < 0) return nullptr;
+  std::unique_ptr<LineClient> client(new LineClient());
+  client->fd_ = fd;
+  return client;
 }
 
 LineClient::~LineClient() {
@@ -30,11 +50,16 @@ LineClient::~LineClient() {
 }
 
 void LineClient::send(std::string_view bytes) {
+  if (!try_send(bytes)) throw std::runtime_error("send failed");
+}
+
+bool LineClient::try_send(std::string_view bytes) {
   while (!bytes.empty()) {
     auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) throw std::runtime_error("send failed");
+    if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
 }
 
 void LineClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
@@ -89,4 +114,4 @@ bool LineClient::has_data_now() {
   return ::poll(&p, 1, 0) > 0;
 }
 
-}  // namespace herd::test
+}  // namespace herd

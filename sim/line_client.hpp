@@ -1,22 +1,30 @@
 #pragma once
-// A blocking loopback TCP client for tests, on plain POSIX sockets so tests build fast. Every read
-// has a deadline, so a broken server fails a test instead of hanging it.
+// A blocking loopback TCP client, on plain POSIX sockets so its users build fast: the simulator
+// drives clients with it and tests talk to nodes with it. Every read has a deadline, so a broken
+// server gives an error instead of a hang.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace herd::test {
+namespace herd {
 
 class LineClient {
  public:
+  // Connects to 127.0.0.1:port; throws if it cannot (for tests, where that is a failure).
   explicit LineClient(std::uint16_t port);
+  // Connects to 127.0.0.1:port; nullptr if the server refuses (a crashed node, in the simulator).
+  [[nodiscard]] static std::unique_ptr<LineClient> try_connect(std::uint16_t port);
   ~LineClient();
   LineClient(const LineClient&) = delete;
   LineClient& operator=(const LineClient&) = delete;
 
+  // Throws if the connection is gone (for tests).
   void send(std::string_view bytes);
+  // False if the connection is gone.
+  [[nodiscard]] bool try_send(std::string_view bytes);
   void shutdown_write();
   // One line without its "\n"; nullopt on EOF or when nothing came within the deadline.
   std::optional<std::string> read_line(int timeout_ms = 5000);
@@ -28,10 +36,11 @@ class LineClient {
   [[nodiscard]] bool has_data_now();
 
  private:
+  LineClient() = default;
   bool fill(int timeout_ms);  // reads more into buffer_; false on EOF, error or deadline
   int fd_ = -1;
   std::string buffer_;
   bool eof_ = false;
 };
 
-}  // namespace herd::test
+}  // namespace herd

@@ -1,0 +1,229 @@
+#include "sim/fault_proxy.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <random>
+#include <unordered_set>
+
+#include "core/runtime.hpp"
+
+namespace herd {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// One proxied TCP connection: `inbound` from the link's owner, `outbound` to the target node.
+struct Pair {
+  explicit Pair(const asio::any_io_executor& ex) : inbound(ex), outbound(ex), wake(ex) {}
+  void close(bool reset) {
+    error_code ignored;
+    if (reset) {
+      inbound.set_option(asio::socket_base::linger(true, 0), ignored);
+      outbound.set_option(asio::socket_base::linger(true, 0), ignored);
+    }
+    inbound.close(ignored);
+    outbound.close(ignored);
+    wake.cancel();
+    closed = true;
+  }
+  tcp::socket inbound, outbound;
+  asio::steady_timer wake;  // a held pump sleeps on it until the faults change
+  bool closed = false;
+};
+
+}  // namespace
+
+struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
+  Impl(Runtime& rt, std::string f, std::string t, std::uint16_t target, std::uint64_t seed)
+      : runtime(rt), from(std::move(f)), to(std::move(t)), target_port(target),
+        strand(asio::make_strand(rt.io())), acceptor(strand), random(seed) {}
+
+  Runtime& runtime;
+  std::string from, to;
+  std::uint16_t target_port;
+  asio::strand<asio::io_context::executor_type> strand;
+  tcp::acceptor acceptor;
+  std::mt19937_64 random;
+  LinkFaults faults;             // read and written on the strand
+  mutable std::mutex faults_copy_mutex;
+  LinkFaults faults_copy;        // for readers on other threads
+  std::unordered_set<std::shared_ptr<Pair>> pairs;
+  std::uint16_t port = 0;
+  bool stopped = false;                       // on the strand
+  std::atomic<bool> stop_requested{false};    // from any thread: stop() runs once
+
+  void close_all(bool reset) {
+    for (auto& pair : pairs) pair->close(reset);
+    pairs.clear();
+  }
+
+  void apply(const LinkFaults& next) {
+    faults = next;
+    if (faults.cut) close_all(false);
+    for (auto& pair : pairs) pair->wake.cancel();  // held pumps look again
+  }
+
+  std::chrono::milliseconds next_delay() {
+    if (faults.latency_ms == 0 && faults.jitter_ms == 0) return std::chrono::milliseconds(0);
+    std::uniform_int_distribution<int> jitter(-faults.jitter_ms, faults.jitter_ms);
+    return std::chrono::milliseconds(std::max(0, faults.latency_ms + jitter(random)));
+  }
+};
+
+namespace {
+
+using ImplPtr = std::shared_ptr<FaultProxy::Impl>;
+
+asio::awaitable<void> sleep_for(Pair& pair, std::chrono::steady_clock::duration d) {
+  pair.wake.expires_after(d);
+  co_await pair.wake.async_wait(use_tuple);
+}
+
+// Bytes from the link's owner to the target, through the faults.
+asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
+  char buffer[16 * 1024];
+  while (!pair->closed) {
+    auto [ec, n] = co_await pair->inbound.async_read_some(asio::buffer(buffer), use_tuple);
+    if (ec) break;
+    while (proxy->faults.hold && !pair->closed) {
+      pair->wake.expires_at(asio::steady_timer::time_point::max());
+      co_await pair->wake.async_wait(use_tuple);
+    }
+    // Sleeping before the write keeps the stream in order: TCP never reorders one connection.
+    if (auto delay = proxy->next_delay(); delay.count() > 0 && !pair->closed) co_await sleep_for(*pair, delay);
+    std::size_t piece = proxy->faults.slice_bytes > 0 ? static_cast<std::size_t>(proxy->faults.slice_bytes) : n;
+    for (std::size_t offset = 0; offset < n && !pair->closed;) {
+      std::size_t length = std::min(piece, n - offset);
+      auto [write_ec, written] = co_await asio::async_write(pair->outbound, asio::buffer(buffer + offset, length), use_tuple);
+      if (write_ec) {
+        pair->close(false);
+        break;
+      }
+      offset += length;
+      if (proxy->faults.bytes_per_s > 0)
+        co_await sleep_for(*pair, std::chrono::microseconds(length * 1'000'000 / proxy->faults.bytes_per_s));
+    }
+  }
+  error_code ignored;
+  pair->outbound.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Whatever the target answers goes back unchanged (a herd node answers nothing on a link).
+asio::awaitable<void> pump_back(std::shared_ptr<Pair> pair) {
+  char buffer[4096];
+  while (!pair->closed) {
+    auto [ec, n] = co_await pair->outbound.async_read_some(asio::buffer(buffer), use_tuple);
+    if (ec) break;
+    auto [write_ec, written] = co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
+    if (write_ec) break;
+  }
+  pair->close(false);
+}
+
+asio::awaitable<void> serve_pair(ImplPtr proxy, std::shared_ptr<Pair> pair) {
+  auto [ec] = co_await pair->outbound.async_connect(
+      tcp::endpoint(asio::ip::address_v4::loopback(), proxy->target_port), use_tuple);
+  // The target is down or the link was cut meanwhile: the owner sees its connection close.
+  if (ec || proxy->faults.cut || pair->closed) {
+    pair->close(false);
+    proxy->pairs.erase(pair);
+    co_return;
+  }
+  pair->outbound.set_option(tcp::no_delay(true), ec);
+  asio::co_spawn(proxy->strand, pump_back(pair), asio::detached);
+  co_await pump_forward(proxy, pair);
+  proxy->pairs.erase(pair);
+}
+
+asio::awaitable<void> accept_loop(ImplPtr proxy) {
+  while (!proxy->stopped) {
+    auto pair = std::make_shared<Pair>(proxy->strand);
+    auto [ec] = co_await proxy->acceptor.async_accept(pair->inbound, use_tuple);
+    if (proxy->stopped) break;
+    if (ec) continue;
+    if (proxy->faults.cut) {
+      pair->close(false);
+      continue;
+    }
+    pair->inbound.set_option(tcp::no_delay(true), ec);
+    proxy->pairs.insert(pair);
+    asio::co_spawn(proxy->strand, serve_pair(proxy, pair), asio::detached);
+  }
+}
+
+}  // namespace
+
+FaultProxy::FaultProxy(Runtime& runtime, std::string from, std::string to, std::uint16_t target_port,
+                       std::uint64_t seed)
+    : impl_(std::make_shared<Impl>(runtime, std::move(from), std::move(to), target_port, seed)) {}
+
+FaultProxy::~FaultProxy() { stop(); }
+
+std::error_code FaultProxy::start() {
+  auto& p = *impl_;
+  error_code ec;
+  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+  p.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) p.acceptor.bind(endpoint, ec);
+  if (!ec) p.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  p.port = p.acceptor.local_endpoint().port();
+  asio::co_spawn(p.strand, accept_loop(impl_), asio::detached);
+  return {};
+}
+
+std::uint16_t FaultProxy::port() const { return impl_->port; }
+const std::string& FaultProxy::from() const { return impl_->from; }
+const std::string& FaultProxy::to() const { return impl_->to; }
+
+void FaultProxy::set_faults(const LinkFaults& faults) {
+  {
+    std::lock_guard lock(impl_->faults_copy_mutex);
+    impl_->faults_copy = faults;
+  }
+  asio::post(impl_->strand, [proxy = impl_, faults] { proxy->apply(faults); });
+}
+
+LinkFaults FaultProxy::faults() const {
+  std::lock_guard lock(impl_->faults_copy_mutex);
+  return impl_->faults_copy;
+}
+
+void FaultProxy::reset_connections() {
+  asio::post(impl_->strand, [proxy = impl_] { proxy->close_all(true); });
+}
+
+void FaultProxy::stop() {
+  if (impl_->stop_requested.exchange(true)) return;
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(impl_->strand, [proxy = impl_, &closed] {
+    if (!proxy->stopped) {
+      proxy->stopped = true;
+      error_code ignored;
+      proxy->acceptor.close(ignored);
+      proxy->close_all(false);
+    }
+    closed.set_value();
+  });
+  // The io_context normally runs; if it no longer does, nothing is left to close anyway.
+  done.wait_for(std::chrono::seconds(5));
+}
+
+}  // namespace herd

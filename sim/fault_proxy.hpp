@@ -1,0 +1,52 @@
+#pragma once
+// An in-process TCP proxy for one directed peer link (from -> to). The simulator points `from`'s
+// link at it, so nodes talk real TCP and cannot tell; faults are switched on and off from any
+// thread while traffic flows.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace herd {
+
+class Runtime;
+
+struct LinkFaults {
+  bool cut = false;             // refuse new connections and close the current ones
+  bool hold = false;            // keep bytes from `from` until released
+  int latency_ms = 0;           // delay each chunk ...
+  int jitter_ms = 0;            // ... by latency +/- up to this much
+  std::int64_t bytes_per_s = 0; // 0: unlimited
+  int slice_bytes = 0;          // 0: forward chunks whole
+};
+
+class FaultProxy {
+ public:
+  // Listens on a free loopback port and forwards to 127.0.0.1:target_port.
+  FaultProxy(Runtime& runtime, std::string from, std::string to, std::uint16_t target_port,
+             std::uint64_t seed);
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+
+  [[nodiscard]] std::error_code start();
+  [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] const std::string& from() const;
+  [[nodiscard]] const std::string& to() const;
+
+  // Thread-safe; takes effect on the proxy's strand.
+  void set_faults(const LinkFaults& faults);
+  [[nodiscard]] LinkFaults faults() const;
+  // Aborts the current connections with a reset; new ones are accepted as before.
+  void reset_connections();
+  // Closes everything; blocks until closed. Never call it from the io_context's threads.
+  void stop();
+
+  struct Impl;  // defined in fault_proxy.cpp
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace herd

@@ -1,0 +1,544 @@
+#include "sim/simulator.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "core/protocol.hpp"
+#include "core/runtime.hpp"
+#include "sim/checker.hpp"
+#include "sim/fault_proxy.hpp"
+#include "sim/line_client.hpp"
+#include "sim/local_herd.hpp"
+#include "sim/places_mock.hpp"
+
+namespace herd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int reply_timeout_ms = 15000;  // longer than any Places fault a scenario sets up
+
+std::string time_text(std::int64_t ns) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
+                static_cast<long long>(ns % 1'000'000'000));
+  return buffer;
+}
+
+// Every event from every node, the holdings they imply, and a way to wait for a condition on them.
+class EventLog {
+ public:
+  explicit EventLog(std::int64_t start_ns) : start_ns_(start_ns) {}
+
+  EventSink sink() {
+    return [this](const NodeEvent& e) {
+      {
+        std::lock_guard lock(mutex_);
+        events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
+                           e.time_ns - start_ns_, e.queue_bytes});
+        if (e.kind == EventKind::link_up) ++link_ups_;
+        if (e.kind == EventKind::update_stored) {
+          Record record;
+          if (record_from_at_line(e.text, record)) held_[std::string(e.node)][std::string(record.client())] = e.text;
+        }
+      }
+      changed_.notify_all();
+    };
+  }
+
+  // A crashed node loses its memory; so does our picture of it.
+  void forget(const std::string& node) {
+    std::lock_guard lock(mutex_);
+    held_.erase(node);
+  }
+
+  // Waits until every live node's events say it holds exactly the newest accepted records, or the
+  // deadline passes. Checked on every event, so it stops at the first mismatch and copies nothing.
+  bool wait_for_convergence(const std::set<std::string>& live, const History& history,
+                            Clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_until(lock, deadline, [&] {
+      const auto& expected = history.expected();
+      for (const auto& node : live) {
+        auto it = held_.find(node);
+        std::size_t held = it == held_.end() ? 0 : it->second.size();
+        if (held != expected.size()) return false;
+        for (const auto& [client, record] : expected) {
+          auto found = it->second.find(client);
+          if (found == it->second.end() || found->second != record.line) return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  bool wait_for_link_ups(std::size_t count, Clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_until(lock, deadline, [&] { return link_ups_ >= count; });
+  }
+
+  std::vector<TimedEvent> take() {
+    std::lock_guard lock(mutex_);
+    return std::move(events_);
+  }
+
+ private:
+  std::int64_t start_ns_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<TimedEvent> events_;
+  Holdings held_;
+  std::size_t link_ups_ = 0;
+};
+
+class Driver {
+ public:
+  Driver(const Scenario& scenario, const SimOptions& options)
+      : scenario_(scenario), options_(options), random_(scenario.seed),
+        start_ns_(system_clock().now_ns()), log_(start_ns_) {}
+
+  RunResult run() {
+    RunResult result;
+    result.scenario = scenario_;
+    for (const auto& s : scenario_.topology.servers) result.servers.push_back(s.name);
+    auto began = Clock::now();
+    if (auto error = set_up()) {
+      result.setup_error = *error;
+      tear_down();
+      return result;
+    }
+    herd_up_ = Clock::now();
+    for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
+      const auto& step = scenario_.steps[i];
+      StepOutcome outcome;
+      outcome.index = i;
+      outcome.kind = step.kind;
+      outcome.description = describe(step);
+      outcome.started_s = seconds_since_up();
+      run_step(step, outcome);
+      outcome.finished_s = seconds_since_up();
+      print(outcome);
+      result.steps.push_back(std::move(outcome));
+    }
+    finish_background(result.steps);
+    tear_down();
+    result.events = log_.take();
+    result.metrics = compute_metrics(result.events, scenario_.topology.servers.size());
+    result.duration_s = std::chrono::duration<double>(Clock::now() - began).count();
+    result.passed = true;
+    for (const auto& s : result.steps) result.passed = result.passed && s.ok;
+    return result;
+  }
+
+ private:
+  std::optional<std::string> set_up() {
+    if (auto ec = mock_.start()) return "cannot start the mock Places: " + ec.message();
+    // Running before anything is built, so that tearing down a half-built herd never waits on a
+    // context that does not run.
+    runtime_.start();
+    HerdSettings settings;
+    settings.topology = scenario_.topology;
+    settings.classic = scenario_.classic;
+    settings.places.url = mock_.url();
+    settings.sink = log_.sink();
+    settings.reconnect_max_ms = options_.reconnect_max_ms;
+    settings.seed = scenario_.seed;
+    settings.route = [this](const std::string& from, const ServerSpec& to) {
+      auto& proxy = proxies_[{from, to.name}];
+      if (!proxy) {
+        proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_());
+        if (auto ec = proxy->start()) proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
+      }
+      return PeerEndpoint{to.name, "127.0.0.1", proxy->port()};
+    };
+    herd_ = std::make_unique<LocalHerd>(runtime_, settings);
+    if (auto error = herd_->start()) return error;
+    if (proxy_error_) return proxy_error_;
+    for (const auto& s : scenario_.topology.servers) live_.insert(s.name);
+    // Every directed link reports up once; only then is the herd the scenario expects.
+    auto links = 2 * scenario_.topology.links.size();
+    auto all_up = log_.wait_for_link_ups(links, Clock::now() + std::chrono::seconds(20));
+    if (!all_up) return "the links did not all come up within 20 s";
+    return std::nullopt;
+  }
+
+  void tear_down() {
+    clients_.clear();
+    if (herd_) herd_->stop();
+    herd_.reset();
+    for (auto& [key, proxy] : proxies_) proxy->stop();
+    proxies_.clear();
+    runtime_.stop();
+    mock_.stop();
+  }
+
+  double seconds_since_up() const { return std::chrono::duration<double>(Clock::now() - herd_up_).count(); }
+
+  void print(const StepOutcome& o) {
+    if (options_.progress == nullptr) return;
+    char head[64];
+    std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index + 1, o.started_s);
+    *options_.progress << head << o.description << (o.ok ? "  ok" : "  FAIL");
+    if (!o.message.empty()) *options_.progress << ": " << o.message;
+    *options_.progress << std::endl;
+  }
+
+  std::string expand(const std::string& text) {
+    std::string out = text;
+    for (auto at = out.find("{now"); at != std::string::npos; at = out.find("{now", at)) {
+      auto close = out.find('}', at);
+      if (close == std::string::npos) break;
+      std::int64_t offset_ns = 0;
+      auto inner = out.substr(at + 4, close - at - 4);  // "", "-5" or "+2"
+      if (!inner.empty()) offset_ns = static_cast<std::int64_t>(std::stod(inner) * 1e9);
+      out.replace(at, close - at + 1, time_text(system_clock().now_ns() + offset_ns));
+    }
+    return out;
+  }
+
+  std::uint16_t port_of(const std::string& node) { return herd_->topology().find(node)->port; }
+
+  // Sends one line and reads its reply; false with a reason when the node does not answer.
+  bool exchange(LineClient& client, const std::string& line, std::string& reply, std::string& why,
+                const std::string& node, bool send_now = true) {
+    if (send_now && !client.try_send(line + "\n")) {
+      why = node + " closed the connection";
+      return false;
+    }
+    auto command = parse_command(line);
+    if (std::holds_alternative<AtMessage>(command)) {
+      history_.accept(line);  // a peer's AT gets no reply
+      return true;
+    }
+    auto first = client.read_line(reply_timeout_ms);
+    if (!first) {
+      why = "no reply from " + node;
+      return false;
+    }
+    reply = *first;
+    if (std::holds_alternative<WhatsatCommand>(command) && reply.starts_with("AT ")) {
+      auto rest = client.read_through("\n\n", reply_timeout_ms);
+      if (!rest) {
+        why = node + " sent the AT line of a WHATSAT reply but no JSON";
+        return false;
+      }
+      reply += "\n" + *rest;
+    }
+    if (std::holds_alternative<IamatCommand>(command) && reply.starts_with("AT ")) history_.accept(reply);
+    return true;
+  }
+
+  static bool is_at_reply_for(const std::string& reply, const std::string& node, const IamatCommand& iamat) {
+    auto command = parse_command(reply);
+    auto* at = std::get_if<AtMessage>(&command);
+    return at != nullptr && at->server == node && at->client == iamat.client &&
+           at->location_text == iamat.location_text && at->time_text == iamat.time_text &&
+           std::regex_match(std::string(at->skew), std::regex(R"([+-]\d+\.\d{9})"));
+  }
+
+  // A send whose reply is read when the run ends, so that later steps run while it waits.
+  struct Background {
+    const Step* step;
+    std::size_t index;
+    std::string line;
+    std::unique_ptr<LineClient> client;
+  };
+
+  void send(const Step& step, StepOutcome& out) {
+    auto line = expand(step.line);
+    auto client = LineClient::try_connect(port_of(step.node));
+    if (!client) {
+      out.ok = step.expect == ReplyKind::none;
+      out.message = step.node + " refused the connection";
+      return;
+    }
+    if (step.background) {
+      if (!client->try_send(line + "\n")) {
+        out.ok = false;
+        out.message = step.node + " closed the connection";
+        return;
+      }
+      out.message = "the reply is checked when the run ends";
+      background_.push_back({&step, out.index, line, std::move(client)});
+      return;
+    }
+    finish_send(step, line, *client, out, true);
+  }
+
+  void finish_background(std::vector<StepOutcome>& outcomes) {
+    for (auto& b : background_) {
+      StepOutcome out;
+      out.index = b.index;
+      out.kind = StepKind::send;
+      out.description = "reply to step " + std::to_string(b.index + 1) + " (" + b.line + ")";
+      out.started_s = seconds_since_up();
+      finish_send(*b.step, b.line, *b.client, out, false);
+      out.finished_s = seconds_since_up();
+      print(out);
+      outcomes.push_back(std::move(out));
+    }
+    background_.clear();
+  }
+
+  void finish_send(const Step& step, const std::string& line, LineClient& client, StepOutcome& out, bool send_now) {
+    std::string reply, why;
+    if (!exchange(client, line, reply, why, step.node, send_now)) {
+      out.ok = false;
+      out.message = why;
+      return;
+    }
+    out.message = reply.empty() ? "no reply (an AT from a peer gets none)" : first_line(reply);
+    auto command = parse_command(line);
+    switch (step.expect) {
+      case ReplyKind::none: break;
+      case ReplyKind::at: {
+        auto* iamat = std::get_if<IamatCommand>(&command);
+        out.ok = iamat != nullptr && is_at_reply_for(reply, step.node, *iamat);
+        break;
+      }
+      case ReplyKind::invalid: out.ok = reply == format_invalid(line); break;
+      case ReplyKind::whatsat: {
+        auto newline = reply.find('\n');
+        auto body = newline == std::string::npos ? std::string() : reply.substr(newline + 1);
+        out.ok = reply.starts_with("AT ") && body.starts_with("{") && body.ends_with("}\n\n") &&
+                 body.substr(0, body.size() - 2).find("\n\n") == std::string::npos;
+        break;
+      }
+      case ReplyKind::exact: out.ok = reply == expand(step.expect_text); break;
+      case ReplyKind::pattern: out.ok = std::regex_match(reply, std::regex(step.expect_text)); break;
+    }
+    if (!out.ok) out.message = "unexpected reply: " + reply;
+  }
+
+  static std::string first_line(const std::string& text) {
+    auto newline = text.find('\n');
+    return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
+  }
+
+  void traffic(const Step& step, StepOutcome& out) {
+    std::vector<std::string> targets;
+    for (const auto& name : step.nodes.empty() ? herd_->names() : step.nodes)
+      if (live_.count(name)) targets.push_back(name);
+    if (targets.empty()) {
+      out.ok = false;
+      out.message = "no live node to send to";
+      return;
+    }
+    auto total = static_cast<std::size_t>(step.rate * step.duration_ms / 1000.0);
+    if (total == 0) total = 1;
+    std::uniform_int_distribution<std::size_t> pick(0, targets.size() - 1);
+    std::uniform_real_distribution<double> lat(-80, 80), lng(-179, 179);
+    auto begin = Clock::now();
+    std::size_t accepted = 0;
+    std::string first_error;
+    for (std::size_t i = 0; i < total; ++i) {
+      // The schedule, not the replies, sets the pace: update i goes out at i / rate.
+      std::this_thread::sleep_until(begin + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / step.rate)));
+      const auto& node = targets[pick(random_)];
+      char location[64];
+      std::snprintf(location, sizeof location, "%+.6f%+.6f", lat(random_), lng(random_));
+      std::string line = "IAMAT client-" + std::to_string(i % static_cast<std::size_t>(step.clients)) + " " +
+                         location + " " + time_text(system_clock().now_ns());
+      auto& client = clients_[node];
+      if (!client) client = LineClient::try_connect(port_of(node));
+      std::string reply, why;
+      if (client && exchange(*client, line, reply, why, node) && reply.starts_with("AT ")) {
+        ++accepted;
+        continue;
+      }
+      if (first_error.empty()) first_error = client ? why : node + " refused the connection";
+      client.reset();
+    }
+    out.ok = accepted == total;
+    out.message = std::to_string(accepted) + " of " + std::to_string(total) + " updates accepted";
+    if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
+  }
+
+  template <typename Change>
+  void each_link(const Step& step, Change change) {
+    for (auto& [key, proxy] : proxies_) {
+      bool forward = key.first == step.from && key.second == step.to;
+      bool backward = key.first == step.to && key.second == step.from;
+      if (step.from.empty() || forward || (backward && !step.one_way)) {
+        auto faults = proxy->faults();
+        change(faults, *proxy);
+        proxy->set_faults(faults);
+      }
+    }
+  }
+
+  void partition(const Step& step) {
+    std::map<std::string, std::size_t> group_of;
+    for (std::size_t g = 0; g < step.groups.size(); ++g)
+      for (const auto& name : step.groups[g]) group_of[name] = g;
+    auto group = [&](const std::string& name) {
+      auto it = group_of.find(name);
+      return it == group_of.end() ? step.groups.size() : it->second;  // the unnamed form a group
+    };
+    for (auto& [key, proxy] : proxies_) {
+      auto faults = proxy->faults();
+      faults.cut = group(key.first) != group(key.second);
+      proxy->set_faults(faults);
+    }
+  }
+
+  void hold_node(const std::string& node, bool hold) {
+    for (auto& [key, proxy] : proxies_) {
+      if (key.first != node && key.second != node) continue;
+      auto faults = proxy->faults();
+      faults.hold = hold;
+      proxy->set_faults(faults);
+    }
+  }
+
+  void expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
+    auto start = Clock::now();
+    auto converged = log_.wait_for_convergence(live_, history_, start + std::chrono::milliseconds(step.ms));
+    auto waited_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    // The events said so; the nodes' own stores have the last word.
+    Holdings real;
+    for (const auto& node : live_) real[node] = holdings_from_lines(herd_->node(node)->snapshot_wait());
+    auto verdict = check_convergence(history_, real);
+    char took[64];
+    std::snprintf(took, sizeof took, "%.1f ms", waited_ms);
+    if (want_converged) {
+      out.ok = verdict.converged;
+      out.message = verdict.converged
+                        ? "converged after " + std::string(took) + " (" + std::to_string(history_.expected().size()) +
+                              " clients on " + std::to_string(live_.size()) + " live nodes)"
+                        : summarize(verdict);
+    } else {
+      out.ok = !converged && !verdict.converged;
+      out.message = out.ok ? "diverged as expected: " + summarize(verdict)
+                           : "expected divergence, but the herd converged after " + std::string(took);
+    }
+  }
+
+  std::string summarize(const Verdict& v) {
+    std::string out = "not converged: " + std::to_string(v.missing) + " missing, " + std::to_string(v.lost_updates) +
+                      " lost, " + std::to_string(v.unexplained) + " unexplained";
+    std::size_t shown = options_.verbose ? v.problems.size() : std::min<std::size_t>(v.problems.size(), 2);
+    for (std::size_t i = 0; i < shown; ++i) out += "; " + v.problems[i];
+    if (shown < v.problems.size()) out += "; ... (--verbose shows more)";
+    return out;
+  }
+
+  void expect_record(const Step& step, StepOutcome& out) {
+    if (!live_.count(step.node)) {
+      out.ok = false;
+      out.message = step.node + " is crashed";
+      return;
+    }
+    auto held = holdings_from_lines(herd_->node(step.node)->snapshot_wait());
+    auto it = held.find(step.client);
+    if (step.absent) {
+      out.ok = it == held.end();
+      out.message = out.ok ? "holds nothing for " + step.client : "holds \"" + it->second + "\"";
+      return;
+    }
+    if (it == held.end()) {
+      out.ok = false;
+      out.message = "holds nothing for " + step.client;
+      return;
+    }
+    Record record;
+    out.ok = record_from_at_line(it->second, record);
+    auto command = parse_command(it->second);
+    const auto& at = std::get<AtMessage>(command);
+    if (!step.time.empty()) out.ok = out.ok && at.time_text == step.time;
+    if (!step.origin.empty()) out.ok = out.ok && at.server == step.origin;
+    out.message = "holds \"" + it->second + "\"";
+  }
+
+  void run_step(const Step& step, StepOutcome& out) {
+    switch (step.kind) {
+      case StepKind::send: send(step, out); break;
+      case StepKind::traffic: traffic(step, out); break;
+      case StepKind::cut: each_link(step, [](LinkFaults& f, FaultProxy&) { f.cut = true; }); break;
+      case StepKind::restore: each_link(step, [](LinkFaults& f, FaultProxy&) { f = LinkFaults{}; }); break;
+      case StepKind::partition: partition(step); break;
+      case StepKind::heal:
+        for (auto& [key, proxy] : proxies_) proxy->set_faults(LinkFaults{});
+        for (const auto& node : paused_) hold_node(node, true);  // a paused node stays paused
+        break;
+      case StepKind::latency:
+        each_link(step, [&](LinkFaults& f, FaultProxy&) {
+          f.latency_ms = step.ms;
+          f.jitter_ms = step.jitter_ms;
+        });
+        break;
+      case StepKind::reset: each_link(step, [](LinkFaults&, FaultProxy& p) { p.reset_connections(); }); break;
+      case StepKind::bandwidth: each_link(step, [&](LinkFaults& f, FaultProxy&) { f.bytes_per_s = step.bytes_per_s; }); break;
+      case StepKind::slice: each_link(step, [&](LinkFaults& f, FaultProxy&) { f.slice_bytes = step.bytes; }); break;
+      case StepKind::hold: each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = true; }); break;
+      case StepKind::release: each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = false; }); break;
+      case StepKind::crash:
+        herd_->crash(step.node);
+        log_.forget(step.node);
+        live_.erase(step.node);
+        clients_.erase(step.node);
+        break;
+      case StepKind::restart:
+        log_.forget(step.node);
+        clients_.erase(step.node);
+        if (auto error = herd_->restart(step.node)) {
+          out.ok = false;
+          out.message = *error;
+          live_.erase(step.node);
+        } else {
+          live_.insert(step.node);
+        }
+        break;
+      case StepKind::pause:
+        paused_.insert(step.node);
+        hold_node(step.node, true);
+        break;
+      case StepKind::resume:
+        paused_.erase(step.node);
+        hold_node(step.node, false);
+        break;
+      case StepKind::places: mock_.set_faults(step.places); break;
+      case StepKind::wait: std::this_thread::sleep_for(std::chrono::milliseconds(step.ms)); break;
+      case StepKind::expect_converged: expect_converged(step, out, true); break;
+      case StepKind::expect_diverged: expect_converged(step, out, false); break;
+      case StepKind::expect_record: expect_record(step, out); break;
+    }
+  }
+
+  const Scenario& scenario_;
+  const SimOptions& options_;
+  std::mt19937_64 random_;
+  std::int64_t start_ns_;
+  // Declared before what runs on it, so it outlives them.
+  Runtime runtime_{2, 8};
+  PlacesMock mock_;
+  EventLog log_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<FaultProxy>> proxies_;
+  std::optional<std::string> proxy_error_;
+  std::unique_ptr<LocalHerd> herd_;
+  std::map<std::string, std::unique_ptr<LineClient>> clients_;
+  std::vector<Background> background_;
+  std::set<std::string> live_, paused_;
+  History history_;
+  Clock::time_point herd_up_ = Clock::now();
+};
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const SimOptions& options) {
+  Scenario effective = scenario;
+  if (options.seed) effective.seed = *options.seed;
+  if (options.force_classic) effective.classic = true;
+  Driver driver(effective, options);
+  return driver.run();
+}
+
+}  // namespace herd

@@ -1,0 +1,46 @@
+#pragma once
+// Runs a scenario against a fresh in-process herd: every node on its own strand, every directed
+// link through a fault proxy, the mock Places for WHATSAT. The driver runs on the calling thread.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/metrics.hpp"
+#include "sim/scenario.hpp"
+
+namespace herd {
+
+struct SimOptions {
+  std::optional<std::uint64_t> seed;  // overrides the scenario's
+  bool force_classic = false;         // run in classic mode whatever the scenario says
+  bool verbose = false;               // also print what each failed check found
+  std::ostream* progress = nullptr;   // one line per step; nullptr: silent
+  int reconnect_max_ms = 250;         // links retry faster than a real node, so runs are short
+};
+
+struct StepOutcome {
+  std::size_t index = 0;
+  StepKind kind = StepKind::wait;
+  std::string description;
+  double started_s = 0, finished_s = 0;  // since the herd came up
+  bool ok = true;
+  std::string message;                   // what happened, or why it failed
+};
+
+struct RunResult {
+  Scenario scenario;  // as run: seed and mode after the options
+  bool passed = false;
+  std::string setup_error;  // the herd could not start
+  std::vector<StepOutcome> steps;
+  Metrics metrics;
+  std::vector<TimedEvent> events;  // times since the herd came up
+  std::vector<std::string> servers;
+  double duration_s = 0;
+};
+
+[[nodiscard]] RunResult run_scenario(const Scenario& scenario, const SimOptions& options);
+
+}  // namespace herd
