@@ -1,0 +1,223 @@
+#include <doctest/doctest.h>
+
+#include "sim/checker.hpp"
+#include "sim/explore.hpp"
+#include "sim/metrics.hpp"
+#include "sim/scenario.hpp"
+
+using namespace herd;
+
+namespace {
+
+std::string error_of(std::string_view text) {
+  auto result = parse_scenario(text, "s.json");
+  REQUIRE(std::holds_alternative<ScenarioError>(result));
+  return std::get<ScenarioError>(result).message;
+}
+
+Scenario parsed(std::string_view text) {
+  auto result = parse_scenario(text, "s.json");
+  if (auto* e = std::get_if<ScenarioError>(&result)) FAIL(e->message);
+  return std::get<Scenario>(result);
+}
+
+std::string with_steps(std::string_view steps) {
+  return std::string(R"({"name": "t", "steps": [)") + std::string(steps) + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("a scenario without topology or mode runs the default five in anti-entropy mode") {
+  auto s = parsed(with_steps(R"({"do": "wait", "ms": 5})"));
+  CHECK(s.name == "t");
+  CHECK(s.topology.servers.size() == 5);
+  CHECK(s.topology.find("Clark")->port == 0);
+  CHECK_FALSE(s.classic);
+  CHECK(s.seed == 1);
+  REQUIRE(s.steps.size() == 1);
+  CHECK(s.steps[0].kind == StepKind::wait);
+  CHECK(s.steps[0].ms == 5);
+}
+
+TEST_CASE("every step kind parses with its fields") {
+  auto s = parsed(R"({"name": "all", "mode": "classic", "seed": 42, "steps": [
+    {"do": "send", "node": "Clark", "line": "IAMAT a +1+1 {now}", "expect": "at"},
+    {"do": "send", "node": "Clark", "line": "x", "expect": {"pattern": "\\? x"}, "background": true},
+    {"do": "traffic", "clients": 3, "rate": 10.5, "duration_ms": 100, "nodes": ["Bona"]},
+    {"do": "cut", "from": "Clark", "to": "Bona", "one_way": true},
+    {"do": "restore", "from": "Clark", "to": "Bona"},
+    {"do": "partition", "groups": [["Clark"], ["Bona", "Bailey"]]},
+    {"do": "heal"},
+    {"do": "latency", "ms": 10, "jitter_ms": 3},
+    {"do": "reset"},
+    {"do": "bandwidth", "bytes_per_s": 1000},
+    {"do": "slice", "bytes": 2},
+    {"do": "hold"}, {"do": "release"},
+    {"do": "crash", "node": "Jaquez"}, {"do": "restart", "node": "Jaquez"},
+    {"do": "pause", "node": "Bona"}, {"do": "resume", "node": "Bona"},
+    {"do": "places", "latency_ms": 10, "http_status": 503, "malformed": true, "silent": true},
+    {"do": "wait", "ms": 1},
+    {"do": "expect_converged", "within_ms": 100},
+    {"do": "expect_diverged"},
+    {"do": "expect_record", "node": "Bona", "client": "a", "origin": "Clark", "time": "5", "note": "why"}
+  ]})");
+  CHECK(s.classic);
+  CHECK(s.seed == 42);
+  REQUIRE(s.steps.size() == 22);
+  CHECK(s.steps[0].expect == ReplyKind::at);
+  CHECK(s.steps[1].expect == ReplyKind::pattern);
+  CHECK(s.steps[1].background);
+  CHECK(s.steps[2].rate == 10.5);
+  CHECK(s.steps[2].nodes == std::vector<std::string>{"Bona"});
+  CHECK(s.steps[3].one_way);
+  CHECK(s.steps[5].groups.size() == 2);
+  CHECK(s.steps[7].jitter_ms == 3);
+  CHECK(s.steps[17].places == PlacesFaults{10, 503, true, true});
+  CHECK(s.steps[20].ms == 1000);  // expect_diverged's default
+  CHECK(s.steps[21].origin == "Clark");
+}
+
+TEST_CASE("a scenario round-trips through its JSON form") {
+  auto original = random_scenario(3, true);
+  auto again = parsed(scenario_to_json(original));
+  CHECK(scenario_to_json(again) == scenario_to_json(original));
+  CHECK(again.classic);
+}
+
+TEST_CASE("explore gives the same schedule for the same seed and another for another seed") {
+  CHECK(scenario_to_json(random_scenario(7, false)) == scenario_to_json(random_scenario(7, false)));
+  CHECK(scenario_to_json(random_scenario(7, false)) != scenario_to_json(random_scenario(8, false)));
+  auto s = random_scenario(7, true);
+  CHECK(s.classic);
+  CHECK(s.steps.back().kind == StepKind::expect_converged);
+}
+
+TEST_CASE("a ring topology has the named number of servers") {
+  auto s = parsed(R"({"name": "r", "topology": {"ring": 7}, "steps": []})");
+  CHECK(s.topology.servers.size() == 7);
+  CHECK(s.topology.links.size() == 7);
+}
+
+TEST_CASE("scenario errors name the file, the step and the field") {
+  CHECK(error_of("{") .starts_with("s.json: not valid JSON"));
+  CHECK(error_of(R"({"steps": []})") == "s.json: name: expected the scenario's name as a non-empty string");
+  CHECK(error_of(R"({"name": "t"})") == "s.json: steps: expected an array of steps");
+  CHECK(error_of(R"({"name": "t", "steps": [], "colour": 1})") ==
+        "s.json: colour: expected one of name, description, topology, mode, seed, steps (unknown field)");
+  CHECK(error_of(R"({"name": "t", "mode": "fast", "steps": []})") ==
+        "s.json: mode: expected \"anti-entropy\" or \"classic\", got \"fast\"");
+  CHECK(error_of(R"({"name": "t", "seed": -1, "steps": []})") == "s.json: seed: expected a non-negative integer, got -1");
+  CHECK(error_of(R"({"name": "t", "topology": {"ring": 1}, "steps": []})") ==
+        "s.json: topology.ring: expected an integer from 2 to 2000, got 1");
+  CHECK(error_of(with_steps(R"(5)")) == "s.json: steps[0]: expected an object with \"do\", got 5");
+  CHECK(error_of(with_steps(R"({"do": "dance"})")).starts_with("s.json: steps[0].do: expected one of send, traffic"));
+  CHECK(error_of(with_steps(R"({"do": "wait"})")) == "s.json: steps[0].ms: expected an integer (it is missing)");
+  CHECK(error_of(with_steps(R"({"do": "wait", "ms": 1}, {"do": "crash", "node": "Clarke"})")) ==
+        "s.json: steps[1].node: expected a server of the topology (Bailey, Bona, Campbell, Clark, Jaquez), got \"Clarke\"");
+  CHECK(error_of(with_steps(R"({"do": "wait", "ms": 1, "node": "Clark"})")) ==
+        "s.json: steps[0].node: expected a field of \"wait\" (ms), not \"node\"");
+  CHECK(error_of(with_steps(R"({"do": "send", "node": "Clark"})")) ==
+        "s.json: steps[0].line: expected a string (it is missing)");
+  CHECK(error_of(with_steps(R"({"do": "send", "node": "Clark", "line": "x", "expect": "maybe"})"))
+            .starts_with("s.json: steps[0].expect: expected \"none\", \"at\""));
+  CHECK(error_of(with_steps(R"({"do": "traffic", "clients": 0, "rate": 1, "duration_ms": 1})")) ==
+        "s.json: steps[0].clients: expected an integer from 1 to 100000, got 0");
+  CHECK(error_of(with_steps(R"({"do": "cut", "from": "Clark"})")) ==
+        "s.json: steps[0]: expected both \"from\" and \"to\", or neither (every link)");
+  CHECK(error_of(with_steps(R"({"do": "cut", "from": "Clark", "to": "Bailey"})")) ==
+        "s.json: steps[0]: expected a link of the topology, but Clark and Bailey are not neighbours");
+  CHECK(error_of(with_steps(R"({"do": "partition", "groups": [["Clark"], ["Clark"]]})")) ==
+        "s.json: steps[0].groups[1][0]: expected each server in one group only, \"Clark\" is repeated");
+  CHECK(error_of(with_steps(R"({"do": "places", "http_status": 42})")) ==
+        "s.json: steps[0].http_status: expected an HTTP status from 100 to 599 (or 0: none)");
+  CHECK(error_of(with_steps(R"({"do": "expect_record", "node": "Bona", "client": "a", "absent": true, "origin": "X"})")) ==
+        "s.json: steps[0]: expected \"absent\" alone, or \"time\"/\"origin\" without \"absent\"");
+}
+
+TEST_CASE("a missing scenario file is a clear error") {
+  auto result = load_scenario("/nonexistent/s.json");
+  REQUIRE(std::holds_alternative<ScenarioError>(result));
+  CHECK(std::get<ScenarioError>(result).message == "/nonexistent/s.json: cannot open the file");
+}
+
+TEST_CASE("the checker finds a converged herd converged") {
+  History history;
+  history.accept("AT Clark +0.1 a +1+1 100");
+  history.accept("AT Bona +0.1 a +1+1 200");
+  history.accept("AT Bona +0.1 b +1+1 100");
+  Holdings holdings;
+  for (auto node : {"Clark", "Bona"})
+    holdings[node] = holdings_from_lines({"AT Bona +0.1 a +1+1 200", "AT Bona +0.1 b +1+1 100"});
+  auto v = check_convergence(history, holdings);
+  CHECK(v.converged);
+  CHECK(v.problems.empty());
+  CHECK(history.accepted() == 3);
+}
+
+TEST_CASE("the checker names the update a diverged node lacks") {
+  History history;
+  history.accept("AT Clark +0.1 a +1+1 100");
+  history.accept("AT Clark +0.1 a +1+1 200");
+  Holdings holdings;
+  holdings["Clark"] = holdings_from_lines({"AT Clark +0.1 a +1+1 200"});
+  holdings["Bona"] = holdings_from_lines({"AT Clark +0.1 a +1+1 100"});
+  holdings["Jaquez"] = {};
+  auto v = check_convergence(history, holdings);
+  CHECK_FALSE(v.converged);
+  CHECK(v.missing == 2);
+  CHECK(v.lost_updates == 0);
+  REQUIRE(v.problems.size() == 2);
+  CHECK(v.problems[0] == "Bona lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds \"AT Clark +0.1 a +1+1 100\")");
+  CHECK(v.problems[1] == "Jaquez lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds nothing for a)");
+}
+
+TEST_CASE("the checker reports an accepted update that no live node holds as lost") {
+  History history;
+  history.accept("AT Clark +0.1 a +1+1 100");
+  history.accept("AT Bona +0.1 a +1+1 300");  // accepted at Bona, which then crashed
+  Holdings holdings;
+  holdings["Clark"] = holdings_from_lines({"AT Clark +0.1 a +1+1 100"});
+  auto v = check_convergence(history, holdings);
+  CHECK_FALSE(v.converged);
+  CHECK(v.lost_updates == 1);
+  REQUIRE_FALSE(v.problems.empty());
+  CHECK(v.problems[0].starts_with("lost update: \"AT Bona +0.1 a +1+1 300\""));
+}
+
+TEST_CASE("the checker flags a record no accepted update explains") {
+  History history;
+  Holdings holdings;
+  holdings["Clark"] = holdings_from_lines({"AT Ghost +0.1 g +1+1 1"});
+  auto v = check_convergence(history, holdings);
+  CHECK_FALSE(v.converged);
+  CHECK(v.unexplained == 1);
+}
+
+TEST_CASE("metrics measure accept-to-last-server time and messages per update") {
+  const std::string at = "AT A +0.1 c +1+1 1";
+  std::vector<TimedEvent> events = {
+      {EventKind::update_stored, "A", "", at, 1'000'000, 0},
+      {EventKind::line_out, "A", "B", at, 1'100'000, 10},
+      {EventKind::update_stored, "B", "", at, 3'000'000, 0},
+      {EventKind::line_out, "B", "A", at, 3'100'000, 0},
+      {EventKind::update_dropped, "A", "", at, 3'200'000, 0},
+      {EventKind::link_up, "A", "B", "", 0, 0},
+  };
+  auto m = compute_metrics(events, 2);
+  CHECK(m.updates == 1);
+  CHECK(m.fully_spread == 1);
+  CHECK(m.converge_max_ms == doctest::Approx(2.0));
+  CHECK(m.at_messages == 2);
+  CHECK(m.messages_per_update == doctest::Approx(2.0));
+  CHECK(m.stale_dropped == 1);
+  CHECK(m.peak_queue_bytes == 10);
+  CHECK(m.link_ups == 1);
+  CHECK(compute_metrics(events, 3).fully_spread == 0);
+}
+
+TEST_CASE("quantiles use the nearest rank") {
+  std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  CHECK(quantile(v, 0.5) == 5);
+  CHECK(quantile(v, 0.99) == 10);
+  CHECK(quantile({}, 0.5) == 0);
+}
