@@ -32,7 +32,8 @@ std::string read_name(const json& value, const std::string& path) {
 }
 
 ServerSpec read_server(const json& value, const std::string& path) {
-  if (!value.is_object()) throw FieldError{path, "an object with name and port, got " + describe(value)};
+  if (!value.is_object())
+    throw FieldError{path, "an object with name and port, got " + describe(value)};
   for (auto& [key, unused] : value.items())
     if (key != "name" && key != "port" && key != "host")
       throw FieldError{path + "." + key, "one of name, port, host (unknown field)"};
@@ -68,10 +69,12 @@ Topology read_topology(const json& root) {
       auto path = "links[" + std::to_string(i) + "]";
       if (!link.is_array() || link.size() != 2)
         throw FieldError{path, "a pair of server names, got " + describe(link)};
-      topology.links.emplace_back(read_name(link[0], path + "[0]"), read_name(link[1], path + "[1]"));
+      topology.links.emplace_back(read_name(link[0], path + "[0]"),
+                                  read_name(link[1], path + "[1]"));
     }
   }
-  if (auto reason = topology.validate()) throw FieldError{"servers/links", "a sound topology: " + *reason};
+  if (auto reason = topology.validate())
+    throw FieldError{"servers/links", "a sound topology: " + *reason};
   return topology;
 }
 

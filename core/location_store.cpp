@@ -5,21 +5,27 @@
 namespace herd {
 namespace {
 
-// The n-th whitespace-separated field of a stored AT line (stored lines are trimmed, single fields).
+// The n-th whitespace-separated field of a stored AT line (stored lines are trimmed, single
+// fields).
 std::string_view field(std::string_view line, int n) {
   std::size_t i = 0;
   for (int f = 0;; ++f) {
     while (i < line.size() && is_field_space(line[i])) ++i;
     std::size_t start = i;
     while (i < line.size() && !is_field_space(line[i])) ++i;
-    if (f == n || i == line.size()) return f == n ? line.substr(start, i - start) : std::string_view{};
+    if (f == n || i == line.size())
+      return f == n ? line.substr(start, i - start) : std::string_view{};
   }
 }
 
 }  // namespace
 
-std::string_view Record::server() const { return field(line, 1); }
-std::string_view Record::client() const { return field(line, 3); }
+std::string_view Record::server() const {
+  return field(line, 1);
+}
+std::string_view Record::client() const {
+  return field(line, 3);
+}
 
 bool record_from_at_line(std::string_view line, Record& out) {
   auto command = parse_command(line);

@@ -291,7 +291,9 @@ asio::awaitable<void> flush_logs_periodically(ImplPtr node) {
 Node::Node(Runtime& runtime, NodeOptions options, EventSink sink, const Clock& clock)
     : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(sink), clock)) {}
 
-Node::~Node() { stop(); }
+Node::~Node() {
+  stop();
+}
 
 std::error_code Node::bind() {
   auto& node = *impl_;
@@ -302,7 +304,8 @@ std::error_code Node::bind() {
     endpoint = tcp::endpoint(address, node.options.port);
   } else {
     tcp::resolver resolver(node.runtime.io());
-    auto results = resolver.resolve(node.options.listen_host, std::to_string(node.options.port), ec);
+    auto results =
+        resolver.resolve(node.options.listen_host, std::to_string(node.options.port), ec);
     if (ec) return ec;
     endpoint = *results.begin();
   }
@@ -324,18 +327,25 @@ std::error_code Node::bind() {
   return {};
 }
 
-std::uint16_t Node::port() const { return impl_->bound_port; }
-const std::string& Node::name() const { return impl_->options.name; }
+std::uint16_t Node::port() const {
+  return impl_->bound_port;
+}
+const std::string& Node::name() const {
+  return impl_->options.name;
+}
 
-void Node::set_peers(std::vector<PeerEndpoint> peers) { impl_->options.peers = std::move(peers); }
+void Node::set_peers(std::vector<PeerEndpoint> peers) {
+  impl_->options.peers = std::move(peers);
+}
 
 void Node::start() {
   auto node = impl_;
   asio::post(node->strand, [node] {
     if (node->stopped) return;
-    node->note("START", "listening on " + node->options.listen_host + ":" +
-                            std::to_string(node->bound_port) +
-                            (node->options.classic ? " (classic)" : " (anti-entropy)"),
+    node->note("START",
+               "listening on " + node->options.listen_host + ":" +
+                   std::to_string(node->bound_port) +
+                   (node->options.classic ? " (classic)" : " (anti-entropy)"),
                true);
     LinkSettings settings{node->options.classic, node->options.reconnect_initial_ms,
                           node->options.reconnect_max_ms, node->options.seed};

@@ -33,7 +33,7 @@ struct NodeOptions {
   // Classic mode is the course's minimum: no anti-entropy, and what cannot be sent to a neighbour
   // that is down is dropped.
   bool classic = false;
-  std::string log_dir;  // empty: no log file
+  std::string log_dir;         // empty: no log file
   bool log_to_stderr = false;  // link up/down and start-up lines on stderr as well
   PlacesSettings places;
   int reconnect_initial_ms = 20;

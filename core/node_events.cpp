@@ -4,12 +4,18 @@ namespace herd {
 
 const char* to_string(EventKind kind) {
   switch (kind) {
-    case EventKind::line_in: return "line_in";
-    case EventKind::line_out: return "line_out";
-    case EventKind::update_stored: return "update_stored";
-    case EventKind::update_dropped: return "update_dropped";
-    case EventKind::link_up: return "link_up";
-    case EventKind::link_down: return "link_down";
+    case EventKind::line_in:
+      return "line_in";
+    case EventKind::line_out:
+      return "line_out";
+    case EventKind::update_stored:
+      return "update_stored";
+    case EventKind::update_dropped:
+      return "update_dropped";
+    case EventKind::link_up:
+      return "link_up";
+    case EventKind::link_down:
+      return "link_down";
   }
   return "unknown";
 }

@@ -6,7 +6,9 @@
 
 namespace herd {
 
-NodeLog::~NodeLog() { close(); }
+NodeLog::~NodeLog() {
+  close();
+}
 
 bool NodeLog::open(const std::string& dir, const std::string& name, std::string& error) {
   close();

@@ -73,14 +73,16 @@ asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
   error_code ec;
   auto address = asio::ip::make_address(peer_.host, ec);
   if (!ec) {
-    auto [connect_ec] = co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
+    auto [connect_ec] =
+        co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
     co_return connect_ec;
   }
   tcp::resolver resolver(strand_);
   auto [resolve_ec, endpoints] =
       co_await resolver.async_resolve(peer_.host, std::to_string(peer_.port), use_tuple);
   if (resolve_ec) co_return resolve_ec;
-  auto [connect_ec, endpoint] = co_await asio::async_connect(connection.socket, endpoints, use_tuple);
+  auto [connect_ec, endpoint] =
+      co_await asio::async_connect(connection.socket, endpoints, use_tuple);
   co_return connect_ec;
 }
 
@@ -136,7 +138,8 @@ asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> con
     }
     // Everything pushed while the last write was in flight goes out in one write.
     inflight_.swap(pending_);
-    auto [ec, written] = co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
+    auto [ec, written] =
+        co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
     if (ec) {
       connection->open = false;
       break;

@@ -38,8 +38,8 @@ struct LinkSettings {
 
 class PeerLink : public std::enable_shared_from_this<PeerLink> {
  public:
-  PeerLink(boost::asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner,
-           PeerEndpoint peer, LinkSettings settings);
+  PeerLink(boost::asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner, PeerEndpoint peer,
+           LinkSettings settings);
 
   // All of these run on the owner's strand.
   void start();

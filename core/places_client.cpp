@@ -51,7 +51,8 @@ std::string nearby_query_string(const NearbyQuery& query, std::string_view key) 
 
 std::string fetch_nearby(const PlacesSettings& settings, const NearbyQuery& query) {
   SplitUrl url;
-  if (!split_url(settings.url, url)) return places_error_body("the Places URL is not an http(s) URL");
+  if (!split_url(settings.url, url))
+    return places_error_body("the Places URL is not an http(s) URL");
   try {
     httplib::Client client(url.origin);
     auto timeout_s = settings.timeout_ms / 1000;
@@ -71,7 +72,8 @@ std::string fetch_nearby(const PlacesSettings& settings, const NearbyQuery& quer
                                return true;
                              });
     if (too_large) return places_error_body("Places answered with a body over the size limit");
-    if (!result) return places_error_body("Places request failed: " + httplib::to_string(result.error()));
+    if (!result)
+      return places_error_body("Places request failed: " + httplib::to_string(result.error()));
     if (result->status != 200)
       return places_error_body("Places answered HTTP " + std::to_string(result->status));
     return shape_places_body(body, query.bound);

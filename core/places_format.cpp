@@ -66,7 +66,8 @@ std::string places_error_body(std::string_view message) {
 std::string shape_places_body(std::string_view body, int bound) {
   auto parsed = json::parse(body, nullptr, false);
   if (parsed.is_discarded()) return places_error_body("Places answered with invalid JSON");
-  if (!parsed.is_object()) return places_error_body("Places answered with JSON that is not an object");
+  if (!parsed.is_object())
+    return places_error_body("Places answered with JSON that is not an object");
   if (auto results = parsed.find("results"); results != parsed.end() && results->is_array()) {
     if (results->size() > static_cast<std::size_t>(bound))
       results->erase(results->begin() + bound, results->end());

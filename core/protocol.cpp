@@ -23,7 +23,9 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, N>&
   }
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool all_digits(std::string_view s) {
   for (char c : s)
@@ -73,7 +75,8 @@ bool parse_timestamp(std::string_view text, Timestamp& out) {
   std::int64_t seconds = 0;
   for (char c : whole) seconds = seconds * 10 + (c - '0');
   std::int32_t nanos = 0;
-  for (std::size_t i = 0; i < 9; ++i) nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  for (std::size_t i = 0; i < 9; ++i)
+    nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
   out = Timestamp{seconds, nanos};
   return true;
 }
@@ -107,7 +110,8 @@ Command parse_command(std::string_view line) {
   if (f[0] == "WHATSAT") {
     if (n != 4) return InvalidCommand{"WHATSAT takes 3 fields"};
     WhatsatCommand cmd{f[1], 0, 0};
-    if (!is_plain_decimal(f[2]) || !to_double(f[2], cmd.radius_km)) return InvalidCommand{"bad radius"};
+    if (!is_plain_decimal(f[2]) || !to_double(f[2], cmd.radius_km))
+      return InvalidCommand{"bad radius"};
     if (!(cmd.radius_km > 0 && cmd.radius_km <= 50)) return InvalidCommand{"radius out of range"};
     if (f[3].empty() || f[3].size() > 3 || !all_digits(f[3])) return InvalidCommand{"bad bound"};
     std::from_chars(f[3].data(), f[3].data() + f[3].size(), cmd.bound);
@@ -153,7 +157,8 @@ std::string format_skew(__int128 difference_nanos) {
   return out;
 }
 
-std::string format_at(std::string_view server, std::int64_t received_ns, const IamatCommand& iamat) {
+std::string format_at(std::string_view server, std::int64_t received_ns,
+                      const IamatCommand& iamat) {
   std::string skew = format_skew(static_cast<__int128>(received_ns) - to_nanos(iamat.time));
   std::string out;
   out.reserve(3 + server.size() + 1 + skew.size() + 1 + iamat.client.size() + 1 +

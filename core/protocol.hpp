@@ -76,7 +76,8 @@ using Command = std::variant<IamatCommand, WhatsatCommand, AtMessage, InvalidCom
 // The reply to anything invalid: "? " and the line as received (no line end).
 [[nodiscard]] std::string format_invalid(std::string_view line);
 
-// Metres for the Places query from a WHATSAT radius in km, without trailing zeros ("10000", "2500.5").
+// Metres for the Places query from a WHATSAT radius in km, without trailing zeros ("10000",
+// "2500.5").
 [[nodiscard]] std::string format_radius_metres(double radius_km);
 
 }  // namespace herd

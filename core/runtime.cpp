@@ -30,15 +30,22 @@ struct Runtime::Impl {
 Runtime::Runtime(unsigned threads, unsigned blocking_threads)
     : impl_(std::make_unique<Impl>(threads, blocking_threads)) {}
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+  stop();
+}
 
-asio::io_context& Runtime::io() { return impl_->io; }
-asio::thread_pool& Runtime::blocking_pool() { return impl_->blocking; }
+asio::io_context& Runtime::io() {
+  return impl_->io;
+}
+asio::thread_pool& Runtime::blocking_pool() {
+  return impl_->blocking;
+}
 
 void Runtime::start() {
   if (!impl_->runners.empty()) return;
   impl_->work.emplace(impl_->io.get_executor());
-  for (unsigned i = 0; i < impl_->threads; ++i) impl_->runners.emplace_back([this] { impl_->io.run(); });
+  for (unsigned i = 0; i < impl_->threads; ++i)
+    impl_->runners.emplace_back([this] { impl_->io.run(); });
 }
 
 void Runtime::stop() {
@@ -48,7 +55,8 @@ void Runtime::stop() {
   // Stopped nodes leave no work behind, so the context runs dry at once; the deadline only guards
   // against a bug elsewhere turning shutdown into a hang.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (!impl_->runners.empty() && !impl_->io.stopped() && std::chrono::steady_clock::now() < deadline)
+  while (!impl_->runners.empty() && !impl_->io.stopped() &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   impl_->io.stop();
   for (auto& t : impl_->runners)

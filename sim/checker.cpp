@@ -16,7 +16,8 @@ void History::accept(std::string_view at_line) {
   }
 }
 
-std::map<std::string, std::string, std::less<>> holdings_from_lines(const std::vector<std::string>& lines) {
+std::map<std::string, std::string, std::less<>> holdings_from_lines(
+    const std::vector<std::string>& lines) {
   std::map<std::string, std::string, std::less<>> out;
   for (const auto& line : lines) {
     Record record;
@@ -25,7 +26,8 @@ std::map<std::string, std::string, std::less<>> holdings_from_lines(const std::v
   return out;
 }
 
-Verdict check_convergence(const History& history, const Holdings& holdings, std::size_t max_problems) {
+Verdict check_convergence(const History& history, const Holdings& holdings,
+                          std::size_t max_problems) {
   Verdict verdict;
   auto problem = [&](std::string text) {
     if (verdict.problems.size() < max_problems) verdict.problems.push_back(std::move(text));
@@ -38,7 +40,8 @@ Verdict check_convergence(const History& history, const Holdings& holdings, std:
     }
     if (!held_somewhere && !holdings.empty()) {
       ++verdict.lost_updates;
-      problem("lost update: \"" + record.line + "\" was accepted, never superseded, and no live node holds it");
+      problem("lost update: \"" + record.line +
+              "\" was accepted, never superseded, and no live node holds it");
     }
     for (const auto& [node, held] : holdings) {
       auto it = held.find(client);
@@ -46,7 +49,9 @@ Verdict check_convergence(const History& history, const Holdings& holdings, std:
       ++verdict.missing;
       if (held_somewhere)
         problem(node + " lacks the update \"" + record.line + "\" (" +
-                (it == held.end() ? "it holds nothing for " + client : "it holds \"" + it->second + "\"") + ")");
+                (it == held.end() ? "it holds nothing for " + client
+                                  : "it holds \"" + it->second + "\"") +
+                ")");
     }
   }
   for (const auto& [node, held] : holdings)

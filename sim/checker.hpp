@@ -15,7 +15,9 @@ class History {
  public:
   void accept(std::string_view at_line);
   // The newest accepted record of every client: what a converged herd holds.
-  [[nodiscard]] const std::map<std::string, Record, std::less<>>& expected() const { return newest_; }
+  [[nodiscard]] const std::map<std::string, Record, std::less<>>& expected() const {
+    return newest_;
+  }
   [[nodiscard]] std::size_t accepted() const { return accepted_; }
 
  private:
@@ -24,7 +26,8 @@ class History {
 };
 
 // node -> (client -> AT line) of every live node.
-using Holdings = std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>;
+using Holdings =
+    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>;
 
 // Builds a node's holdings from its snapshot lines.
 [[nodiscard]] std::map<std::string, std::string, std::less<>> holdings_from_lines(
@@ -32,9 +35,9 @@ using Holdings = std::map<std::string, std::map<std::string, std::string, std::l
 
 struct Verdict {
   bool converged = false;
-  std::size_t lost_updates = 0;    // newest accepted records held by no live node
-  std::size_t missing = 0;         // (node, client) pairs where the node lacks the newest record
-  std::size_t unexplained = 0;     // records no accepted update accounts for
+  std::size_t lost_updates = 0;       // newest accepted records held by no live node
+  std::size_t missing = 0;            // (node, client) pairs where the node lacks the newest record
+  std::size_t unexplained = 0;        // records no accepted update accounts for
   std::vector<std::string> problems;  // the first few, as sentences
 };
 

@@ -43,7 +43,9 @@ Scenario random_scenario(std::uint64_t seed, bool classic) {
   // Each episode is a fault, traffic while it lasts, and its repair, one after the other, so a
   // node is never crashed while cut off: that would lose updates in any mode and prove nothing.
   std::mt19937_64 random(seed);
-  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+  auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+  };
   Scenario scenario;
   scenario.name = "explore-" + std::to_string(seed);
   scenario.description = "random faults and traffic, generated from seed " + std::to_string(seed);

@@ -1,6 +1,7 @@
 #include "sim/fault_proxy.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <atomic>
 #include <future>
 #include <mutex>
 #include <random>
@@ -51,8 +51,13 @@ struct Pair {
 
 struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
   Impl(Runtime& rt, std::string f, std::string t, std::uint16_t target, std::uint64_t seed)
-      : runtime(rt), from(std::move(f)), to(std::move(t)), target_port(target),
-        strand(asio::make_strand(rt.io())), acceptor(strand), random(seed) {}
+      : runtime(rt),
+        from(std::move(f)),
+        to(std::move(t)),
+        target_port(target),
+        strand(asio::make_strand(rt.io())),
+        acceptor(strand),
+        random(seed) {}
 
   Runtime& runtime;
   std::string from, to;
@@ -60,13 +65,13 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   std::mt19937_64 random;
-  LinkFaults faults;             // read and written on the strand
+  LinkFaults faults;  // read and written on the strand
   mutable std::mutex faults_copy_mutex;
-  LinkFaults faults_copy;        // for readers on other threads
+  LinkFaults faults_copy;  // for readers on other threads
   std::unordered_set<std::shared_ptr<Pair>> pairs;
   std::uint16_t port = 0;
-  bool stopped = false;                       // on the strand
-  std::atomic<bool> stop_requested{false};    // from any thread: stop() runs once
+  bool stopped = false;                     // on the strand
+  std::atomic<bool> stop_requested{false};  // from any thread: stop() runs once
 
   void close_all(bool reset) {
     for (auto& pair : pairs) pair->close(reset);
@@ -106,18 +111,22 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
       co_await pair->wake.async_wait(use_tuple);
     }
     // Sleeping before the write keeps the stream in order: TCP never reorders one connection.
-    if (auto delay = proxy->next_delay(); delay.count() > 0 && !pair->closed) co_await sleep_for(*pair, delay);
-    std::size_t piece = proxy->faults.slice_bytes > 0 ? static_cast<std::size_t>(proxy->faults.slice_bytes) : n;
+    if (auto delay = proxy->next_delay(); delay.count() > 0 && !pair->closed)
+      co_await sleep_for(*pair, delay);
+    std::size_t piece =
+        proxy->faults.slice_bytes > 0 ? static_cast<std::size_t>(proxy->faults.slice_bytes) : n;
     for (std::size_t offset = 0; offset < n && !pair->closed;) {
       std::size_t length = std::min(piece, n - offset);
-      auto [write_ec, written] = co_await asio::async_write(pair->outbound, asio::buffer(buffer + offset, length), use_tuple);
+      auto [write_ec, written] = co_await asio::async_write(
+          pair->outbound, asio::buffer(buffer + offset, length), use_tuple);
       if (write_ec) {
         pair->close(false);
         break;
       }
       offset += length;
       if (proxy->faults.bytes_per_s > 0)
-        co_await sleep_for(*pair, std::chrono::microseconds(length * 1'000'000 / proxy->faults.bytes_per_s));
+        co_await sleep_for(
+            *pair, std::chrono::microseconds(length * 1'000'000 / proxy->faults.bytes_per_s));
     }
   }
   error_code ignored;
@@ -130,7 +139,8 @@ asio::awaitable<void> pump_back(std::shared_ptr<Pair> pair) {
   while (!pair->closed) {
     auto [ec, n] = co_await pair->outbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
-    auto [write_ec, written] = co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
+    auto [write_ec, written] =
+        co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
     if (write_ec) break;
   }
   pair->close(false);
@@ -169,11 +179,13 @@ asio::awaitable<void> accept_loop(ImplPtr proxy) {
 
 }  // namespace
 
-FaultProxy::FaultProxy(Runtime& runtime, std::string from, std::string to, std::uint16_t target_port,
-                       std::uint64_t seed)
+FaultProxy::FaultProxy(Runtime& runtime, std::string from, std::string to,
+                       std::uint16_t target_port, std::uint64_t seed)
     : impl_(std::make_shared<Impl>(runtime, std::move(from), std::move(to), target_port, seed)) {}
 
-FaultProxy::~FaultProxy() { stop(); }
+FaultProxy::~FaultProxy() {
+  stop();
+}
 
 std::error_code FaultProxy::start() {
   auto& p = *impl_;
@@ -188,9 +200,15 @@ std::error_code FaultProxy::start() {
   return {};
 }
 
-std::uint16_t FaultProxy::port() const { return impl_->port; }
-const std::string& FaultProxy::from() const { return impl_->from; }
-const std::string& FaultProxy::to() const { return impl_->to; }
+std::uint16_t FaultProxy::port() const {
+  return impl_->port;
+}
+const std::string& FaultProxy::from() const {
+  return impl_->from;
+}
+const std::string& FaultProxy::to() const {
+  return impl_->to;
+}
 
 void FaultProxy::set_faults(const LinkFaults& faults) {
   {

@@ -13,12 +13,12 @@ namespace herd {
 class Runtime;
 
 struct LinkFaults {
-  bool cut = false;             // refuse new connections and close the current ones
-  bool hold = false;            // keep bytes from `from` until released
-  int latency_ms = 0;           // delay each chunk ...
-  int jitter_ms = 0;            // ... by latency +/- up to this much
-  std::int64_t bytes_per_s = 0; // 0: unlimited
-  int slice_bytes = 0;          // 0: forward chunks whole
+  bool cut = false;              // refuse new connections and close the current ones
+  bool hold = false;             // keep bytes from `from` until released
+  int latency_ms = 0;            // delay each chunk ...
+  int jitter_ms = 0;             // ... by latency +/- up to this much
+  std::int64_t bytes_per_s = 0;  // 0: unlimited
+  int slice_bytes = 0;           // 0: forward chunks whole
 };
 
 class FaultProxy {

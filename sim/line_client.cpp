@@ -62,7 +62,9 @@ bool LineClient::try_send(std::string_view bytes) {
   return true;
 }
 
-void LineClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+void LineClient::shutdown_write() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 bool LineClient::fill(int timeout_ms) {
   if (eof_) return false;
@@ -87,7 +89,8 @@ std::optional<std::string> LineClient::read_through(std::string_view terminator,
       buffer_.erase(0, end + terminator.size());
       return out;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !fill(static_cast<int>(left.count()))) return std::nullopt;
   }
 }
@@ -101,7 +104,8 @@ std::optional<std::string> LineClient::read_line(int timeout_ms) {
 std::optional<std::string> LineClient::read_to_eof(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (!eof_) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     if (!fill(static_cast<int>(left.count())) && !eof_) return std::nullopt;
   }

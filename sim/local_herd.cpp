@@ -7,7 +7,9 @@ LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
   nodes_.resize(settings_.topology.servers.size());
 }
 
-LocalHerd::~LocalHerd() { stop(); }
+LocalHerd::~LocalHerd() {
+  stop();
+}
 
 NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) const {
   NodeOptions options;
@@ -39,7 +41,8 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
 std::optional<std::string> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i] = std::make_unique<Node>(runtime_, options_for(servers[i], false), settings_.sink, clock());
+    nodes_[i] =
+        std::make_unique<Node>(runtime_, options_for(servers[i], false), settings_.sink, clock());
     if (auto ec = nodes_[i]->bind()) {
       std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
                             std::to_string(servers[i].port) + ": " + ec.message();

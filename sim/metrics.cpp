@@ -36,16 +36,23 @@ Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t serve
         if (record_from_at_line(e.text, record) && record.server() == e.node) s.at_origin = true;
         break;
       }
-      case EventKind::update_dropped: ++m.stale_dropped; break;
-      case EventKind::link_up: ++m.link_ups; break;
-      case EventKind::link_down: ++m.link_downs; break;
+      case EventKind::update_dropped:
+        ++m.stale_dropped;
+        break;
+      case EventKind::link_up:
+        ++m.link_ups;
+        break;
+      case EventKind::link_down:
+        ++m.link_downs;
+        break;
       case EventKind::line_out:
         if (!e.peer.empty() && e.text.starts_with("AT ")) {
           ++m.at_messages;
           m.peak_queue_bytes = std::max(m.peak_queue_bytes, e.queue_bytes);
         }
         break;
-      case EventKind::line_in: break;
+      case EventKind::line_in:
+        break;
     }
   }
   std::vector<double> times;
@@ -60,7 +67,8 @@ Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t serve
   m.converge_p50_ms = quantile(times, 0.50);
   m.converge_p99_ms = quantile(times, 0.99);
   m.converge_max_ms = times.empty() ? 0 : times.back();
-  m.messages_per_update = m.updates == 0 ? 0 : static_cast<double>(m.at_messages) / static_cast<double>(m.updates);
+  m.messages_per_update =
+      m.updates == 0 ? 0 : static_cast<double>(m.at_messages) / static_cast<double>(m.updates);
   return m;
 }
 

@@ -19,13 +19,13 @@ struct TimedEvent {
 };
 
 struct Metrics {
-  std::size_t updates = 0;             // distinct AT records stored at their origin
-  std::size_t fully_spread = 0;        // of those, reached every server of the topology
+  std::size_t updates = 0;       // distinct AT records stored at their origin
+  std::size_t fully_spread = 0;  // of those, reached every server of the topology
   double converge_p50_ms = 0, converge_p99_ms = 0, converge_max_ms = 0;  // accept to last server
-  std::size_t at_messages = 0;         // AT lines written on peer links (floods and snapshots)
+  std::size_t at_messages = 0;  // AT lines written on peer links (floods and snapshots)
   double messages_per_update = 0;
   std::size_t stale_dropped = 0;
-  std::size_t peak_queue_bytes = 0;    // the most bytes a link had waiting behind a write
+  std::size_t peak_queue_bytes = 0;  // the most bytes a link had waiting behind a write
   std::size_t link_ups = 0, link_downs = 0;
 };
 

@@ -28,7 +28,9 @@ std::uint64_t query_seed(double lat, double lng, double radius_m) {
   return h;
 }
 
-double round7(double v) { return std::round(v * 1e7) / 1e7; }
+double round7(double v) {
+  return std::round(v * 1e7) / 1e7;
+}
 
 // The point `distance` metres from (lat, lng) along `bearing` radians, on a sphere.
 LatLng destination(double lat, double lng, double distance, double bearing) {
@@ -48,13 +50,15 @@ std::string token(std::mt19937_64& rng, std::size_t length) {
   return out;
 }
 
-json lat_lng(double lat, double lng) { return {{"lat", round7(lat)}, {"lng", round7(lng)}}; }
+json lat_lng(double lat, double lng) {
+  return {{"lat", round7(lat)}, {"lng", round7(lng)}};
+}
 
 json make_place(std::mt19937_64& rng, int index, double lat, double lng, double radius_m) {
-  static const char* kinds[][2] = {{"Cafe", "cafe"},         {"Bakery", "bakery"},
-                                   {"Library", "library"},   {"Park", "park"},
-                                   {"Bookstore", "book_store"}, {"Gym", "gym"},
-                                   {"Pharmacy", "pharmacy"}, {"Museum", "museum"}};
+  static const char* kinds[][2] = {
+      {"Cafe", "cafe"},         {"Bakery", "bakery"},        {"Library", "library"},
+      {"Park", "park"},         {"Bookstore", "book_store"}, {"Gym", "gym"},
+      {"Pharmacy", "pharmacy"}, {"Museum", "museum"}};
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   // sqrt spreads points evenly over the disc; 0.95 keeps 7-digit rounding inside the radius.
   double distance = radius_m * 0.95 * std::sqrt(unit(rng));
@@ -67,18 +71,20 @@ json make_place(std::mt19937_64& rng, int index, double lat, double lng, double 
                        {"viewport",
                         {{"northeast", lat_lng(spot.lat + 0.0013, spot.lng + 0.0013)},
                          {"southwest", lat_lng(spot.lat - 0.0013, spot.lng - 0.0013)}}}};
-  place["icon"] = "https://maps.gstatic.com/mapfiles/place_api/icons/v1/png_71/generic_business-71.png";
+  place["icon"] =
+      "https://maps.gstatic.com/mapfiles/place_api/icons/v1/png_71/generic_business-71.png";
   place["icon_background_color"] = "#7B9EB0";
-  place["icon_mask_base_uri"] = "https://maps.gstatic.com/mapfiles/place_api/icons/v2/generic_pinlet";
+  place["icon_mask_base_uri"] =
+      "https://maps.gstatic.com/mapfiles/place_api/icons/v2/generic_pinlet";
   place["name"] = std::string("Herd ") + kind[0] + " " + std::to_string(index + 1);
   place["opening_hours"] = {{"open_now", rng() % 3 != 0}};
-  place["photos"] = json::array({{{"height", 3024},
-                                  {"html_attributions",
-                                   json::array({"<a href=\"https://maps.google.com/maps/contrib/" +
-                                                std::to_string(rng() % 100000000000ULL) +
-                                                "\">A Herd Visitor</a>"})},
-                                  {"photo_reference", "Aap_" + token(rng, 60)},
-                                  {"width", 4032}}});
+  place["photos"] = json::array(
+      {{{"height", 3024},
+        {"html_attributions",
+         json::array({"<a href=\"https://maps.google.com/maps/contrib/" +
+                      std::to_string(rng() % 100000000000ULL) + "\">A Herd Visitor</a>"})},
+        {"photo_reference", "Aap_" + token(rng, 60)},
+        {"width", 4032}}});
   place["place_id"] = place_id;
   place["plus_code"] = {{"compound_code", token(rng, 4) + "+" + token(rng, 2) + " Herd City"},
                         {"global_code", "85" + token(rng, 6) + "+" + token(rng, 2)}};
@@ -95,7 +101,8 @@ std::optional<double> parse_number(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value))
+    return std::nullopt;
   return value;
 }
 

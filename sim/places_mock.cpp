@@ -50,19 +50,22 @@ struct PlacesMock::Impl {
       return;
     }
     if (now.malformed) {
-      response.set_content("{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {", "application/json");
+      response.set_content("{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {",
+                           "application/json");
       return;
     }
     auto location = parse_lat_lng(request.get_param_value("location"));
     auto radius = parse_radius_m(request.get_param_value("radius"));
     if (!request.has_param("location") || !location) {
-      response.set_content(mock_invalid_request_body("Invalid request. Missing or malformed 'location' parameter."),
-                           "application/json; charset=UTF-8");
+      response.set_content(
+          mock_invalid_request_body("Invalid request. Missing or malformed 'location' parameter."),
+          "application/json; charset=UTF-8");
       return;
     }
     if (!request.has_param("radius") || !radius) {
-      response.set_content(mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter."),
-                           "application/json; charset=UTF-8");
+      response.set_content(
+          mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter."),
+          "application/json; charset=UTF-8");
       return;
     }
     response.set_content(mock_nearby_body(location->lat, location->lng, *radius),
@@ -75,7 +78,9 @@ PlacesMock::PlacesMock(std::string host, std::uint16_t port) : impl_(std::make_u
   impl_->port = port;
 }
 
-PlacesMock::~PlacesMock() { stop(); }
+PlacesMock::~PlacesMock() {
+  stop();
+}
 
 std::error_code PlacesMock::start() {
   auto& m = *impl_;
@@ -107,7 +112,9 @@ void PlacesMock::stop() {
   if (m.thread.joinable()) m.thread.join();
 }
 
-std::uint16_t PlacesMock::port() const { return impl_->port; }
+std::uint16_t PlacesMock::port() const {
+  return impl_->port;
+}
 
 std::string PlacesMock::url() const {
   return "http://" + impl_->host + ":" + std::to_string(impl_->port) + nearby_path;
@@ -123,6 +130,8 @@ PlacesFaults PlacesMock::faults() const {
   return impl_->faults;
 }
 
-std::uint64_t PlacesMock::requests() const { return impl_->requests.load(); }
+std::uint64_t PlacesMock::requests() const {
+  return impl_->requests.load();
+}
 
 }  // namespace herd

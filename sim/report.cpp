@@ -22,11 +22,20 @@ std::string xml_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -34,9 +43,16 @@ std::string xml_escape(std::string_view text) {
 
 bool is_fault(StepKind k) {
   switch (k) {
-    case StepKind::cut: case StepKind::partition: case StepKind::latency: case StepKind::reset:
-    case StepKind::bandwidth: case StepKind::slice: case StepKind::hold: case StepKind::crash:
-    case StepKind::pause: case StepKind::places:
+    case StepKind::cut:
+    case StepKind::partition:
+    case StepKind::latency:
+    case StepKind::reset:
+    case StepKind::bandwidth:
+    case StepKind::slice:
+    case StepKind::hold:
+    case StepKind::crash:
+    case StepKind::pause:
+    case StepKind::places:
       return true;
     default:
       return false;
@@ -44,8 +60,8 @@ bool is_fault(StepKind k) {
 }
 
 bool is_repair(StepKind k) {
-  return k == StepKind::restore || k == StepKind::heal || k == StepKind::release || k == StepKind::restart ||
-         k == StepKind::resume;
+  return k == StepKind::restore || k == StepKind::heal || k == StepKind::release ||
+         k == StepKind::restart || k == StepKind::resume;
 }
 
 }  // namespace
@@ -54,17 +70,21 @@ std::string summary_text(const RunResult& run) {
   const auto& m = run.metrics;
   std::string out;
   if (!run.setup_error.empty()) return "  could not start: " + run.setup_error + "\n";
-  std::size_t failed = std::count_if(run.steps.begin(), run.steps.end(), [](auto& s) { return !s.ok; });
-  out += "  " + std::string(run.passed ? "PASS" : "FAIL") + " in " + fixed(run.duration_s, 2) + " s, " +
-         std::to_string(run.steps.size() - failed) + "/" + std::to_string(run.steps.size()) + " steps ok (" +
-         (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " + std::to_string(run.scenario.seed) + ")\n";
-  out += "  updates: " + std::to_string(m.updates) + " accepted, " + std::to_string(m.fully_spread) +
-         " reached all " + std::to_string(run.servers.size()) + " servers; accept to last server p50 " +
-         fixed(m.converge_p50_ms, 2) + " ms, p99 " + fixed(m.converge_p99_ms, 2) + " ms, max " +
-         fixed(m.converge_max_ms, 2) + " ms\n";
-  out += "  cost: " + std::to_string(m.at_messages) + " AT messages on links, " + fixed(m.messages_per_update, 2) +
-         " per update; " + std::to_string(m.stale_dropped) + " stale dropped; peak link queue " +
-         std::to_string(m.peak_queue_bytes) + " bytes; links up " + std::to_string(m.link_ups) + ", down " +
+  std::size_t failed =
+      std::count_if(run.steps.begin(), run.steps.end(), [](auto& s) { return !s.ok; });
+  out += "  " + std::string(run.passed ? "PASS" : "FAIL") + " in " + fixed(run.duration_s, 2) +
+         " s, " + std::to_string(run.steps.size() - failed) + "/" +
+         std::to_string(run.steps.size()) + " steps ok (" +
+         (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " +
+         std::to_string(run.scenario.seed) + ")\n";
+  out += "  updates: " + std::to_string(m.updates) + " accepted, " +
+         std::to_string(m.fully_spread) + " reached all " + std::to_string(run.servers.size()) +
+         " servers; accept to last server p50 " + fixed(m.converge_p50_ms, 2) + " ms, p99 " +
+         fixed(m.converge_p99_ms, 2) + " ms, max " + fixed(m.converge_max_ms, 2) + " ms\n";
+  out += "  cost: " + std::to_string(m.at_messages) + " AT messages on links, " +
+         fixed(m.messages_per_update, 2) + " per update; " + std::to_string(m.stale_dropped) +
+         " stale dropped; peak link queue " + std::to_string(m.peak_queue_bytes) +
+         " bytes; links up " + std::to_string(m.link_ups) + ", down " +
          std::to_string(m.link_downs) + "\n";
   return out;
 }
@@ -72,8 +92,13 @@ std::string summary_text(const RunResult& run) {
 std::string report_json(const RunResult& run) {
   json steps = json::array();
   for (const auto& s : run.steps)
-    steps.push_back({{"index", s.index + 1}, {"do", to_string(s.kind)}, {"description", s.description},
-                     {"started_s", s.started_s}, {"finished_s", s.finished_s}, {"ok", s.ok}, {"message", s.message}});
+    steps.push_back({{"index", s.index + 1},
+                     {"do", to_string(s.kind)},
+                     {"description", s.description},
+                     {"started_s", s.started_s},
+                     {"finished_s", s.finished_s},
+                     {"ok", s.ok},
+                     {"message", s.message}});
   const auto& m = run.metrics;
   json report = {
       {"scenario", run.scenario.name},
@@ -88,7 +113,8 @@ std::string report_json(const RunResult& run) {
       {"metrics",
        {{"updates", m.updates},
         {"updates_reaching_every_server", m.fully_spread},
-        {"converge_ms", {{"p50", m.converge_p50_ms}, {"p99", m.converge_p99_ms}, {"max", m.converge_max_ms}}},
+        {"converge_ms",
+         {{"p50", m.converge_p50_ms}, {"p99", m.converge_p99_ms}, {"max", m.converge_max_ms}}},
         {"at_messages", m.at_messages},
         {"messages_per_update", m.messages_per_update},
         {"stale_dropped", m.stale_dropped},
@@ -102,67 +128,107 @@ std::string report_json(const RunResult& run) {
 
 std::string timeline_svg(const RunResult& run) {
   constexpr double left = 110, right = 30, top = 60, lane = 46, width = 1400;
-  const double end_s = std::max(0.001, run.steps.empty() ? run.duration_s : run.steps.back().finished_s);
+  // A little room after the last step, so its marks and labels stay inside the picture.
+  const double end_s =
+      1.05 * std::max(0.001, run.steps.empty() ? run.duration_s : run.steps.back().finished_s);
   const double plot = width - left - right;
   std::map<std::string, double> lane_y;
-  for (std::size_t i = 0; i < run.servers.size(); ++i) lane_y[run.servers[i]] = top + lane * (static_cast<double>(i) + 0.5);
+  for (std::size_t i = 0; i < run.servers.size(); ++i)
+    lane_y[run.servers[i]] = top + lane * (static_cast<double>(i) + 0.5);
   const double height = top + lane * static_cast<double>(run.servers.size()) + 40;
   auto x = [&](double seconds) { return left + plot * std::clamp(seconds / end_s, 0.0, 1.0); };
 
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(width, 0) + "\" height=\"" +
-                    fixed(height, 0) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  svg += "<defs><marker id=\"a\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" markerWidth=\"5\" markerHeight=\"5\" "
-         "orient=\"auto\"><path d=\"M0,0 L6,3 L0,6 z\" fill=\"#3a6ea5\"/></marker></defs>\n";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(width, 0) +
+                    "\" height=\"" + fixed(height, 0) +
+                    "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  svg +=
+      "<defs><marker id=\"a\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" markerWidth=\"5\" "
+      "markerHeight=\"5\" "
+      "orient=\"auto\"><path d=\"M0,0 L6,3 L0,6 z\" fill=\"#3a6ea5\"/></marker></defs>\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" + xml_escape(run.scenario.name) + " (" +
-         (run.scenario.classic ? "classic" : "anti-entropy") + ", " + (run.passed ? "passed" : "FAILED") +
-         ")</text>\n";
-  svg += "<text x=\"10\" y=\"38\" fill=\"#555\">arrows: AT messages between servers; dots: updates accepted from "
-         "clients; red: faults, green: repairs; x axis: " + fixed(end_s, 2) + " s</text>\n";
+  svg += "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" +
+         xml_escape(run.scenario.name) + " (" +
+         (run.scenario.classic ? "classic" : "anti-entropy") + ", " +
+         (run.passed ? "passed" : "FAILED") + ")</text>\n";
+  svg +=
+      "<text x=\"10\" y=\"38\" fill=\"#555\">arrows: AT messages between servers; dots: updates "
+      "accepted from "
+      "clients; red: faults, green: repairs; x axis: " +
+      fixed(end_s, 2) + " s</text>\n";
   for (const auto& [name, y] : lane_y) {
-    svg += "<line x1=\"" + fixed(left) + "\" y1=\"" + fixed(y) + "\" x2=\"" + fixed(width - right) + "\" y2=\"" +
-           fixed(y) + "\" stroke=\"#ccc\"/>\n";
+    svg += "<line x1=\"" + fixed(left) + "\" y1=\"" + fixed(y) + "\" x2=\"" + fixed(width - right) +
+           "\" y2=\"" + fixed(y) + "\" stroke=\"#ccc\"/>\n";
     svg += "<text x=\"10\" y=\"" + fixed(y + 4) + "\">" + xml_escape(name) + "</text>\n";
   }
   for (const auto& step : run.steps) {
     if (!is_fault(step.kind) && !is_repair(step.kind)) continue;
     auto colour = is_fault(step.kind) ? "#c0392b" : "#27ae60";
     auto px = x(step.started_s);
-    svg += "<line x1=\"" + fixed(px) + "\" y1=\"" + fixed(top - 8) + "\" x2=\"" + fixed(px) + "\" y2=\"" +
-           fixed(height - 40) + "\" stroke=\"" + colour + "\" stroke-dasharray=\"4,3\"/>\n";
-    svg += "<text x=\"" + fixed(px + 2) + "\" y=\"" + fixed(height - 26 + 12 * static_cast<double>(step.index % 2)) +
-           "\" fill=\"" + colour + "\">" + xml_escape(step.description) + "</text>\n";
+    svg += "<line x1=\"" + fixed(px) + "\" y1=\"" + fixed(top - 8) + "\" x2=\"" + fixed(px) +
+           "\" y2=\"" + fixed(height - 40) + "\" stroke=\"" + colour +
+           "\" stroke-dasharray=\"4,3\"/>\n";
+    bool near_right = px > width - right - 300;
+    svg += "<text x=\"" + fixed(near_right ? px - 2 : px + 2) + "\" y=\"" +
+           fixed(height - 26 + 12 * static_cast<double>(step.index % 2)) + "\" fill=\"" + colour +
+           "\"" + (near_right ? " text-anchor=\"end\"" : "") + ">" + xml_escape(step.description) +
+           "</text>\n";
   }
-  // An AT message is a line written on a link, matched with the receiver's next line_in of the
-  // same text. Capped so that a long run still opens in a browser.
-  std::map<std::pair<std::string, std::string>, std::vector<double>> arrivals;  // (node, text) -> times
   for (const auto& e : run.events)
-    if (e.kind == EventKind::line_in && e.text.starts_with("AT "))
-      arrivals[{e.node, e.text}].push_back(static_cast<double>(e.time_ns) / 1e9);
+    if (e.kind == EventKind::update_stored && e.text.find("AT " + e.node + " ") == 0 &&
+        lane_y.count(e.node))
+      svg += "<circle cx=\"" + fixed(x(static_cast<double>(e.time_ns) / 1e9)) + "\" cy=\"" +
+             fixed(lane_y[e.node]) + "\" r=\"3\" fill=\"#222\"><title>" + xml_escape(e.text) +
+             "</title></circle>\n";
+  // An arrival carries no sender, so each is drawn from the latest send of the same line to that
+  // node before it; a send that nothing answers was lost on the link (cut, reset, node gone) and
+  // gets a short red stub. Capped so that a long run still opens in a browser.
+  struct Send {
+    double at;
+    std::string from;
+    bool delivered = false;
+  };
+  std::map<std::pair<std::string, std::string>, std::vector<Send>> sends;  // (to, text)
+  for (const auto& e : run.events)
+    if (e.kind == EventKind::line_out && !e.peer.empty() && lane_y.count(e.node) &&
+        lane_y.count(e.peer))
+      sends[{e.peer, e.text}].push_back({static_cast<double>(e.time_ns) / 1e9, e.node});
   std::size_t arrows = 0;
+  auto arrow = [&](const std::string& from, double t1, const std::string& to, double t2, bool lost,
+                   const std::string& text) {
+    if (arrows++ >= 4000) return;
+    double y1 = lane_y[from], y2 = lane_y[to];
+    double x2 = lost ? x(t1) + 6 : x(t2), yy2 = lost ? y1 + (y2 - y1) * 0.25 : y2;
+    svg += "<line x1=\"" + fixed(x(t1)) + "\" y1=\"" + fixed(y1) + "\" x2=\"" + fixed(x2) +
+           "\" y2=\"" + fixed(yy2) + "\" stroke=\"" + (lost ? "#c0392b" : "#3a6ea5") +
+           "\" stroke-opacity=\"0.6\"" + (lost ? "" : " marker-end=\"url(#a)\"") + "><title>" +
+           xml_escape(from + " -> " + to + (lost ? " (lost): " : ": ") + text) +
+           "</title></line>\n";
+  };
   for (const auto& e : run.events) {
-    if (arrows >= 4000) break;
-    if (e.kind == EventKind::update_stored && e.text.find("AT " + e.node + " ") == 0 && lane_y.count(e.node)) {
-      svg += "<circle cx=\"" + fixed(x(static_cast<double>(e.time_ns) / 1e9)) + "\" cy=\"" + fixed(lane_y[e.node]) +
-             "\" r=\"3\" fill=\"#222\"><title>" + xml_escape(e.text) + "</title></circle>\n";
-    }
-    if (e.kind != EventKind::line_out || e.peer.empty() || !lane_y.count(e.node) || !lane_y.count(e.peer)) continue;
-    double sent = static_cast<double>(e.time_ns) / 1e9;
-    auto& times = arrivals[{e.peer, e.text}];
-    auto it = std::lower_bound(times.begin(), times.end(), sent - 0.001);
-    double received = it == times.end() ? sent : *it;
-    if (it != times.end()) times.erase(it);
-    svg += "<line x1=\"" + fixed(x(sent)) + "\" y1=\"" + fixed(lane_y[e.node]) + "\" x2=\"" + fixed(x(received)) +
-           "\" y2=\"" + fixed(lane_y[e.peer]) + "\" stroke=\"#3a6ea5\" stroke-opacity=\"0.6\" marker-end=\"url(#a)\">"
-           "<title>" + xml_escape(e.node + " -> " + e.peer + ": " + e.text) + "</title></line>\n";
-    ++arrows;
+    if (e.kind != EventKind::line_in || !e.text.starts_with("AT ") || !lane_y.count(e.node))
+      continue;
+    double received = static_cast<double>(e.time_ns) / 1e9;
+    auto it = sends.find({e.node, e.text});
+    if (it == sends.end()) continue;
+    Send* best = nullptr;
+    for (auto& send : it->second)
+      if (!send.delivered && send.at <= received + 1e-4) best = &send;
+    if (best == nullptr) continue;
+    best->delivered = true;
+    arrow(best->from, best->at, e.node, received, false, e.text);
   }
+  for (const auto& [key, list] : sends)
+    for (const auto& send : list)
+      if (!send.delivered) arrow(send.from, send.at, key.first, send.at, true, key.second);
   for (const auto& e : run.events) {
-    if ((e.kind != EventKind::link_down && e.kind != EventKind::link_up) || !lane_y.count(e.node)) continue;
+    if ((e.kind != EventKind::link_down && e.kind != EventKind::link_up) || !lane_y.count(e.node))
+      continue;
     bool down = e.kind == EventKind::link_down;
-    svg += "<text x=\"" + fixed(x(static_cast<double>(e.time_ns) / 1e9) - 3) + "\" y=\"" + fixed(lane_y[e.node] - 8) +
-           "\" fill=\"" + (down ? "#c0392b" : "#27ae60") + "\">" + (down ? "v" : "^") + "<title>" +
-           xml_escape(e.node + (down ? " link down to " : " link up to ") + e.peer) + "</title></text>\n";
+    svg += "<text x=\"" + fixed(x(static_cast<double>(e.time_ns) / 1e9) - 3) + "\" y=\"" +
+           fixed(lane_y[e.node] - 8) + "\" fill=\"" + (down ? "#c0392b" : "#27ae60") + "\">" +
+           (down ? "v" : "^") + "<title>" +
+           xml_escape(e.node + (down ? " link down to " : " link up to ") + e.peer) +
+           "</title></text>\n";
   }
   svg += "</svg>\n";
   return svg;

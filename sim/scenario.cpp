@@ -99,7 +99,8 @@ class StepReader {
     }
     const auto& v = object_.at(key);
     if (!v.is_number() || v.get<double>() < low || v.get<double>() > high)
-      throw FieldError{path_ + "." + key, "a number from " + trim(low) + " to " + trim(high) + ", got " + show(v)};
+      throw FieldError{path_ + "." + key,
+                       "a number from " + trim(low) + " to " + trim(high) + ", got " + show(v)};
     return v.get<double>();
   }
 
@@ -111,8 +112,8 @@ class StepReader {
     }
     const auto& v = object_.at(key);
     if (!v.is_number_integer() || v.get<std::int64_t>() < low || v.get<std::int64_t>() > high)
-      throw FieldError{path_ + "." + key,
-                       "an integer from " + std::to_string(low) + " to " + std::to_string(high) + ", got " + show(v)};
+      throw FieldError{path_ + "." + key, "an integer from " + std::to_string(low) + " to " +
+                                              std::to_string(high) + ", got " + show(v)};
     return v.get<std::int64_t>();
   }
 
@@ -127,7 +128,8 @@ class StepReader {
     std::vector<std::string> out;
     if (!has(key)) return out;
     const auto& v = object_.at(key);
-    if (!v.is_array()) throw FieldError{path_ + "." + key, "an array of server names, got " + show(v)};
+    if (!v.is_array())
+      throw FieldError{path_ + "." + key, "an array of server names, got " + show(v)};
     for (std::size_t i = 0; i < v.size(); ++i) {
       auto item_path = path_ + "." + key + "[" + std::to_string(i) + "]";
       if (!v[i].is_string()) throw FieldError{item_path, "a server name, got " + show(v[i])};
@@ -157,24 +159,33 @@ void read_expect(const StepReader& r, Step& step) {
   if (!r.has("expect")) return;
   const auto& v = r.at("expect");
   auto path = r.path() + ".expect";
-  static const std::map<std::string, ReplyKind> words = {
-      {"none", ReplyKind::none}, {"at", ReplyKind::at}, {"invalid", ReplyKind::invalid}, {"whatsat", ReplyKind::whatsat}};
+  static const std::map<std::string, ReplyKind> words = {{"none", ReplyKind::none},
+                                                         {"at", ReplyKind::at},
+                                                         {"invalid", ReplyKind::invalid},
+                                                         {"whatsat", ReplyKind::whatsat}};
   if (v.is_string()) {
     auto it = words.find(v.get<std::string>());
     if (it == words.end())
-      throw FieldError{path, "\"none\", \"at\", \"invalid\", \"whatsat\", {\"exact\": ...} or {\"pattern\": ...}, got " + show(v)};
+      throw FieldError{path,
+                       "\"none\", \"at\", \"invalid\", \"whatsat\", {\"exact\": ...} or "
+                       "{\"pattern\": ...}, got " +
+                           show(v)};
     step.expect = it->second;
     return;
   }
   if (v.is_object() && v.size() == 1 && (v.contains("exact") || v.contains("pattern"))) {
     bool exact = v.contains("exact");
     const auto& text = exact ? v.at("exact") : v.at("pattern");
-    if (!text.is_string()) throw FieldError{path + (exact ? ".exact" : ".pattern"), "a string, got " + show(text)};
+    if (!text.is_string())
+      throw FieldError{path + (exact ? ".exact" : ".pattern"), "a string, got " + show(text)};
     step.expect = exact ? ReplyKind::exact : ReplyKind::pattern;
     step.expect_text = text.get<std::string>();
     return;
   }
-  throw FieldError{path, "\"none\", \"at\", \"invalid\", \"whatsat\", {\"exact\": ...} or {\"pattern\": ...}, got " + show(v)};
+  throw FieldError{
+      path,
+      "\"none\", \"at\", \"invalid\", \"whatsat\", {\"exact\": ...} or {\"pattern\": ...}, got " +
+          show(v)};
 }
 
 void read_link(const StepReader& r, Step& step) {
@@ -186,7 +197,8 @@ void read_link(const StepReader& r, Step& step) {
   if (step.from.empty()) return;
   for (const auto& [a, b] : r.topology().links)
     if ((a == step.from && b == step.to) || (a == step.to && b == step.from)) return;
-  throw FieldError{r.path(), "a link of the topology, but " + step.from + " and " + step.to + " are not neighbours"};
+  throw FieldError{r.path(), "a link of the topology, but " + step.from + " and " + step.to +
+                                 " are not neighbours"};
 }
 
 Step read_step(const json& value, const std::string& path, const Topology& topology) {
@@ -194,7 +206,8 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
   if (!value.contains("do") || !value.at("do").is_string())
     throw FieldError{path + ".do", "the step's kind as a string (send, traffic, cut, ...)"};
   auto name = value.at("do").get<std::string>();
-  auto info = std::find_if(kinds().begin(), kinds().end(), [&](const KindInfo& k) { return name == k.name; });
+  auto info = std::find_if(kinds().begin(), kinds().end(),
+                           [&](const KindInfo& k) { return name == k.name; });
   if (info == kinds().end()) {
     std::vector<std::string> names;
     for (const auto& k : kinds()) names.push_back(k.name);
@@ -203,7 +216,8 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
   for (auto& [key, unused] : value.items())
     if (key != "do" && key != "note" &&
         std::find(info->fields.begin(), info->fields.end(), key) == info->fields.end())
-      throw FieldError{path + "." + key, "a field of \"" + name + "\" (" + (info->fields.empty() ? "none" : join(info->fields)) +
+      throw FieldError{path + "." + key, "a field of \"" + name + "\" (" +
+                                             (info->fields.empty() ? "none" : join(info->fields)) +
                                              "), not \"" + key + "\""};
   StepReader r(value, path, topology);
   Step step;
@@ -248,14 +262,18 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
       for (std::size_t g = 0; g < r.at("groups").size(); ++g) {
         auto group_path = path + ".groups[" + std::to_string(g) + "]";
         const auto& group = r.at("groups")[g];
-        if (!group.is_array() || group.empty()) throw FieldError{group_path, "a non-empty array of server names"};
+        if (!group.is_array() || group.empty())
+          throw FieldError{group_path, "a non-empty array of server names"};
         step.groups.emplace_back();
         for (std::size_t i = 0; i < group.size(); ++i) {
           auto item_path = group_path + "[" + std::to_string(i) + "]";
-          if (!group[i].is_string()) throw FieldError{item_path, "a server name, got " + show(group[i])};
+          if (!group[i].is_string())
+            throw FieldError{item_path, "a server name, got " + show(group[i])};
           auto server = group[i].get<std::string>();
           r.check_server(server, item_path);
-          if (!seen.insert(server).second) throw FieldError{item_path, "each server in one group only, \"" + server + "\" is repeated"};
+          if (!seen.insert(server).second)
+            throw FieldError{item_path,
+                             "each server in one group only, \"" + server + "\" is repeated"};
           step.groups.back().push_back(server);
         }
       }
@@ -309,22 +327,29 @@ Topology read_topology(const json& root) {
   if (!root.contains("topology")) return default_on_free_ports();
   const auto& t = root.at("topology");
   if (t.is_string()) {
-    if (t.get<std::string>() != "default") throw FieldError{"topology", "\"default\", {\"ring\": N} or {\"servers\": [...], \"links\": [...]}"};
+    if (t.get<std::string>() != "default")
+      throw FieldError{"topology",
+                       "\"default\", {\"ring\": N} or {\"servers\": [...], \"links\": [...]}"};
     return default_on_free_ports();
   }
   if (t.is_object() && t.contains("ring")) {
-    if (t.size() != 1 || !t.at("ring").is_number_integer() || t.at("ring").get<int>() < 2 || t.at("ring").get<int>() > 2000)
+    if (t.size() != 1 || !t.at("ring").is_number_integer() || t.at("ring").get<int>() < 2 ||
+        t.at("ring").get<int>() > 2000)
       throw FieldError{"topology.ring", "an integer from 2 to 2000, got " + show(t.at("ring"))};
     return ring_topology(t.at("ring").get<int>());
   }
   if (t.is_object() && t.contains("servers")) {
     Topology topology;
     for (auto& [key, unused] : t.items())
-      if (key != "servers" && key != "links") throw FieldError{"topology." + key, "servers or links (unknown field)"};
+      if (key != "servers" && key != "links")
+        throw FieldError{"topology." + key, "servers or links (unknown field)"};
     const auto& servers = t.at("servers");
-    if (!servers.is_array() || servers.empty()) throw FieldError{"topology.servers", "a non-empty array of server names"};
+    if (!servers.is_array() || servers.empty())
+      throw FieldError{"topology.servers", "a non-empty array of server names"};
     for (std::size_t i = 0; i < servers.size(); ++i) {
-      if (!servers[i].is_string()) throw FieldError{"topology.servers[" + std::to_string(i) + "]", "a server name, got " + show(servers[i])};
+      if (!servers[i].is_string())
+        throw FieldError{"topology.servers[" + std::to_string(i) + "]",
+                         "a server name, got " + show(servers[i])};
       topology.servers.push_back({servers[i].get<std::string>(), "127.0.0.1", 0});
     }
     if (t.contains("links")) {
@@ -333,23 +358,30 @@ Topology read_topology(const json& root) {
       for (std::size_t i = 0; i < links.size(); ++i) {
         const auto& l = links[i];
         if (!l.is_array() || l.size() != 2 || !l[0].is_string() || !l[1].is_string())
-          throw FieldError{"topology.links[" + std::to_string(i) + "]", "a pair of server names, got " + show(l)};
+          throw FieldError{"topology.links[" + std::to_string(i) + "]",
+                           "a pair of server names, got " + show(l)};
         topology.links.emplace_back(l[0].get<std::string>(), l[1].get<std::string>());
       }
     }
-    if (auto reason = topology.validate()) throw FieldError{"topology", "a sound topology: " + *reason};
+    if (auto reason = topology.validate())
+      throw FieldError{"topology", "a sound topology: " + *reason};
     return topology;
   }
-  throw FieldError{"topology", "\"default\", {\"ring\": N} or {\"servers\": [...], \"links\": [...]}, got " + show(t)};
+  throw FieldError{
+      "topology",
+      "\"default\", {\"ring\": N} or {\"servers\": [...], \"links\": [...]}, got " + show(t)};
 }
 
 Scenario read_scenario(const json& root) {
   if (!root.is_object()) throw FieldError{"(top level)", "an object with name and steps"};
   for (auto& [key, unused] : root.items())
-    if (key != "name" && key != "description" && key != "topology" && key != "mode" && key != "seed" && key != "steps")
-      throw FieldError{key, "one of name, description, topology, mode, seed, steps (unknown field)"};
+    if (key != "name" && key != "description" && key != "topology" && key != "mode" &&
+        key != "seed" && key != "steps")
+      throw FieldError{key,
+                       "one of name, description, topology, mode, seed, steps (unknown field)"};
   Scenario scenario;
-  if (!root.contains("name") || !root.at("name").is_string() || root.at("name").get<std::string>().empty())
+  if (!root.contains("name") || !root.at("name").is_string() ||
+      root.at("name").get<std::string>().empty())
     throw FieldError{"name", "the scenario's name as a non-empty string"};
   scenario.name = root.at("name").get<std::string>();
   if (root.contains("description")) {
@@ -364,14 +396,16 @@ Scenario read_scenario(const json& root) {
     scenario.classic = mode == "classic";
   }
   if (root.contains("seed")) {
-    if (!root.at("seed").is_number_unsigned()) throw FieldError{"seed", "a non-negative integer, got " + show(root.at("seed"))};
+    if (!root.at("seed").is_number_unsigned())
+      throw FieldError{"seed", "a non-negative integer, got " + show(root.at("seed"))};
     scenario.seed = root.at("seed").get<std::uint64_t>();
   }
   if (!root.contains("steps") || !root.at("steps").is_array())
     throw FieldError{"steps", "an array of steps"};
   const auto& steps = root.at("steps");
   for (std::size_t i = 0; i < steps.size(); ++i)
-    scenario.steps.push_back(read_step(steps[i], "steps[" + std::to_string(i) + "]", scenario.topology));
+    scenario.steps.push_back(
+        read_step(steps[i], "steps[" + std::to_string(i) + "]", scenario.topology));
   return scenario;
 }
 
@@ -388,12 +422,23 @@ json step_to_json(const Step& s) {
       j["line"] = s.line;
       if (s.background) j["background"] = true;
       switch (s.expect) {
-        case ReplyKind::none: break;
-        case ReplyKind::at: j["expect"] = "at"; break;
-        case ReplyKind::invalid: j["expect"] = "invalid"; break;
-        case ReplyKind::whatsat: j["expect"] = "whatsat"; break;
-        case ReplyKind::exact: j["expect"] = {{"exact", s.expect_text}}; break;
-        case ReplyKind::pattern: j["expect"] = {{"pattern", s.expect_text}}; break;
+        case ReplyKind::none:
+          break;
+        case ReplyKind::at:
+          j["expect"] = "at";
+          break;
+        case ReplyKind::invalid:
+          j["expect"] = "invalid";
+          break;
+        case ReplyKind::whatsat:
+          j["expect"] = "whatsat";
+          break;
+        case ReplyKind::exact:
+          j["expect"] = {{"exact", s.expect_text}};
+          break;
+        case ReplyKind::pattern:
+          j["expect"] = {{"pattern", s.expect_text}};
+          break;
       }
       break;
     case StepKind::traffic:
@@ -407,28 +452,45 @@ json step_to_json(const Step& s) {
       j["ms"] = s.ms;
       if (s.jitter_ms) j["jitter_ms"] = s.jitter_ms;
       break;
-    case StepKind::bandwidth: link(); j["bytes_per_s"] = s.bytes_per_s; break;
-    case StepKind::slice: link(); j["bytes"] = s.bytes; break;
+    case StepKind::bandwidth:
+      link();
+      j["bytes_per_s"] = s.bytes_per_s;
+      break;
+    case StepKind::slice:
+      link();
+      j["bytes"] = s.bytes;
+      break;
     case StepKind::cut:
     case StepKind::restore:
     case StepKind::reset:
     case StepKind::hold:
-    case StepKind::release: link(); break;
-    case StepKind::partition: j["groups"] = s.groups; break;
-    case StepKind::heal: break;
+    case StepKind::release:
+      link();
+      break;
+    case StepKind::partition:
+      j["groups"] = s.groups;
+      break;
+    case StepKind::heal:
+      break;
     case StepKind::crash:
     case StepKind::restart:
     case StepKind::pause:
-    case StepKind::resume: j["node"] = s.node; break;
+    case StepKind::resume:
+      j["node"] = s.node;
+      break;
     case StepKind::places:
       if (s.places.latency_ms) j["latency_ms"] = s.places.latency_ms;
       if (s.places.http_status) j["http_status"] = s.places.http_status;
       if (s.places.malformed) j["malformed"] = true;
       if (s.places.silent) j["silent"] = true;
       break;
-    case StepKind::wait: j["ms"] = s.ms; break;
+    case StepKind::wait:
+      j["ms"] = s.ms;
+      break;
     case StepKind::expect_converged:
-    case StepKind::expect_diverged: j["within_ms"] = s.ms; break;
+    case StepKind::expect_diverged:
+      j["within_ms"] = s.ms;
+      break;
     case StepKind::expect_record:
       j["node"] = s.node;
       j["client"] = s.client;
@@ -448,7 +510,8 @@ const char* to_string(StepKind kind) {
   return "unknown";
 }
 
-std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text, std::string_view source) {
+std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
+                                                     std::string_view source) {
   json root;
   try {
     root = json::parse(text);
@@ -495,7 +558,8 @@ std::string scenario_to_json(const Scenario& scenario) {
     first = false;
   }
   out += ",\n  \"steps\": [\n";
-  for (std::size_t i = 0; i < steps.size(); ++i) out += "    " + steps[i].dump() + (i + 1 < steps.size() ? ",\n" : "\n");
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    out += "    " + steps[i].dump() + (i + 1 < steps.size() ? ",\n" : "\n");
   out += "  ]\n}\n";
   return out;
 }
@@ -506,29 +570,38 @@ std::string describe(const Step& s) {
     return s.from + (s.one_way ? " -> " : " <-> ") + s.to;
   };
   switch (s.kind) {
-    case StepKind::send: return std::string(s.background ? "send in the background to " : "send to ") + s.node + ": " + s.line;
+    case StepKind::send:
+      return std::string(s.background ? "send in the background to " : "send to ") + s.node + ": " +
+             s.line;
     case StepKind::traffic:
-      return "traffic: " + std::to_string(s.clients) + " clients, " + std::to_string(static_cast<int>(s.rate)) +
-             "/s for " + std::to_string(s.duration_ms) + " ms";
+      return "traffic: " + std::to_string(s.clients) + " clients, " +
+             std::to_string(static_cast<int>(s.rate)) + "/s for " + std::to_string(s.duration_ms) +
+             " ms";
     case StepKind::partition: {
       std::string out = "partition";
       for (const auto& g : s.groups) out += " [" + join(g) + "]";
       return out;
     }
-    case StepKind::heal: return "heal every link";
+    case StepKind::heal:
+      return "heal every link";
     case StepKind::latency:
-      return "latency " + std::to_string(s.ms) + " ms +/- " + std::to_string(s.jitter_ms) + " ms on " + link();
-    case StepKind::bandwidth: return "bandwidth " + std::to_string(s.bytes_per_s) + " B/s on " + link();
-    case StepKind::slice: return "slice writes into " + std::to_string(s.bytes) + "-byte pieces on " + link();
+      return "latency " + std::to_string(s.ms) + " ms +/- " + std::to_string(s.jitter_ms) +
+             " ms on " + link();
+    case StepKind::bandwidth:
+      return "bandwidth " + std::to_string(s.bytes_per_s) + " B/s on " + link();
+    case StepKind::slice:
+      return "slice writes into " + std::to_string(s.bytes) + "-byte pieces on " + link();
     case StepKind::cut:
     case StepKind::restore:
     case StepKind::reset:
     case StepKind::hold:
-    case StepKind::release: return std::string(to_string(s.kind)) + " " + link();
+    case StepKind::release:
+      return std::string(to_string(s.kind)) + " " + link();
     case StepKind::crash:
     case StepKind::restart:
     case StepKind::pause:
-    case StepKind::resume: return std::string(to_string(s.kind)) + " " + s.node;
+    case StepKind::resume:
+      return std::string(to_string(s.kind)) + " " + s.node;
     case StepKind::places: {
       std::string out = "places:";
       if (s.places.latency_ms) out += " latency " + std::to_string(s.places.latency_ms) + " ms";
@@ -537,12 +610,16 @@ std::string describe(const Step& s) {
       if (s.places.silent) out += " silent";
       return out == "places:" ? "places: healthy" : out;
     }
-    case StepKind::wait: return "wait " + std::to_string(s.ms) + " ms";
-    case StepKind::expect_converged: return "expect converged within " + std::to_string(s.ms) + " ms";
-    case StepKind::expect_diverged: return "expect diverged after " + std::to_string(s.ms) + " ms";
+    case StepKind::wait:
+      return "wait " + std::to_string(s.ms) + " ms";
+    case StepKind::expect_converged:
+      return "expect converged within " + std::to_string(s.ms) + " ms";
+    case StepKind::expect_diverged:
+      return "expect diverged after " + std::to_string(s.ms) + " ms";
     case StepKind::expect_record:
       return "expect " + s.node + (s.absent ? " lacks " : " holds ") + s.client +
-             (s.time.empty() ? "" : " at " + s.time) + (s.origin.empty() ? "" : " from " + s.origin);
+             (s.time.empty() ? "" : " at " + s.time) +
+             (s.origin.empty() ? "" : " from " + s.origin);
   }
   return "?";
 }

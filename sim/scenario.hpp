@@ -43,27 +43,27 @@ enum class ReplyKind { none, at, invalid, whatsat, exact, pattern };
 
 struct Step {
   StepKind kind = StepKind::wait;
-  std::string node;                 // send, crash, restart, pause, resume, expect_record
-  std::string from, to;             // link steps; both empty: every link
-  bool one_way = false;             // link steps: only from -> to
-  std::string line;                 // send: "{now}" becomes the current time
-  bool background = false;          // send: do not wait; the reply is checked when the run ends
+  std::string node;         // send, crash, restart, pause, resume, expect_record
+  std::string from, to;     // link steps; both empty: every link
+  bool one_way = false;     // link steps: only from -> to
+  std::string line;         // send: "{now}" becomes the current time
+  bool background = false;  // send: do not wait; the reply is checked when the run ends
   ReplyKind expect = ReplyKind::none;
-  std::string expect_text;          // exact reply, or an ECMAScript regex for pattern
-  int clients = 0;                  // traffic
-  double rate = 0;                  // traffic: updates per second, all clients together
-  int duration_ms = 0;              // traffic
-  std::vector<std::string> nodes;   // traffic: where to send (empty: every live node)
+  std::string expect_text;         // exact reply, or an ECMAScript regex for pattern
+  int clients = 0;                 // traffic
+  double rate = 0;                 // traffic: updates per second, all clients together
+  int duration_ms = 0;             // traffic
+  std::vector<std::string> nodes;  // traffic: where to send (empty: every live node)
   std::vector<std::vector<std::string>> groups;  // partition
-  int ms = 0;                       // wait; latency; within for expect_converged/diverged
-  int jitter_ms = 0;                // latency
-  std::int64_t bytes_per_s = 0;     // bandwidth
-  int bytes = 0;                    // slice
-  PlacesFaults places;              // places
-  std::string client;               // expect_record
-  std::string time;                 // expect_record: the client time it must hold
-  std::string origin;               // expect_record: the origin server it must hold
-  bool absent = false;              // expect_record: the node must hold nothing for client
+  int ms = 0;                    // wait; latency; within for expect_converged/diverged
+  int jitter_ms = 0;             // latency
+  std::int64_t bytes_per_s = 0;  // bandwidth
+  int bytes = 0;                 // slice
+  PlacesFaults places;           // places
+  std::string client;            // expect_record
+  std::string time;              // expect_record: the client time it must hold
+  std::string origin;            // expect_record: the origin server it must hold
+  bool absent = false;           // expect_record: the node must hold nothing for client
 };
 
 struct Scenario {

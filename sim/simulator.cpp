@@ -47,7 +47,8 @@ class EventLog {
         if (e.kind == EventKind::link_up) ++link_ups_;
         if (e.kind == EventKind::update_stored) {
           Record record;
-          if (record_from_at_line(e.text, record)) held_[std::string(e.node)][std::string(record.client())] = e.text;
+          if (record_from_at_line(e.text, record))
+            held_[std::string(e.node)][std::string(record.client())] = e.text;
         }
       }
       changed_.notify_all();
@@ -102,8 +103,11 @@ class EventLog {
 class Driver {
  public:
   Driver(const Scenario& scenario, const SimOptions& options)
-      : scenario_(scenario), options_(options), random_(scenario.seed),
-        start_ns_(system_clock().now_ns()), log_(start_ns_) {}
+      : scenario_(scenario),
+        options_(options),
+        random_(scenario.seed),
+        start_ns_(system_clock().now_ns()),
+        log_(start_ns_) {}
 
   RunResult run() {
     RunResult result;
@@ -155,7 +159,8 @@ class Driver {
       auto& proxy = proxies_[{from, to.name}];
       if (!proxy) {
         proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_());
-        if (auto ec = proxy->start()) proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
+        if (auto ec = proxy->start())
+          proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
       }
       return PeerEndpoint{to.name, "127.0.0.1", proxy->port()};
     };
@@ -180,7 +185,9 @@ class Driver {
     mock_.stop();
   }
 
-  double seconds_since_up() const { return std::chrono::duration<double>(Clock::now() - herd_up_).count(); }
+  double seconds_since_up() const {
+    return std::chrono::duration<double>(Clock::now() - herd_up_).count();
+  }
 
   void print(const StepOutcome& o) {
     if (options_.progress == nullptr) return;
@@ -232,11 +239,13 @@ class Driver {
       }
       reply += "\n" + *rest;
     }
-    if (std::holds_alternative<IamatCommand>(command) && reply.starts_with("AT ")) history_.accept(reply);
+    if (std::holds_alternative<IamatCommand>(command) && reply.starts_with("AT "))
+      history_.accept(reply);
     return true;
   }
 
-  static bool is_at_reply_for(const std::string& reply, const std::string& node, const IamatCommand& iamat) {
+  static bool is_at_reply_for(const std::string& reply, const std::string& node,
+                              const IamatCommand& iamat) {
     auto command = parse_command(reply);
     auto* at = std::get_if<AtMessage>(&command);
     return at != nullptr && at->server == node && at->client == iamat.client &&
@@ -288,7 +297,8 @@ class Driver {
     background_.clear();
   }
 
-  void finish_send(const Step& step, const std::string& line, LineClient& client, StepOutcome& out, bool send_now) {
+  void finish_send(const Step& step, const std::string& line, LineClient& client, StepOutcome& out,
+                   bool send_now) {
     std::string reply, why;
     if (!exchange(client, line, reply, why, step.node, send_now)) {
       out.ok = false;
@@ -298,13 +308,16 @@ class Driver {
     out.message = reply.empty() ? "no reply (an AT from a peer gets none)" : first_line(reply);
     auto command = parse_command(line);
     switch (step.expect) {
-      case ReplyKind::none: break;
+      case ReplyKind::none:
+        break;
       case ReplyKind::at: {
         auto* iamat = std::get_if<IamatCommand>(&command);
         out.ok = iamat != nullptr && is_at_reply_for(reply, step.node, *iamat);
         break;
       }
-      case ReplyKind::invalid: out.ok = reply == format_invalid(line); break;
+      case ReplyKind::invalid:
+        out.ok = reply == format_invalid(line);
+        break;
       case ReplyKind::whatsat: {
         auto newline = reply.find('\n');
         auto body = newline == std::string::npos ? std::string() : reply.substr(newline + 1);
@@ -312,8 +325,12 @@ class Driver {
                  body.substr(0, body.size() - 2).find("\n\n") == std::string::npos;
         break;
       }
-      case ReplyKind::exact: out.ok = reply == expand(step.expect_text); break;
-      case ReplyKind::pattern: out.ok = std::regex_match(reply, std::regex(step.expect_text)); break;
+      case ReplyKind::exact:
+        out.ok = reply == expand(step.expect_text);
+        break;
+      case ReplyKind::pattern:
+        out.ok = std::regex_match(reply, std::regex(step.expect_text));
+        break;
     }
     if (!out.ok) out.message = "unexpected reply: " + reply;
   }
@@ -341,11 +358,13 @@ class Driver {
     std::string first_error;
     for (std::size_t i = 0; i < total; ++i) {
       // The schedule, not the replies, sets the pace: update i goes out at i / rate.
-      std::this_thread::sleep_until(begin + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / step.rate)));
+      std::this_thread::sleep_until(
+          begin + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / step.rate)));
       const auto& node = targets[pick(random_)];
       char location[64];
       std::snprintf(location, sizeof location, "%+.6f%+.6f", lat(random_), lng(random_));
-      std::string line = "IAMAT client-" + std::to_string(i % static_cast<std::size_t>(step.clients)) + " " +
+      std::string line = "IAMAT client-" +
+                         std::to_string(i % static_cast<std::size_t>(step.clients)) + " " +
                          location + " " + time_text(system_clock().now_ns());
       auto& client = clients_[node];
       if (!client) client = LineClient::try_connect(port_of(node));
@@ -401,31 +420,37 @@ class Driver {
 
   void expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
     auto start = Clock::now();
-    auto converged = log_.wait_for_convergence(live_, history_, start + std::chrono::milliseconds(step.ms));
+    auto converged =
+        log_.wait_for_convergence(live_, history_, start + std::chrono::milliseconds(step.ms));
     auto waited_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     // The events said so; the nodes' own stores have the last word.
     Holdings real;
-    for (const auto& node : live_) real[node] = holdings_from_lines(herd_->node(node)->snapshot_wait());
+    for (const auto& node : live_)
+      real[node] = holdings_from_lines(herd_->node(node)->snapshot_wait());
     auto verdict = check_convergence(history_, real);
     char took[64];
     std::snprintf(took, sizeof took, "%.1f ms", waited_ms);
     if (want_converged) {
       out.ok = verdict.converged;
       out.message = verdict.converged
-                        ? "converged after " + std::string(took) + " (" + std::to_string(history_.expected().size()) +
-                              " clients on " + std::to_string(live_.size()) + " live nodes)"
+                        ? "converged after " + std::string(took) + " (" +
+                              std::to_string(history_.expected().size()) + " clients on " +
+                              std::to_string(live_.size()) + " live nodes)"
                         : summarize(verdict);
     } else {
       out.ok = !converged && !verdict.converged;
-      out.message = out.ok ? "diverged as expected: " + summarize(verdict)
-                           : "expected divergence, but the herd converged after " + std::string(took);
+      out.message = out.ok
+                        ? "diverged as expected: " + summarize(verdict)
+                        : "expected divergence, but the herd converged after " + std::string(took);
     }
   }
 
   std::string summarize(const Verdict& v) {
-    std::string out = "not converged: " + std::to_string(v.missing) + " missing, " + std::to_string(v.lost_updates) +
-                      " lost, " + std::to_string(v.unexplained) + " unexplained";
-    std::size_t shown = options_.verbose ? v.problems.size() : std::min<std::size_t>(v.problems.size(), 2);
+    std::string out = "not converged: " + std::to_string(v.missing) + " missing, " +
+                      std::to_string(v.lost_updates) + " lost, " + std::to_string(v.unexplained) +
+                      " unexplained";
+    std::size_t shown =
+        options_.verbose ? v.problems.size() : std::min<std::size_t>(v.problems.size(), 2);
     for (std::size_t i = 0; i < shown; ++i) out += "; " + v.problems[i];
     if (shown < v.problems.size()) out += "; ... (--verbose shows more)";
     return out;
@@ -460,11 +485,21 @@ class Driver {
 
   void run_step(const Step& step, StepOutcome& out) {
     switch (step.kind) {
-      case StepKind::send: send(step, out); break;
-      case StepKind::traffic: traffic(step, out); break;
-      case StepKind::cut: each_link(step, [](LinkFaults& f, FaultProxy&) { f.cut = true; }); break;
-      case StepKind::restore: each_link(step, [](LinkFaults& f, FaultProxy&) { f = LinkFaults{}; }); break;
-      case StepKind::partition: partition(step); break;
+      case StepKind::send:
+        send(step, out);
+        break;
+      case StepKind::traffic:
+        traffic(step, out);
+        break;
+      case StepKind::cut:
+        each_link(step, [](LinkFaults& f, FaultProxy&) { f.cut = true; });
+        break;
+      case StepKind::restore:
+        each_link(step, [](LinkFaults& f, FaultProxy&) { f = LinkFaults{}; });
+        break;
+      case StepKind::partition:
+        partition(step);
+        break;
       case StepKind::heal:
         for (auto& [key, proxy] : proxies_) proxy->set_faults(LinkFaults{});
         for (const auto& node : paused_) hold_node(node, true);  // a paused node stays paused
@@ -475,11 +510,21 @@ class Driver {
           f.jitter_ms = step.jitter_ms;
         });
         break;
-      case StepKind::reset: each_link(step, [](LinkFaults&, FaultProxy& p) { p.reset_connections(); }); break;
-      case StepKind::bandwidth: each_link(step, [&](LinkFaults& f, FaultProxy&) { f.bytes_per_s = step.bytes_per_s; }); break;
-      case StepKind::slice: each_link(step, [&](LinkFaults& f, FaultProxy&) { f.slice_bytes = step.bytes; }); break;
-      case StepKind::hold: each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = true; }); break;
-      case StepKind::release: each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = false; }); break;
+      case StepKind::reset:
+        each_link(step, [](LinkFaults&, FaultProxy& p) { p.reset_connections(); });
+        break;
+      case StepKind::bandwidth:
+        each_link(step, [&](LinkFaults& f, FaultProxy&) { f.bytes_per_s = step.bytes_per_s; });
+        break;
+      case StepKind::slice:
+        each_link(step, [&](LinkFaults& f, FaultProxy&) { f.slice_bytes = step.bytes; });
+        break;
+      case StepKind::hold:
+        each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = true; });
+        break;
+      case StepKind::release:
+        each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = false; });
+        break;
       case StepKind::crash:
         herd_->crash(step.node);
         log_.forget(step.node);
@@ -505,11 +550,21 @@ class Driver {
         paused_.erase(step.node);
         hold_node(step.node, false);
         break;
-      case StepKind::places: mock_.set_faults(step.places); break;
-      case StepKind::wait: std::this_thread::sleep_for(std::chrono::milliseconds(step.ms)); break;
-      case StepKind::expect_converged: expect_converged(step, out, true); break;
-      case StepKind::expect_diverged: expect_converged(step, out, false); break;
-      case StepKind::expect_record: expect_record(step, out); break;
+      case StepKind::places:
+        mock_.set_faults(step.places);
+        break;
+      case StepKind::wait:
+        std::this_thread::sleep_for(std::chrono::milliseconds(step.ms));
+        break;
+      case StepKind::expect_converged:
+        expect_converged(step, out, true);
+        break;
+      case StepKind::expect_diverged:
+        expect_converged(step, out, false);
+        break;
+      case StepKind::expect_record:
+        expect_record(step, out);
+        break;
     }
   }
 

@@ -27,7 +27,7 @@ struct StepOutcome {
   std::string description;
   double started_s = 0, finished_s = 0;  // since the herd came up
   bool ok = true;
-  std::string message;                   // what happened, or why it failed
+  std::string message;  // what happened, or why it failed
 };
 
 struct RunResult {

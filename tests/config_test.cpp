@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/config.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace herd;
 
@@ -116,7 +116,8 @@ TEST_CASE("config with duplicate names, ports or links is rejected") {
 }
 
 TEST_CASE("a server name with whitespace is rejected") {
-  CHECK(error_of(R"({"servers": [{"name": "A B", "port": 1}]})").find("whitespace") != std::string::npos);
+  CHECK(error_of(R"({"servers": [{"name": "A B", "port": 1}]})").find("whitespace") !=
+        std::string::npos);
 }
 
 TEST_CASE("a missing config file is a clear error") {

@@ -34,7 +34,8 @@ class EventRecorder {
   bool wait_for(const std::function<bool(const std::vector<RecordedEvent>&)>& done,
                 int timeout_ms = 5000) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done(events_); });
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                             [&] { return done(events_); });
   }
 
   // Waits until every node in `nodes` reported `kind` with `text` (and `peer`, if not empty).
@@ -45,8 +46,8 @@ class EventRecorder {
           for (const auto& node : nodes) {
             bool seen = false;
             for (const auto& e : events)
-              seen = seen || (e.kind == kind && e.node == node && (text.empty() || e.text == text) &&
-                              (peer.empty() || e.peer == peer));
+              seen = seen || (e.kind == kind && e.node == node &&
+                              (text.empty() || e.text == text) && (peer.empty() || e.peer == peer));
             if (!seen) return false;
           }
           return true;

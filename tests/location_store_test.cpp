@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/location_store.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace herd;
 

@@ -4,16 +4,16 @@
 
 #include <atomic>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/places_format.hpp"
 #include "core/runtime.hpp"
+#include "sim/line_client.hpp"
 #include "sim/local_herd.hpp"
 #include "sim/places_body.hpp"
 #include "sim/places_mock.hpp"
 #include "tests/event_recorder.hpp"
-#include "sim/line_client.hpp"
 
 using namespace herd;
 using namespace herd::test;
@@ -101,7 +101,8 @@ TEST_CASE("IAMAT is answered byte for byte with the server's name and the exact 
 TEST_CASE("invalid commands get a question mark and the line as received") {
   TestHerd h;
   LineClient client(h.port("Bailey"));
-  client.send("iamat a +1+1 1\n\nIAMAT a 1+1 1\r\nWHATSAT nobody 10 5\nWHATSAT a 10 0\n  HELLO  \n");
+  client.send(
+      "iamat a +1+1 1\n\nIAMAT a 1+1 1\r\nWHATSAT nobody 10 5\nWHATSAT a 10 0\n  HELLO  \n");
   CHECK(client.read_line() == "? iamat a +1+1 1");
   CHECK(client.read_line() == "? ");
   CHECK(client.read_line() == "? IAMAT a 1+1 1");
@@ -123,7 +124,8 @@ TEST_CASE("WHATSAT answers the origin's AT line and the Places JSON cut to the b
 
   // The same reply, checked without the formatter that built the expectation.
   auto newline = reply->find('\n');
-  CHECK(reply->substr(0, newline) == "AT Clark +0.263873500 kiwi +34.068930-118.445127 1621464827.959498503");
+  CHECK(reply->substr(0, newline) ==
+        "AT Clark +0.263873500 kiwi +34.068930-118.445127 1621464827.959498503");
   auto body = json::parse(reply->substr(newline + 1));
   CHECK(body["status"] == "OK");
   REQUIRE(body["results"].size() == 5);
@@ -164,7 +166,8 @@ TEST_CASE("each update crosses each link at most once per direction") {
   // Every node that stores it forwards it once to each neighbour but the origin; wait for all 10.
   REQUIRE(h.events.wait_for([&](const std::vector<RecordedEvent>& all) {
     std::size_t sent = 0;
-    for (const auto& e : all) sent += e.kind == EventKind::line_out && !e.peer.empty() && e.text == at;
+    for (const auto& e : all)
+      sent += e.kind == EventKind::line_out && !e.peer.empty() && e.text == at;
     return sent >= 10;
   }));
   std::set<std::pair<std::string, std::string>> directions;
@@ -186,7 +189,8 @@ TEST_CASE("a stale update changes nothing anywhere and is not flooded") {
   // A stale AT from a peer connection is dropped too.
   LineClient peer(h.port("Jaquez"));
   peer.send("AT Bona +0.1 kiwi +3+3 1600000000\n");
-  REQUIRE(h.events.wait_for_all({"Jaquez"}, EventKind::update_dropped, "AT Bona +0.1 kiwi +3+3 1600000000"));
+  REQUIRE(h.events.wait_for_all({"Jaquez"}, EventKind::update_dropped,
+                                "AT Bona +0.1 kiwi +3+3 1600000000"));
   for (const auto& name : all_five) CHECK(h.holds(name, newer));
   CHECK(h.events.count(EventKind::update_stored, "", older) == 0);
 }
@@ -204,7 +208,9 @@ TEST_CASE("an AT from a peer is stored and flooded, and gets no reply") {
 TEST_CASE("several commands in one write are answered in order") {
   TestHerd h({.fixed_clock = true});
   LineClient client(h.port("Campbell"));
-  client.send("IAMAT a +1+1 1621464828\nIAMAT b +2+2 1621464828.2\nbogus\nWHATSAT a 1 1\nIAMAT c +3+3 1621464828.223372003\n");
+  client.send(
+      "IAMAT a +1+1 1621464828\nIAMAT b +2+2 1621464828.2\nbogus\nWHATSAT a 1 1\nIAMAT c +3+3 "
+      "1621464828.223372003\n");
   CHECK(client.read_line() == "AT Campbell +0.223372003 a +1+1 1621464828");
   CHECK(client.read_line() == "AT Campbell +0.023372003 b +2+2 1621464828.2");
   CHECK(client.read_line() == "? bogus");
@@ -220,7 +226,8 @@ TEST_CASE("one command split over many writes is answered once it is whole") {
   LineClient client(h.port("Clark"));
   std::string line = "IAMAT slow +34.068930-118.445127 1621464827.959498503\n";
   for (char c : line) client.send(std::string(1, c));
-  CHECK(client.read_line() == "AT Clark +0.263873500 slow +34.068930-118.445127 1621464827.959498503");
+  CHECK(client.read_line() ==
+        "AT Clark +0.263873500 slow +34.068930-118.445127 1621464827.959498503");
 }
 
 TEST_CASE("a client that half-closes still gets its replies, the last line included, then EOF") {
@@ -313,13 +320,15 @@ TEST_CASE("in classic mode a restarted node does not get back what it lost") {
 
 TEST_CASE("the mock Places body is deterministic, inside the radius and 20 or more long") {
   auto body = json::parse(mock_nearby_body(34.068930, -118.445127, 2500));
-  CHECK(mock_nearby_body(34.068930, -118.445127, 2500) == mock_nearby_body(34.068930, -118.445127, 2500));
+  CHECK(mock_nearby_body(34.068930, -118.445127, 2500) ==
+        mock_nearby_body(34.068930, -118.445127, 2500));
   CHECK(body["status"] == "OK");
   CHECK(body["results"].size() >= 20);
   CHECK(body.contains("next_page_token"));
   for (const auto& place : body["results"]) {
-    for (auto key : {"business_status", "geometry", "icon", "name", "opening_hours", "photos", "place_id",
-                     "plus_code", "rating", "reference", "scope", "types", "user_ratings_total", "vicinity"})
+    for (auto key :
+         {"business_status", "geometry", "icon", "name", "opening_hours", "photos", "place_id",
+          "plus_code", "rating", "reference", "scope", "types", "user_ratings_total", "vicinity"})
       CHECK(place.contains(key));
     double lat = place["geometry"]["location"]["lat"], lng = place["geometry"]["location"]["lng"];
     CHECK(distance_m(34.068930, -118.445127, lat, lng) <= 2500);
@@ -328,7 +337,8 @@ TEST_CASE("the mock Places body is deterministic, inside the radius and 20 or mo
   for (auto [lat, lng] : {std::pair{89.99, 10.0}, std::pair{0.0, 179.999}}) {
     auto far_body = json::parse(mock_nearby_body(lat, lng, 50000));
     for (const auto& place : far_body["results"])
-      CHECK(distance_m(lat, lng, place["geometry"]["location"]["lat"], place["geometry"]["location"]["lng"]) <= 50000);
+      CHECK(distance_m(lat, lng, place["geometry"]["location"]["lat"],
+                       place["geometry"]["location"]["lng"]) <= 50000);
   }
 }
 

@@ -1,8 +1,8 @@
+#include "core/places_format.hpp"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "core/places_format.hpp"
 
 using namespace herd;
 using nlohmann::json;
@@ -16,11 +16,13 @@ TEST_CASE("runs of newlines collapse to one and trailing newlines go") {
 TEST_CASE("JSON is printed in Google's style") {
   json value = {{"a", json::array()}, {"b", {{"c", 1}}}, {"d", json::array({1, "x"})}};
   CHECK(to_google_style(value) ==
-        "{\n   \"a\" : [],\n   \"b\" : {\n      \"c\" : 1\n   },\n   \"d\" : [\n      1,\n      \"x\"\n   ]\n}");
+        "{\n   \"a\" : [],\n   \"b\" : {\n      \"c\" : 1\n   },\n   \"d\" : [\n      1,\n      "
+        "\"x\"\n   ]\n}");
 }
 
 TEST_CASE("results are cut to the bound and the rest of the body kept") {
-  std::string body = R"({"html_attributions": [], "results": [{"n": 1}, {"n": 2}, {"n": 3}], "status": "OK"})";
+  std::string body =
+      R"({"html_attributions": [], "results": [{"n": 1}, {"n": 2}, {"n": 3}], "status": "OK"})";
   auto shaped = json::parse(shape_places_body(body, 2));
   CHECK(shaped["results"].size() == 2);
   CHECK(shaped["results"][1]["n"] == 2);

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/protocol.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace herd;
 
@@ -61,22 +61,36 @@ TEST_CASE("timestamps take 0 to 9 fractional digits and more are ignored for ord
   CHECK(iamat("IAMAT a +1+1 .25").time == Timestamp{0, 250000000});
 }
 
-TEST_CASE("an empty line is invalid") { CHECK(is_invalid("")); }
-TEST_CASE("a line of only whitespace is invalid") { CHECK(is_invalid(" \t ")); }
-TEST_CASE("an unknown command is invalid") { CHECK(is_invalid("HELLO a b c")); }
+TEST_CASE("an empty line is invalid") {
+  CHECK(is_invalid(""));
+}
+TEST_CASE("a line of only whitespace is invalid") {
+  CHECK(is_invalid(" \t "));
+}
+TEST_CASE("an unknown command is invalid") {
+  CHECK(is_invalid("HELLO a b c"));
+}
 TEST_CASE("a lowercase command name is invalid") {
   CHECK(is_invalid("iamat a +1+1 1"));
   CHECK(is_invalid("whatsat a 10 5"));
   CHECK(is_invalid("at Clark +0.1 a +1+1 1"));
 }
-TEST_CASE("IAMAT with too few fields is invalid") { CHECK(is_invalid("IAMAT a +1+1")); }
-TEST_CASE("IAMAT with too many fields is invalid") { CHECK(is_invalid("IAMAT a +1+1 1 extra")); }
+TEST_CASE("IAMAT with too few fields is invalid") {
+  CHECK(is_invalid("IAMAT a +1+1"));
+}
+TEST_CASE("IAMAT with too many fields is invalid") {
+  CHECK(is_invalid("IAMAT a +1+1 1 extra"));
+}
 TEST_CASE("a location without explicit signs is invalid") {
   CHECK(is_invalid("IAMAT a 34.06-118.44 1"));
   CHECK(is_invalid("IAMAT a +34.06118.44 1"));
 }
-TEST_CASE("a location with three numbers is invalid") { CHECK(is_invalid("IAMAT a +1+2+3 1")); }
-TEST_CASE("a location with a doubled sign is invalid") { CHECK(is_invalid("IAMAT a ++1+2 1")); }
+TEST_CASE("a location with three numbers is invalid") {
+  CHECK(is_invalid("IAMAT a +1+2+3 1"));
+}
+TEST_CASE("a location with a doubled sign is invalid") {
+  CHECK(is_invalid("IAMAT a ++1+2 1"));
+}
 TEST_CASE("a location with non-digits is invalid") {
   CHECK(is_invalid("IAMAT a +1x-2 1"));
   CHECK(is_invalid("IAMAT a +1e5-2 1"));
@@ -114,20 +128,35 @@ TEST_CASE("WHATSAT with the wrong field count is invalid") {
   CHECK(is_invalid("WHATSAT kiwi 10"));
   CHECK(is_invalid("WHATSAT kiwi 10 5 5"));
 }
-TEST_CASE("a zero radius is invalid") { CHECK(is_invalid("WHATSAT kiwi 0 5")); }
-TEST_CASE("a negative radius is invalid") { CHECK(is_invalid("WHATSAT kiwi -1 5")); }
-TEST_CASE("a radius over 50 km is invalid") { CHECK(is_invalid("WHATSAT kiwi 50.1 5")); }
-TEST_CASE("a radius that is not a number is invalid") { CHECK(is_invalid("WHATSAT kiwi ten 5")); }
-TEST_CASE("a zero bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 0")); }
-TEST_CASE("a negative bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 -3")); }
-TEST_CASE("a fractional bound is invalid") { CHECK(is_invalid("WHATSAT kiwi 10 2.5")); }
+TEST_CASE("a zero radius is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 0 5"));
+}
+TEST_CASE("a negative radius is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi -1 5"));
+}
+TEST_CASE("a radius over 50 km is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 50.1 5"));
+}
+TEST_CASE("a radius that is not a number is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi ten 5"));
+}
+TEST_CASE("a zero bound is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 10 0"));
+}
+TEST_CASE("a negative bound is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 10 -3"));
+}
+TEST_CASE("a fractional bound is invalid") {
+  CHECK(is_invalid("WHATSAT kiwi 10 2.5"));
+}
 TEST_CASE("a bound over 20 is invalid") {
   CHECK(is_invalid("WHATSAT kiwi 10 21"));
   CHECK(is_invalid("WHATSAT kiwi 10 99999999999999999999"));
 }
 
 TEST_CASE("a peer AT line parses into its five fields") {
-  auto command = parse_command("AT Clark +0.263873386 kiwi +34.068930-118.445127 1621464827.959498503");
+  auto command =
+      parse_command("AT Clark +0.263873386 kiwi +34.068930-118.445127 1621464827.959498503");
   REQUIRE(std::holds_alternative<AtMessage>(command));
   auto at = std::get<AtMessage>(command);
   CHECK(at.server == "Clark");
@@ -173,13 +202,13 @@ TEST_CASE("the time difference is exact to the nanosecond on 19-digit timestamps
 
 TEST_CASE("a client time in the future gives a negative difference") {
   auto cmd = iamat("IAMAT kiwi +1+1 1621464830.5");
-  CHECK(format_at("Bona", ns(1621464827, 250000000), cmd) == "AT Bona -3.250000000 kiwi +1+1 1621464830.5");
+  CHECK(format_at("Bona", ns(1621464827, 250000000), cmd) ==
+        "AT Bona -3.250000000 kiwi +1+1 1621464830.5");
 }
 
 TEST_CASE("every count of fractional digits from 0 to 9 gives the exact difference") {
-  const char* times[] = {"100",          "100.1",         "100.12",         "100.123",
-                         "100.1234",     "100.12345",     "100.123456",     "100.1234567",
-                         "100.12345678", "100.123456789"};
+  const char* times[] = {"100",       "100.1",      "100.12",      "100.123",      "100.1234",
+                         "100.12345", "100.123456", "100.1234567", "100.12345678", "100.123456789"};
   const char* skews[] = {"+1.000000000", "+0.900000000", "+0.880000000", "+0.877000000",
                          "+0.876600000", "+0.876550000", "+0.876544000", "+0.876543300",
                          "+0.876543220", "+0.876543211"};
@@ -187,7 +216,8 @@ TEST_CASE("every count of fractional digits from 0 to 9 gives the exact differen
     CAPTURE(times[i]);
     std::string line = std::string("IAMAT c +1+1 ") + times[i];
     auto cmd = iamat(line);
-    CHECK(format_at("S", ns(101, 0), cmd) == std::string("AT S ") + skews[i] + " c +1+1 " + times[i]);
+    CHECK(format_at("S", ns(101, 0), cmd) ==
+          std::string("AT S ") + skews[i] + " c +1+1 " + times[i]);
   }
 }
 

@@ -1,9 +1,10 @@
+#include "sim/scenario.hpp"
+
 #include <doctest/doctest.h>
 
 #include "sim/checker.hpp"
 #include "sim/explore.hpp"
 #include "sim/metrics.hpp"
-#include "sim/scenario.hpp"
 
 using namespace herd;
 
@@ -99,21 +100,27 @@ TEST_CASE("a ring topology has the named number of servers") {
 }
 
 TEST_CASE("scenario errors name the file, the step and the field") {
-  CHECK(error_of("{") .starts_with("s.json: not valid JSON"));
-  CHECK(error_of(R"({"steps": []})") == "s.json: name: expected the scenario's name as a non-empty string");
+  CHECK(error_of("{").starts_with("s.json: not valid JSON"));
+  CHECK(error_of(R"({"steps": []})") ==
+        "s.json: name: expected the scenario's name as a non-empty string");
   CHECK(error_of(R"({"name": "t"})") == "s.json: steps: expected an array of steps");
   CHECK(error_of(R"({"name": "t", "steps": [], "colour": 1})") ==
-        "s.json: colour: expected one of name, description, topology, mode, seed, steps (unknown field)");
+        "s.json: colour: expected one of name, description, topology, mode, seed, steps (unknown "
+        "field)");
   CHECK(error_of(R"({"name": "t", "mode": "fast", "steps": []})") ==
         "s.json: mode: expected \"anti-entropy\" or \"classic\", got \"fast\"");
-  CHECK(error_of(R"({"name": "t", "seed": -1, "steps": []})") == "s.json: seed: expected a non-negative integer, got -1");
+  CHECK(error_of(R"({"name": "t", "seed": -1, "steps": []})") ==
+        "s.json: seed: expected a non-negative integer, got -1");
   CHECK(error_of(R"({"name": "t", "topology": {"ring": 1}, "steps": []})") ==
         "s.json: topology.ring: expected an integer from 2 to 2000, got 1");
   CHECK(error_of(with_steps(R"(5)")) == "s.json: steps[0]: expected an object with \"do\", got 5");
-  CHECK(error_of(with_steps(R"({"do": "dance"})")).starts_with("s.json: steps[0].do: expected one of send, traffic"));
-  CHECK(error_of(with_steps(R"({"do": "wait"})")) == "s.json: steps[0].ms: expected an integer (it is missing)");
+  CHECK(error_of(with_steps(R"({"do": "dance"})"))
+            .starts_with("s.json: steps[0].do: expected one of send, traffic"));
+  CHECK(error_of(with_steps(R"({"do": "wait"})")) ==
+        "s.json: steps[0].ms: expected an integer (it is missing)");
   CHECK(error_of(with_steps(R"({"do": "wait", "ms": 1}, {"do": "crash", "node": "Clarke"})")) ==
-        "s.json: steps[1].node: expected a server of the topology (Bailey, Bona, Campbell, Clark, Jaquez), got \"Clarke\"");
+        "s.json: steps[1].node: expected a server of the topology (Bailey, Bona, Campbell, Clark, "
+        "Jaquez), got \"Clarke\"");
   CHECK(error_of(with_steps(R"({"do": "wait", "ms": 1, "node": "Clark"})")) ==
         "s.json: steps[0].node: expected a field of \"wait\" (ms), not \"node\"");
   CHECK(error_of(with_steps(R"({"do": "send", "node": "Clark"})")) ==
@@ -124,14 +131,18 @@ TEST_CASE("scenario errors name the file, the step and the field") {
         "s.json: steps[0].clients: expected an integer from 1 to 100000, got 0");
   CHECK(error_of(with_steps(R"({"do": "cut", "from": "Clark"})")) ==
         "s.json: steps[0]: expected both \"from\" and \"to\", or neither (every link)");
-  CHECK(error_of(with_steps(R"({"do": "cut", "from": "Clark", "to": "Bailey"})")) ==
-        "s.json: steps[0]: expected a link of the topology, but Clark and Bailey are not neighbours");
+  CHECK(
+      error_of(with_steps(R"({"do": "cut", "from": "Clark", "to": "Bailey"})")) ==
+      "s.json: steps[0]: expected a link of the topology, but Clark and Bailey are not neighbours");
   CHECK(error_of(with_steps(R"({"do": "partition", "groups": [["Clark"], ["Clark"]]})")) ==
-        "s.json: steps[0].groups[1][0]: expected each server in one group only, \"Clark\" is repeated");
+        "s.json: steps[0].groups[1][0]: expected each server in one group only, \"Clark\" is "
+        "repeated");
   CHECK(error_of(with_steps(R"({"do": "places", "http_status": 42})")) ==
         "s.json: steps[0].http_status: expected an HTTP status from 100 to 599 (or 0: none)");
-  CHECK(error_of(with_steps(R"({"do": "expect_record", "node": "Bona", "client": "a", "absent": true, "origin": "X"})")) ==
-        "s.json: steps[0]: expected \"absent\" alone, or \"time\"/\"origin\" without \"absent\"");
+  CHECK(
+      error_of(with_steps(
+          R"({"do": "expect_record", "node": "Bona", "client": "a", "absent": true, "origin": "X"})")) ==
+      "s.json: steps[0]: expected \"absent\" alone, or \"time\"/\"origin\" without \"absent\"");
 }
 
 TEST_CASE("a missing scenario file is a clear error") {
@@ -167,8 +178,11 @@ TEST_CASE("the checker names the update a diverged node lacks") {
   CHECK(v.missing == 2);
   CHECK(v.lost_updates == 0);
   REQUIRE(v.problems.size() == 2);
-  CHECK(v.problems[0] == "Bona lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds \"AT Clark +0.1 a +1+1 100\")");
-  CHECK(v.problems[1] == "Jaquez lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds nothing for a)");
+  CHECK(
+      v.problems[0] ==
+      "Bona lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds \"AT Clark +0.1 a +1+1 100\")");
+  CHECK(v.problems[1] ==
+        "Jaquez lacks the update \"AT Clark +0.1 a +1+1 200\" (it holds nothing for a)");
 }
 
 TEST_CASE("the checker reports an accepted update that no live node holds as lost") {

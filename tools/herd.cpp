@@ -1,8 +1,11 @@
 // The `herd` command: run one node, a whole herd, the mock Places, or the simulator.
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -12,10 +15,6 @@
 #include "core/config.hpp"
 #include "core/node.hpp"
 #include "core/runtime.hpp"
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-
 #include "sim/explore.hpp"
 #include "sim/local_herd.hpp"
 #include "sim/places_mock.hpp"
@@ -46,21 +45,22 @@ struct HerdFlags {
 };
 
 void add_herd_flags(po::options_description& options, HerdFlags& flags) {
-  options.add_options()
-    ("config", po::value(&flags.config)->value_name("FILE"),
-     "JSON config with servers (name, port, host) and links; default: the five servers of SPEC.md")
-    ("base-port", po::value(&flags.base_port)->value_name("N"),
-     "shift every port so the lowest is N (default servers: Bailey N .. Jaquez N+4; default 12000)")
-    ("places-url", po::value(&flags.places_url)->value_name("URL"),
-     "Places Nearby Search endpoint without its query string")
-    ("places-key", po::value(&flags.places_key)->value_name("KEY"),
-     "Places API key (default: $GOOGLE_PLACES_API_KEY); never printed or logged")
-    ("places-timeout-ms", po::value(&flags.places_timeout_ms)->value_name("MS")->default_value(5000),
-     "give up on a Places call after this long and answer with an error object")
-    ("log-dir", po::value(&flags.log_dir)->value_name("DIR")->default_value("logs"),
-     "one log file per server, NAME.log, in this directory")
-    ("classic", po::bool_switch(&flags.classic),
-     "the course's minimum: no anti-entropy when a link comes up, nothing queued for a down link");
+  options.add_options()("config", po::value(&flags.config)->value_name("FILE"),
+                        "JSON config with servers (name, port, host) and links; default: the five "
+                        "servers of SPEC.md")(
+      "base-port", po::value(&flags.base_port)->value_name("N"),
+      "shift every port so the lowest is N (default servers: Bailey N .. Jaquez N+4; default "
+      "12000)")("places-url", po::value(&flags.places_url)->value_name("URL"),
+                "Places Nearby Search endpoint without its query string")(
+      "places-key", po::value(&flags.places_key)->value_name("KEY"),
+      "Places API key (default: $GOOGLE_PLACES_API_KEY); never printed or logged")(
+      "places-timeout-ms",
+      po::value(&flags.places_timeout_ms)->value_name("MS")->default_value(5000),
+      "give up on a Places call after this long and answer with an error object")(
+      "log-dir", po::value(&flags.log_dir)->value_name("DIR")->default_value("logs"),
+      "one log file per server, NAME.log, in this directory")(
+      "classic", po::bool_switch(&flags.classic),
+      "the course's minimum: no anti-entropy when a link comes up, nothing queued for a down link");
 }
 
 Topology load_topology(const HerdFlags& flags) {
@@ -72,9 +72,11 @@ Topology load_topology(const HerdFlags& flags) {
   }
   if (flags.base_port != -1) {
     if (flags.base_port < 1 || flags.base_port > 65535)
-      throw UsageError{"--base-port: expected a port from 1 to 65535, got " + std::to_string(flags.base_port)};
+      throw UsageError{"--base-port: expected a port from 1 to 65535, got " +
+                       std::to_string(flags.base_port)};
     if (!topology.shift_ports(static_cast<std::uint16_t>(flags.base_port)))
-      throw UsageError{"--base-port " + std::to_string(flags.base_port) + ": the highest port would pass 65535"};
+      throw UsageError{"--base-port " + std::to_string(flags.base_port) +
+                       ": the highest port would pass 65535"};
   }
   return topology;
 }
@@ -86,17 +88,19 @@ PlacesSettings places_settings(const HerdFlags& flags, const std::string& defaul
   if (places.key.empty())
     if (const char* key = std::getenv("GOOGLE_PLACES_API_KEY")) places.key = key;
   if (flags.places_timeout_ms < 1 || flags.places_timeout_ms > 600000)
-    throw UsageError{"--places-timeout-ms: expected 1 to 600000, got " + std::to_string(flags.places_timeout_ms)};
+    throw UsageError{"--places-timeout-ms: expected 1 to 600000, got " +
+                     std::to_string(flags.places_timeout_ms)};
   places.timeout_ms = flags.places_timeout_ms;
   if (!places.url.starts_with("http://") && !places.url.starts_with("https://"))
-    throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + places.url + "\""};
+    throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + places.url +
+                     "\""};
   return places;
 }
 
 // Parses `args`; returns false when --help was printed.
-bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
-           po::options_description& options, const po::positional_options_description& positional,
-           po::variables_map& values) {
+bool parse(const std::string& command, const std::string& synopsis,
+           const std::vector<std::string>& args, po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& values) {
   options.add_options()("help,h", "show this help");
   po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
   if (values.count("help")) {
@@ -111,8 +115,10 @@ void print_table(const Topology& topology) {
   std::printf("  %-10s %-15s %-6s %s\n", "server", "host", "port", "neighbours");
   for (const auto& s : topology.servers) {
     std::string neighbours;
-    for (const auto& n : topology.neighbours(s.name)) neighbours += (neighbours.empty() ? "" : ", ") + n;
-    std::printf("  %-10s %-15s %-6u %s\n", s.name.c_str(), s.host.c_str(), s.port, neighbours.c_str());
+    for (const auto& n : topology.neighbours(s.name))
+      neighbours += (neighbours.empty() ? "" : ", ") + n;
+    std::printf("  %-10s %-15s %-6u %s\n", s.name.c_str(), s.host.c_str(), s.port,
+                neighbours.c_str());
   }
 }
 
@@ -125,8 +131,10 @@ int run_node(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map values;
-  if (!parse("node", "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
-             args, options, positional, values))
+  if (!parse(
+          "node",
+          "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
+          args, options, positional, values))
     return 0;
   if (name.empty()) throw UsageError{"missing the server NAME (for example: herd node Clark)"};
   Topology topology = load_topology(flags);
@@ -151,7 +159,8 @@ int run_node(const std::vector<std::string>& args) {
   Runtime runtime;
   Node node(runtime, node_options);
   if (auto ec = node.bind())
-    throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) + ": " + ec.message()};
+    throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) +
+                     ": " + ec.message()};
   runtime.start();
   node.start();
   runtime.wait_for_shutdown_signal();
@@ -165,7 +174,9 @@ int run_up(const std::vector<std::string>& args) {
   po::options_description options("Options");
   add_herd_flags(options, flags);
   po::variables_map values;
-  if (!parse("up", "[options]\n\nRuns every server of the herd in one process. Unless --places-url is given, "
+  if (!parse("up",
+             "[options]\n\nRuns every server of the herd in one process. Unless --places-url is "
+             "given, "
              "it also starts the mock Places and points the servers at it.",
              args, options, {}, values))
     return 0;
@@ -205,23 +216,30 @@ int run_places_mock(const std::vector<std::string>& args) {
   int latency_ms = 0;
   std::string host = "127.0.0.1";
   po::options_description options("Options");
-  options.add_options()
-    ("port", po::value(&port)->value_name("N")->default_value(8090), "port to listen on (0: any free port)")
-    ("host", po::value(&host)->value_name("ADDR")->default_value("127.0.0.1"), "address to listen on")
-    ("latency-ms", po::value(&latency_ms)->value_name("N")->default_value(0), "delay every answer by N ms");
+  options.add_options()("port", po::value(&port)->value_name("N")->default_value(8090),
+                        "port to listen on (0: any free port)")(
+      "host", po::value(&host)->value_name("ADDR")->default_value("127.0.0.1"),
+      "address to listen on")("latency-ms",
+                              po::value(&latency_ms)->value_name("N")->default_value(0),
+                              "delay every answer by N ms");
   po::variables_map values;
-  if (!parse("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.", args, options, {}, values))
+  if (!parse("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.", args,
+             options, {}, values))
     return 0;
-  if (port < 0 || port > 65535) throw UsageError{"--port: expected 0 to 65535, got " + std::to_string(port)};
-  if (latency_ms < 0) throw UsageError{"--latency-ms: expected 0 or more, got " + std::to_string(latency_ms)};
+  if (port < 0 || port > 65535)
+    throw UsageError{"--port: expected 0 to 65535, got " + std::to_string(port)};
+  if (latency_ms < 0)
+    throw UsageError{"--latency-ms: expected 0 or more, got " + std::to_string(latency_ms)};
   PlacesMock mock(host, static_cast<std::uint16_t>(port));
   if (auto ec = mock.start())
     throw UsageError{"cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()};
   PlacesFaults faults;
   faults.latency_ms = latency_ms;
   mock.set_faults(faults);
-  std::printf("mock Places at %s\nTry: curl '%s?location=34.068930,-118.445127&radius=10000&key=any'\nCtrl-C stops.\n",
-              mock.url().c_str(), mock.url().c_str());
+  std::printf(
+      "mock Places at %s\nTry: curl "
+      "'%s?location=34.068930,-118.445127&radius=10000&key=any'\nCtrl-C stops.\n",
+      mock.url().c_str(), mock.url().c_str());
   std::fflush(stdout);
   Runtime runtime(1, 1);
   runtime.wait_for_shutdown_signal();
@@ -247,7 +265,8 @@ std::vector<std::string> scenario_files(const std::string& dir) {
 }
 
 bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir) {
-  std::cout << "scenario " << scenario.name << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
+  std::cout << "scenario " << scenario.name
+            << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
   if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
   auto result = run_scenario(scenario, options);
   std::cout << summary_text(result);
@@ -256,8 +275,9 @@ bool run_one(const Scenario& scenario, const SimOptions& options, const std::str
     if (!error.empty())
       std::cout << "  (no report: " << error << ")\n";
     else
-      std::cout << "  report: " << report_dir << "/" << result.scenario.name << ".json, timeline: " << report_dir
-                << "/" << result.scenario.name << ".timeline.svg\n";
+      std::cout << "  report: " << report_dir << "/" << result.scenario.name
+                << ".json, timeline: " << report_dir << "/" << result.scenario.name
+                << ".timeline.svg\n";
   }
   std::cout << std::endl;
   return result.passed;
@@ -270,25 +290,31 @@ int run_sim(const std::vector<std::string>& args) {
   bool classic = false, verbose = false, explore = false;
   int runs = 10;
   po::options_description options("Options");
-  options.add_options()
-    ("file", po::value(&files)->value_name("FILE.json"), "scenario files (default: every scenarios/*.json)")
-    ("seed", po::value(&seed)->value_name("N"), "the seed for traffic and faults (overrides the scenario's; "
-                                                "with --explore, the first run's)")
-    ("report-dir", po::value(&report_dir)->value_name("DIR")->default_value("herd-reports"),
-     "write NAME.json and NAME.timeline.svg here (\"\" for none)")
-    ("classic", po::bool_switch(&classic), "run every scenario in classic mode (no anti-entropy)")
-    ("verbose", po::bool_switch(&verbose), "say everything a failed check found")
-    ("explore", po::bool_switch(&explore), "run random fault schedules and check they converge")
-    ("runs", po::value(&runs)->value_name("N")->default_value(10), "with --explore: how many random schedules");
+  options.add_options()("file", po::value(&files)->value_name("FILE.json"),
+                        "scenario files (default: every scenarios/*.json)")(
+      "seed", po::value(&seed)->value_name("N"),
+      "the seed for traffic and faults (overrides the scenario's; "
+      "with --explore, the first run's)")(
+      "report-dir", po::value(&report_dir)->value_name("DIR")->default_value("herd-reports"),
+      "write NAME.json and NAME.timeline.svg here (\"\" for none)")(
+      "classic", po::bool_switch(&classic), "run every scenario in classic mode (no anti-entropy)")(
+      "verbose", po::bool_switch(&verbose), "say everything a failed check found")(
+      "explore", po::bool_switch(&explore), "run random fault schedules and check they converge")(
+      "runs", po::value(&runs)->value_name("N")->default_value(10),
+      "with --explore: how many random schedules");
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map values;
-  if (!parse("sim", "[FILE.json ...] [options]\n\nRuns scenarios, each in a fresh in-process herd with fault proxies on "
-             "every link and the mock Places,\nprinting a line per step and a summary per scenario. Exit status: 0 all "
+  if (!parse("sim",
+             "[FILE.json ...] [options]\n\nRuns scenarios, each in a fresh in-process herd with "
+             "fault proxies on "
+             "every link and the mock Places,\nprinting a line per step and a summary per "
+             "scenario. Exit status: 0 all "
              "passed, 1 a scenario failed,\n2 a usage error or a bad scenario file.\n\n"
              "  herd sim                              every shipped scenario\n"
              "  herd sim scenarios/partition-heal.json --classic\n"
-             "  herd sim --explore --runs 20 --seed 7  random schedules; a failure is written as a scenario file",
+             "  herd sim --explore --runs 20 --seed 7  random schedules; a failure is written as a "
+             "scenario file",
              args, options, positional, values))
     return 0;
   SimOptions sim;
@@ -316,8 +342,9 @@ int run_sim(const std::vector<std::string>& args) {
       std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
                 << (classic ? " (the file says classic)" : "") << "\n\n";
     }
-    std::cout << "explore: " << runs - static_cast<int>(failed.size()) << " passed, " << failed.size() << " failed ("
-              << (classic ? "classic" : "anti-entropy") << ", seeds " << seed << " to " << seed + static_cast<std::uint64_t>(runs) - 1
+    std::cout << "explore: " << runs - static_cast<int>(failed.size()) << " passed, "
+              << failed.size() << " failed (" << (classic ? "classic" : "anti-entropy")
+              << ", seeds " << seed << " to " << seed + static_cast<std::uint64_t>(runs) - 1
               << ")\n";
     return failed.empty() ? 0 : 1;
   }
@@ -344,12 +371,13 @@ int run_sim(const std::vector<std::string>& args) {
 }
 
 void print_usage() {
-  std::cout << "Usage: herd COMMAND [options]   (herd COMMAND --help for each)\n\n"
-               "Commands:\n"
-               "  node NAME     run one server of the herd (a drop-in for the course's server.py)\n"
-               "  up            run every server in one process, with the mock Places\n"
-               "  places-mock   run the mock Google Places Nearby Search alone\n"
-               "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n";
+  std::cout
+      << "Usage: herd COMMAND [options]   (herd COMMAND --help for each)\n\n"
+         "Commands:\n"
+         "  node NAME     run one server of the herd (a drop-in for the course's server.py)\n"
+         "  up            run every server in one process, with the mock Places\n"
+         "  places-mock   run the mock Google Places Nearby Search alone\n"
+         "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n";
 }
 
 }  // namespace
