@@ -27,6 +27,10 @@ std::string_view Record::client() const {
   return field(line, 3);
 }
 
+std::string_view at_line_client(std::string_view line) {
+  return field(line, 3);
+}
+
 bool record_from_at_line(std::string_view line, Record& out) {
   auto command = parse_command(line);
   auto* at = std::get_if<AtMessage>(&command);

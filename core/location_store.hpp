@@ -20,6 +20,9 @@ struct Record {
   [[nodiscard]] std::string_view client() const;
 };
 
+// The client field of an AT line (its fourth field); empty if it has fewer fields.
+[[nodiscard]] std::string_view at_line_client(std::string_view line);
+
 // Builds a record from a valid AT line; nullopt-like `false` when the line is not a valid AT.
 [[nodiscard]] bool record_from_at_line(std::string_view line, Record& out);
 

@@ -57,7 +57,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         clock(clk),
         strand(asio::make_strand(rt.io())),
         acceptor(strand),
-        flush_timer(strand) {}
+        flush_timer(strand),
+        slot_free(strand) {}
 
   Runtime& runtime;
   NodeOptions options;
@@ -66,6 +67,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   asio::steady_timer flush_timer;
+  asio::steady_timer slot_free;  // the accept loop sleeps on it while at max_clients
   LocationStore store;
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
@@ -110,8 +112,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     note("NOTE", "[" + peer.name + "] " + std::string(text));
   }
 
-  void append_snapshot(std::string& out) const override {
-    store.for_each([&out](const Record& r) { out.append(r.line).push_back('\n'); });
+  void for_each_record(const std::function<void(std::string_view)>& visit) const override {
+    store.for_each([&visit](const Record& r) { visit(r.line); });
   }
 
   void reply(std::string& out, std::string_view label, std::string_view line) {
@@ -133,8 +135,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       if (link->peer().name != origin) link->push(stored->line);
   }
 
+  // `is_peer` becomes true once the connection sends a valid AT line.
   std::optional<PendingWhatsat> handle_line(std::string_view line, std::string& out,
-                                            std::string_view label) {
+                                            std::string_view label, bool& is_peer) {
     auto received_ns = clock.now_ns();
     log.write(received_ns, "IN", std::string(label) + " " + std::string(line));
     emit(EventKind::line_in, {}, line);
@@ -145,6 +148,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       Record record{iamat->time, std::move(at)};
       accept_record(std::move(record));
     } else if (std::holds_alternative<AtMessage>(command)) {
+      is_peer = true;
       Record record;
       if (record_from_at_line(line, record)) accept_record(std::move(record));
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
@@ -177,8 +181,10 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     acceptor.close(ignored);
     for (auto* socket : sessions) socket->close(ignored);
     for (auto& link : links) link->stop();
+    slot_free.cancel();
     links.clear();
     flush_timer.cancel();
+    slot_free.cancel();
     note("STOP", "node stopped", true);
     log.close();
   }
@@ -205,48 +211,101 @@ asio::awaitable<void> write_all(tcp::socket& socket, std::string& out, error_cod
   out.clear();
 }
 
+// Cuts a client off when it completes no line for idle_timeout_ms (slowloris included: bytes
+// without a newline do not count as progress).
+struct IdleWatch {
+  explicit IdleWatch(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  tcp::socket* socket = nullptr;  // cleared when the session ends
+  std::chrono::steady_clock::time_point deadline;
+  bool exempt = false;
+};
+
+asio::awaitable<void> watch_idle(ImplPtr node, std::shared_ptr<IdleWatch> watch,
+                                 std::string label) {
+  while (watch->socket != nullptr) {
+    watch->timer.expires_at(watch->deadline);
+    co_await watch->timer.async_wait(use_tuple);
+    if (watch->socket == nullptr || watch->exempt) co_return;
+    if (std::chrono::steady_clock::now() < watch->deadline) continue;
+    node->note("LIMIT",
+               label + " idle for " + std::to_string(node->options.idle_timeout_ms) +
+                   " ms without a complete line; closing",
+               true);
+    error_code ignored;
+    watch->socket->close(ignored);
+    co_return;
+  }
+}
+
 asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
   node->sessions.insert(&socket);
+  const std::string label = "[" + describe_endpoint(socket) + "]";
+  auto watch = std::make_shared<IdleWatch>(socket.get_executor());
+  auto idle = std::chrono::milliseconds(node->options.idle_timeout_ms);
+  watch->socket = &socket;
+  watch->deadline = std::chrono::steady_clock::now() + idle;
+  asio::co_spawn(node->strand, watch_idle(node, watch, label), log_failure(node, "idle watch"));
   struct Unregister {
     Node::Impl& node;
     tcp::socket* socket;
-    ~Unregister() { node.sessions.erase(socket); }
-  } unregister{*node, &socket};
+    IdleWatch& watch;
+    ~Unregister() {
+      node.sessions.erase(socket);
+      node.slot_free.cancel();
+      watch.socket = nullptr;
+      watch.timer.cancel();
+    }
+  } unregister{*node, &socket, *watch};
 
-  const std::string label = "[" + describe_endpoint(socket) + "]";
   std::string in, out;
   std::size_t scanned = 0;
-  bool at_eof = false;
+  bool at_eof = false, is_peer = false, too_long = false;
   error_code ec;
   char chunk[16 * 1024];
+  const std::size_t max_line = node->options.max_line_bytes;
 
   // Handles one line; a WHATSAT first sends what is already answered, then waits for Places.
   auto handle = [&](std::string_view line) -> asio::awaitable<void> {
-    auto pending = node->handle_line(line, out, label);
-    if (!pending) co_return;
-    if (!out.empty()) co_await write_all(socket, out, ec);
-    std::string body = co_await asio::co_spawn(node->runtime.blocking_pool(),
-                                               fetch_on_pool(node->options.places, pending->query),
-                                               asio::use_awaitable);
-    node->reply(out, label, pending->at_line + "\n" + body + "\n");
+    if (line.size() > max_line) {
+      too_long = true;
+      co_return;
+    }
+    auto pending = node->handle_line(line, out, label, is_peer);
+    watch->exempt = is_peer;
+    if (pending) {
+      if (!out.empty()) co_await write_all(socket, out, ec);
+      std::string body = co_await asio::co_spawn(
+          node->runtime.blocking_pool(), fetch_on_pool(node->options.places, pending->query),
+          asio::use_awaitable);
+      node->reply(out, label, pending->at_line + "\n" + body + "\n");
+    }
+    watch->deadline = std::chrono::steady_clock::now() + idle;
   };
 
-  while (!ec) {
+  while (!ec && !too_long) {
     std::size_t start = 0;
-    for (auto end = in.find('\n', scanned); end != std::string::npos && !ec;
+    for (auto end = in.find('\n', scanned); end != std::string::npos && !ec && !too_long;
          end = in.find('\n', start)) {
       co_await handle(strip_line_end(std::string_view(in).substr(start, end + 1 - start)));
       start = end + 1;
     }
     in.erase(0, start);
     scanned = in.size();
-    if (at_eof && !in.empty() && !ec) {
+    too_long = too_long || in.size() > max_line;
+    if (at_eof && !in.empty() && !ec && !too_long) {
       // SPEC.md: a last line without a newline still counts once the client half-closes.
       co_await handle(strip_line_end(in));
       in.clear();
     }
+    if (too_long) {
+      // The line itself is not echoed: it may be megabytes, and the rest of it never comes.
+      node->note("LIMIT", label + " line over " + std::to_string(max_line) + " bytes; closing",
+                 true);
+      node->reply(out, label, "? [line over " + std::to_string(max_line) + " bytes]");
+    }
     if (!out.empty() && !ec) co_await write_all(socket, out, ec);
-    if (at_eof || ec) break;
+    if (at_eof || ec || too_long) break;
     auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
     if (read_ec == asio::error::eof) {
       at_eof = true;
@@ -257,12 +316,26 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
     }
   }
   error_code ignored;
-  if (at_eof) socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if (at_eof || too_long) socket.shutdown(tcp::socket::shutdown_send, ignored);
   socket.close(ignored);
 }
 
 asio::awaitable<void> accept_loop(ImplPtr node) {
+  bool reported_full = false;
   while (!node->stopped) {
+    if (node->sessions.size() >= node->options.max_clients) {
+      // New connections wait in the listen backlog until a session ends.
+      if (!reported_full)
+        node->note(
+            "LIMIT",
+            std::to_string(node->options.max_clients) + " client connections open; new ones wait",
+            true);
+      reported_full = true;
+      node->slot_free.expires_at(asio::steady_timer::time_point::max());
+      co_await node->slot_free.async_wait(use_tuple);
+      continue;
+    }
+    reported_full = false;
     auto [ec, socket] = co_await node->acceptor.async_accept(use_tuple);
     if (node->stopped) break;
     if (ec) {

@@ -36,6 +36,13 @@ struct NodeOptions {
   std::string log_dir;         // empty: no log file
   bool log_to_stderr = false;  // link up/down and start-up lines on stderr as well
   PlacesSettings places;
+  // Limits that keep one client from hurting the others. A line longer than max_line_bytes is
+  // answered "? [line over N bytes]" and its connection closed; a client that completes no line for
+  // idle_timeout_ms is cut off (a peer that has sent an AT is exempt: links may be quiet for long);
+  // past max_clients open connections, new ones wait in the listen backlog.
+  std::size_t max_line_bytes = 64 * 1024;
+  int idle_timeout_ms = 300'000;
+  std::size_t max_clients = 1024;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
   std::uint64_t seed = 1;  // jitter for reconnect backoff

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/location_store.hpp"
+
 namespace herd {
 
 namespace asio = boost::asio;
@@ -58,8 +60,25 @@ void PeerLink::push(std::string_view line) {
       owner_->on_link_note(peer_, std::string("not sent, link down: ").append(line));
     return;
   }
-  pending_.append(line).push_back('\n');
+  enqueue(line);
   wake_.cancel();
+}
+
+void PeerLink::enqueue(std::string_view line) {
+  auto client = std::string(at_line_client(line));
+  auto [it, fresh] = queued_line_.try_emplace(client);
+  if (fresh)
+    queued_order_.push_back(std::move(client));
+  else
+    queued_bytes_ -= it->second.size() + 1;
+  it->second.assign(line);
+  queued_bytes_ += line.size() + 1;
+}
+
+void PeerLink::clear_queue() {
+  queued_order_.clear();
+  queued_line_.clear();
+  queued_bytes_ = 0;
 }
 
 void PeerLink::stop() {
@@ -114,13 +133,14 @@ asio::awaitable<void> PeerLink::run() {
     down_reported_ = false;
     next_delay_ms_ = settings_.reconnect_initial_ms;
     owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
-    pending_.clear();
-    if (!settings_.classic) owner_->append_snapshot(pending_);
+    clear_queue();
+    if (!settings_.classic)
+      owner_->for_each_record([this](std::string_view line) { enqueue(line); });
     asio::co_spawn(strand_, read_until_lost(shared_from_this(), connection), asio::detached);
     co_await write_until_lost(connection);
     connection->close();
     connected_ = false;
-    pending_.clear();
+    clear_queue();
     if (stopped_) break;
     down_reported_ = true;
     owner_->on_link_event(peer_, EventKind::link_down, "connection lost", 0);
@@ -131,13 +151,14 @@ asio::awaitable<void> PeerLink::run() {
 
 asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> connection) {
   while (connection->open && !stopped_) {
-    if (pending_.empty()) {
+    if (queued_order_.empty()) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(use_tuple);
       continue;
     }
     // Everything pushed while the last write was in flight goes out in one write.
-    inflight_.swap(pending_);
+    for (const auto& client : queued_order_) inflight_.append(queued_line_[client]).push_back('\n');
+    clear_queue();
     auto [ec, written] =
         co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
     if (ec) {
@@ -172,7 +193,7 @@ void PeerLink::report_lines(std::string_view lines, EventKind kind) {
   while (!lines.empty()) {
     auto end = lines.find('\n');
     auto line = lines.substr(0, end);
-    owner_->on_link_event(peer_, kind, line, pending_.size());
+    owner_->on_link_event(peer_, kind, line, queued_bytes_);
     lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
   }
 }

@@ -7,10 +7,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/node.hpp"
 
@@ -25,8 +28,8 @@ class LinkOwner {
                              std::size_t queue_bytes) = 0;
   // A log line about the link that is not an event (a line dropped in classic mode).
   virtual void on_link_note(const PeerEndpoint& peer, std::string_view text) = 0;
-  // Appends every stored AT line, each with "\n": what a neighbour may lack after a link comes up.
-  virtual void append_snapshot(std::string& out) const = 0;
+  // Visits every stored AT line: what a neighbour may lack after a link comes up.
+  virtual void for_each_record(const std::function<void(std::string_view line)>& visit) const = 0;
 };
 
 struct LinkSettings {
@@ -47,7 +50,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void stop();
   [[nodiscard]] const PeerEndpoint& peer() const { return peer_; }
   [[nodiscard]] bool connected() const { return connected_; }
-  [[nodiscard]] std::size_t queued_bytes() const { return pending_.size(); }
+  [[nodiscard]] std::size_t queued_bytes() const { return queued_bytes_; }
 
  private:
   struct Connection;
@@ -58,6 +61,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
                                                       std::shared_ptr<Connection> connection);
   boost::asio::awaitable<void> back_off();
   void report_lines(std::string_view lines, EventKind kind);
+  void enqueue(std::string_view line);
+  void clear_queue();
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<LinkOwner> owner_;
@@ -66,7 +71,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer backoff_timer_;
   std::shared_ptr<Connection> connection_;
-  std::string pending_;   // lines waiting for the writer, each ending in "\n"
+  // Lines waiting for the writer, coalesced to the newest per client (the node only pushes a line
+  // that replaced its client's record), so a slow or dead peer costs one line per client at most.
+  std::vector<std::string> queued_order_;                     // clients, first queued first
+  std::unordered_map<std::string, std::string> queued_line_;  // client -> its newest line
+  std::size_t queued_bytes_ = 0;
   std::string inflight_;  // what the one write in flight carries
   std::mt19937_64 jitter_;
   int next_delay_ms_;
