@@ -72,6 +72,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
   std::unordered_set<tcp::socket*> sessions;
+  std::size_t counted_clients = 0;  // sessions not (yet) known to be peers: what max_clients caps
   std::uint16_t bound_port = 0;
   bool stopped = false;
 
@@ -246,17 +247,27 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
   watch->socket = &socket;
   watch->deadline = std::chrono::steady_clock::now() + idle;
   asio::co_spawn(node->strand, watch_idle(node, watch, label), log_failure(node, "idle watch"));
+  ++node->counted_clients;
+  bool counted = true;
+  // A peer's link does not hold a client slot: a crowd of clients must not cut the herd apart.
+  auto stop_counting = [&] {
+    if (!counted) return;
+    counted = false;
+    --node->counted_clients;
+    node->slot_free.cancel();
+  };
   struct Unregister {
     Node::Impl& node;
     tcp::socket* socket;
     IdleWatch& watch;
+    std::function<void()> stop_counting;
     ~Unregister() {
+      stop_counting();
       node.sessions.erase(socket);
-      node.slot_free.cancel();
       watch.socket = nullptr;
       watch.timer.cancel();
     }
-  } unregister{*node, &socket, *watch};
+  } unregister{*node, &socket, *watch, stop_counting};
 
   std::string in, out;
   std::size_t scanned = 0;
@@ -273,6 +284,7 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
     }
     auto pending = node->handle_line(line, out, label, is_peer);
     watch->exempt = is_peer;
+    if (is_peer) stop_counting();
     if (pending) {
       if (!out.empty()) co_await write_all(socket, out, ec);
       std::string body = co_await asio::co_spawn(
@@ -323,7 +335,7 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
 asio::awaitable<void> accept_loop(ImplPtr node) {
   bool reported_full = false;
   while (!node->stopped) {
-    if (node->sessions.size() >= node->options.max_clients) {
+    if (node->counted_clients >= node->options.max_clients) {
       // New connections wait in the listen backlog until a session ends.
       if (!reported_full)
         node->note(

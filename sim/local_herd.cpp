@@ -20,6 +20,9 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) co
   options.log_dir = settings_.log_dir;
   options.log_to_stderr = settings_.log_to_stderr;
   options.places = settings_.places;
+  options.max_line_bytes = settings_.max_line_bytes;
+  options.idle_timeout_ms = settings_.idle_timeout_ms;
+  options.max_clients = settings_.max_clients;
   options.reconnect_initial_ms = settings_.reconnect_initial_ms;
   options.reconnect_max_ms = settings_.reconnect_max_ms;
   options.seed = settings_.seed ^ std::hash<std::string>{}(server.name);

@@ -21,6 +21,9 @@ struct HerdSettings {
   std::string log_dir;
   bool log_to_stderr = false;
   PlacesSettings places;
+  std::size_t max_line_bytes = 64 * 1024;
+  int idle_timeout_ms = 300'000;
+  std::size_t max_clients = 1024;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
   std::uint64_t seed = 1;

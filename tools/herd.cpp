@@ -42,6 +42,9 @@ struct HerdFlags {
   int places_timeout_ms = 5000;
   std::string log_dir = "logs";
   bool classic = false;
+  std::size_t max_line_bytes = 64 * 1024;
+  int idle_timeout_ms = 300'000;
+  std::size_t max_clients = 1024;
 };
 
 void add_herd_flags(po::options_description& options, HerdFlags& flags) {
@@ -91,6 +94,9 @@ PlacesSettings places_settings(const HerdFlags& flags, const std::string& defaul
     throw UsageError{"--places-timeout-ms: expected 1 to 600000, got " +
                      std::to_string(flags.places_timeout_ms)};
   places.timeout_ms = flags.places_timeout_ms;
+  if (flags.max_line_bytes < 64) throw UsageError{"--max-line-bytes: expected 64 or more"};
+  if (flags.idle_timeout_ms < 1) throw UsageError{"--idle-timeout-ms: expected 1 or more"};
+  if (flags.max_clients < 1) throw UsageError{"--max-clients: expected 1 or more"};
   if (!places.url.starts_with("http://") && !places.url.starts_with("https://"))
     throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + places.url +
                      "\""};
@@ -152,6 +158,9 @@ int run_node(const std::vector<std::string>& args) {
   node_options.log_dir = flags.log_dir;
   node_options.log_to_stderr = true;
   node_options.places = places_settings(flags, google_places_url);
+  node_options.max_line_bytes = flags.max_line_bytes;
+  node_options.idle_timeout_ms = flags.idle_timeout_ms;
+  node_options.max_clients = flags.max_clients;
   for (const auto& neighbour : topology.neighbours(name)) {
     const ServerSpec* peer = topology.find(neighbour);
     node_options.peers.push_back({peer->name, peer->host, peer->port});
@@ -193,6 +202,9 @@ int run_up(const std::vector<std::string>& args) {
   settings.log_dir = flags.log_dir;
   settings.log_to_stderr = true;
   settings.places = places_settings(flags, places_url);
+  settings.max_line_bytes = flags.max_line_bytes;
+  settings.idle_timeout_ms = flags.idle_timeout_ms;
+  settings.max_clients = flags.max_clients;
   Runtime runtime;
   LocalHerd herd(runtime, settings);
   if (auto error = herd.start()) throw UsageError{*error};

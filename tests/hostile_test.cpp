@@ -1,0 +1,201 @@
+// Hostile clients and peers on loopback, bounded in count and time. After each, the node answers
+// a normal IAMAT correctly and the herd converges.
+
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tests/test_herd.hpp"
+
+using namespace herd;
+using namespace herd::test;
+
+namespace {
+
+// The herd still works: a fresh IAMAT is answered and reaches all five.
+void still_serves(TestHerd& h, const std::string& tag) {
+  std::string at = h.ask("Clark", "IAMAT after-" + tag + " +1+1 1700000000.5");
+  CHECK(at.starts_with("AT Clark "));
+  CHECK(at.ends_with(" after-" + tag + " +1+1 1700000000.5"));
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, at));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct TempDir {
+  TempDir()
+      : path(std::filesystem::temp_directory_path() /
+             ("herd-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))) {}
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+  static inline int counter = 0;
+};
+
+}  // namespace
+
+TEST_CASE("random bytes, NULs and invalid UTF-8 without newlines harm nothing") {
+  TestHerd h;
+  std::mt19937 random(7);
+  for (int round = 0; round < 20; ++round) {
+    LineClient client(h.port("Clark"));
+    std::string junk;
+    for (int i = 0; i < 2000; ++i) junk.push_back(static_cast<char>(random() % 256));
+    if (round % 2 == 0) junk.erase(std::remove(junk.begin(), junk.end(), '\n'), junk.end());
+    client.send(junk);
+    client.shutdown_write();
+    // Every complete line gets one reply, the rest is answered at EOF; then the server closes.
+    CHECK(client.read_to_eof().has_value());
+  }
+  still_serves(h, "junk");
+}
+
+TEST_CASE("an over-long line is answered with a marker, logged, and its connection closed") {
+  TempDir logs;
+  TestHerd h({.max_line_bytes = 1024, .log_dir = logs.path.string()});
+  LineClient bystander(h.port("Clark"));
+  LineClient client(h.port("Clark"));
+  client.send(std::string(5000, 'x'));
+  CHECK(client.read_line() == "? [line over 1024 bytes]");
+  CHECK(client.read_to_eof() == std::string());
+  // The same with the newline inside the write.
+  LineClient second(h.port("Clark"));
+  second.send("IAMAT a +1+1 1\n" + std::string(2000, 'y') + "\n");
+  CHECK(second.read_line()->starts_with("AT Clark "));
+  CHECK(second.read_line() == "? [line over 1024 bytes]");
+  bystander.send("IAMAT bystander +1+1 1700000000\n");
+  CHECK(bystander.read_line()->starts_with("AT Clark "));
+  h.herd->node("Clark")->stop_and_wait();  // flushes the log
+  CHECK(read_file(logs.path / "Clark.log").find("LIMIT [127.0.0.1:") != std::string::npos);
+  CHECK(read_file(logs.path / "Clark.log").find("line over 1024 bytes; closing") !=
+        std::string::npos);
+}
+
+TEST_CASE("a thousand concurrent connections are all served") {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 8192);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  REQUIRE(limit.rlim_cur >= 2200);  // both ends of every connection live in this process
+  TestHerd h;
+  std::vector<std::unique_ptr<LineClient>> clients;
+  for (int i = 0; i < 1000; ++i)
+    clients.push_back(std::make_unique<LineClient>(h.port(i % 2 ? "Clark" : "Bona")));
+  for (int i = 0; i < 1000; ++i)
+    clients[i]->send("IAMAT many-" + std::to_string(i) + " +1+1 1700000000\n");
+  int answered = 0;
+  for (auto& c : clients) answered += c->read_line().value_or("").starts_with("AT ");
+  CHECK(answered == 1000);
+  clients.clear();
+  still_serves(h, "thousand");
+}
+
+TEST_CASE("a client that dribbles bytes without a newline is cut off at the idle timeout") {
+  TempDir logs;
+  TestHerd h({.idle_timeout_ms = 300, .log_dir = logs.path.string()});
+  LineClient slow(h.port("Clark"));
+  bool closed = false;
+  // The attack's own schedule: one byte every 20 ms, for at most 3 s.
+  for (int i = 0; i < 150 && !closed; ++i) {
+    closed = !slow.try_send("I") || slow.read_to_eof(20).has_value();
+  }
+  CHECK(closed);
+  still_serves(h, "slowloris");
+  h.herd->node("Clark")->stop_and_wait();
+  CHECK(
+      read_file(logs.path / "Clark.log").find("idle for 300 ms without a complete line; closing") !=
+      std::string::npos);
+}
+
+TEST_CASE("a peer that has sent an AT is not cut off for being quiet") {
+  TestHerd h({.idle_timeout_ms = 200});
+  LineClient peer(h.port("Clark"));
+  peer.send("AT Elsewhere +0.1 quiet +1+1 1700000000\n");
+  REQUIRE(h.events.wait_for_all({"Clark"}, EventKind::update_stored,
+                                "AT Elsewhere +0.1 quiet +1+1 1700000000"));
+  // Nothing to wait for but time: stay quiet for twice the timeout, then use the connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(450));
+  peer.send("IAMAT quiet +1+1 1700000001\n");
+  CHECK(peer.read_line().value_or("").starts_with("AT Clark "));
+}
+
+TEST_CASE("past the connection cap new connections wait until one closes") {
+  TestHerd h({.max_clients = 3});
+  // Peer links count until their first AT shows them to be peers; this update crosses both of
+  // Jaquez's incoming links.
+  std::string warm = h.ask("Clark", "IAMAT warm +1+1 1700000000");
+  REQUIRE(h.events.wait_for_all(all_five, EventKind::update_stored, warm));
+  std::vector<std::unique_ptr<LineClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<LineClient>(h.port("Jaquez")));
+    held.back()->send("IAMAT held-" + std::to_string(i) + " +1+1 1700000000\n");
+    REQUIRE(held.back()->read_line().has_value());
+  }
+  LineClient waiting(h.port("Jaquez"));  // lands in the listen backlog
+  waiting.send("IAMAT waiting +1+1 1700000000\n");
+  CHECK_FALSE(waiting.read_line(300).has_value());
+  held.pop_back();
+  CHECK(waiting.read_line().value_or("").starts_with("AT Jaquez "));
+  // The cap is per server: the others are not affected.
+  CHECK(h.ask("Bona", "IAMAT elsewhere +1+1 1700000000").starts_with("AT Bona "));
+}
+
+TEST_CASE("a flood of connections that open and close at once harms nothing") {
+  TestHerd h;
+  for (int i = 0; i < 500; ++i) {
+    LineClient c(h.port(i % 2 ? "Clark" : "Campbell"));
+    if (i % 3 == 0) c.send("IAMAT fl");
+  }
+  still_serves(h, "flood");
+}
+
+TEST_CASE("clients that vanish mid-reply harm nothing") {
+  TestHerd h;
+  h.ask("Clark", "IAMAT kiwi +1+1 1700000000");
+  h.mock.set_faults({.latency_ms = 100});
+  for (int i = 0; i < 20; ++i) {
+    LineClient c(h.port("Clark"));
+    std::string burst;
+    for (int k = 0; k < 50; ++k) burst += "IAMAT burst-" + std::to_string(k) + " +1+1 1700000000\n";
+    c.send(burst + "WHATSAT kiwi 50 20\n");
+  }  // each closes with replies unread, one while its WHATSAT waits on Places
+  h.mock.set_faults({});
+  still_serves(h, "vanish");
+}
+
+TEST_CASE("a peer that sends garbage gets question marks and changes nothing") {
+  TestHerd h;
+  std::string at = h.ask("Clark", "IAMAT kiwi +1+1 1700000000.5");
+  REQUIRE(h.events.wait_for_all(all_five, EventKind::update_stored, at));
+  LineClient peer(h.port("Bona"));
+  static const char garbage[] =
+      "AT Clark +0.1 kiwi +1+1\nAT Clark x kiwi +1+1 1\nAT\0\xff\xfe garbage\n";
+  peer.send(std::string(garbage, sizeof garbage - 1));
+  CHECK(peer.read_line() == "? AT Clark +0.1 kiwi +1+1");
+  CHECK(peer.read_line() == "? AT Clark x kiwi +1+1 1");
+  CHECK(peer.read_line()->starts_with("? AT"));
+  for (const auto& name : all_five) CHECK(h.holds(name, at));
+  still_serves(h, "garbage");
+}
+
+TEST_CASE("a peer that flaps, sending a few updates per connection, converges") {
+  TestHerd h;
+  std::string last;
+  for (int i = 0; i < 30; ++i) {
+    LineClient flapping(h.port(i % 2 ? "Jaquez" : "Bailey"));
+    last = "AT Remote +0.000000001 flapper +1+1 17000000" + std::to_string(10 + i);
+    flapping.send("AT Remote +0.000000001 other-" + std::to_string(i) + " +1+1 1700000000\n" +
+                  last + "\n");
+  }
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, last));
+  still_serves(h, "flapping");
+}

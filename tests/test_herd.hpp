@@ -1,0 +1,95 @@
+#pragma once
+// The default five-server herd on free ports with the mock Places, for loopback tests.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/runtime.hpp"
+#include "sim/line_client.hpp"
+#include "sim/local_herd.hpp"
+#include "sim/places_mock.hpp"
+#include "tests/event_recorder.hpp"
+
+namespace herd::test {
+
+const std::vector<std::string> all_five = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"};
+
+struct FixedClock final : Clock {
+  std::atomic<std::int64_t> now{1'621'464'828'223'372'003};
+  std::int64_t now_ns() const override { return now.load(); }
+};
+
+struct HerdOptions {
+  bool classic = false;
+  bool fixed_clock = false;
+  int places_timeout_ms = 5000;
+  std::size_t max_line_bytes = 64 * 1024;
+  int idle_timeout_ms = 300'000;
+  std::size_t max_clients = 1024;
+  std::string log_dir{};
+};
+
+// Its links are all up before a test begins.
+struct TestHerd {
+  explicit TestHerd(HerdOptions options = {}) {
+    REQUIRE_FALSE(mock.start());
+    HerdSettings settings;
+    settings.topology = default_topology();
+    for (auto& server : settings.topology.servers) server.port = 0;
+    settings.classic = options.classic;
+    settings.places.url = mock.url();
+    settings.places.timeout_ms = options.places_timeout_ms;
+    settings.sink = events.sink();
+    settings.clock = options.fixed_clock ? &clock : nullptr;
+    settings.max_line_bytes = options.max_line_bytes;
+    settings.idle_timeout_ms = options.idle_timeout_ms;
+    settings.max_clients = options.max_clients;
+    settings.log_dir = options.log_dir;
+    herd = std::make_unique<LocalHerd>(runtime, settings);
+    REQUIRE_FALSE(herd->start().has_value());
+    runtime.start();
+    REQUIRE(wait_for_links(12));
+  }
+  ~TestHerd() {
+    herd->stop();
+    runtime.stop();
+    mock.stop();
+  }
+
+  bool wait_for_links(std::size_t up_events) {
+    return events.wait_for([up_events](const std::vector<RecordedEvent>& all) {
+      std::size_t up = 0;
+      for (const auto& e : all) up += e.kind == EventKind::link_up;
+      return up >= up_events;
+    });
+  }
+
+  std::uint16_t port(const std::string& name) { return herd->topology().find(name)->port; }
+
+  // Sends one line to a server and returns its one-line reply.
+  std::string ask(const std::string& name, const std::string& line) {
+    LineClient client(port(name));
+    client.send(line + "\n");
+    auto reply = client.read_line();
+    REQUIRE(reply.has_value());
+    return *reply;
+  }
+
+  bool holds(const std::string& name, const std::string& line) {
+    auto lines = herd->node(name)->snapshot_wait();
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+  }
+
+  Runtime runtime{2, 4};
+  PlacesMock mock;
+  EventRecorder events;
+  FixedClock clock;
+  std::unique_ptr<LocalHerd> herd;
+};
+
+}  // namespace herd::test
