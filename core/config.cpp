@@ -54,8 +54,8 @@ ServerSpec read_server(const json& value, const std::string& path) {
 Topology read_topology(const json& root) {
   if (!root.is_object()) throw FieldError{"(top level)", "an object with servers and links"};
   for (auto& [key, unused] : root.items())
-    if (key != "servers" && key != "links" && key != "description")
-      throw FieldError{key, "one of servers, links, description (unknown field)"};
+    if (key != "servers" && key != "links" && key != "description" && key != "secret")
+      throw FieldError{key, "one of servers, links, secret, description (unknown field)"};
   Topology topology;
   const auto& servers = require(root, "servers", "config");
   if (!servers.is_array() || servers.empty())
@@ -72,6 +72,12 @@ Topology read_topology(const json& root) {
       topology.links.emplace_back(read_name(link[0], path + "[0]"),
                                   read_name(link[1], path + "[1]"));
     }
+  }
+  if (auto secret = root.find("secret"); secret != root.end()) {
+    // The value is never echoed: an error message must not leak it.
+    if (!secret->is_string() || secret->get_ref<const std::string&>().size() < 16)
+      throw FieldError{"secret", "a string of 16 or more characters"};
+    topology.peer_secret = secret->get<std::string>();
   }
   if (auto reason = topology.validate())
     throw FieldError{"servers/links", "a sound topology: " + *reason};

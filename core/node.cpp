@@ -1,5 +1,6 @@
 #include "core/node.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
+#include "core/peer_auth.hpp"
 #include "core/peer_link.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
@@ -29,6 +31,13 @@ using boost::system::error_code;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
+
+// What a session knows of the other end: a client until it proves to be another server's link.
+struct SessionPeer {
+  bool is_peer = false;
+  bool close = false;  // a failed handshake ends the connection
+  std::string hello_from, link_nonce, node_nonce;
+};
 
 // A WHATSAT that passed validation and now waits for Places.
 struct PendingWhatsat {
@@ -136,20 +145,65 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       if (link->peer().name != origin) link->push(stored->line);
   }
 
-  // `is_peer` becomes true once the connection sends a valid AT line.
+  // With a peer secret, answers the handshake of peer_auth.hpp; true if `line` was part of it.
+  bool handle_handshake(std::string_view line, std::string& out, std::string_view label,
+                        SessionPeer& peer) {
+    if (options.peer_secret.empty()) return false;
+    std::array<std::string_view, 4> f{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < line.size() && n < f.size();) {
+      while (i < line.size() && is_field_space(line[i])) ++i;
+      auto start = i;
+      while (i < line.size() && !is_field_space(line[i])) ++i;
+      if (i > start) f[n++] = line.substr(start, i - start);
+    }
+    if (n == 3 && f[0] == "HERD-HELLO") {
+      peer.hello_from = std::string(f[1]);
+      peer.link_nonce = std::string(f[2]);
+      peer.node_nonce = random_nonce();
+      reply(out, label, "HERD-CHALLENGE " + peer.node_nonce);
+      return true;
+    }
+    if (n == 2 && f[0] == "HERD-AUTH" && !peer.node_nonce.empty()) {
+      auto expected =
+          peer_proof(options.peer_secret, peer.hello_from, peer.link_nonce, peer.node_nonce);
+      if (proof_matches(expected, f[1])) {
+        peer.is_peer = true;
+        note("PEER", std::string(label) + " authenticated as " + peer.hello_from, true);
+      } else {
+        note("PEER",
+             std::string(label) + " failed to authenticate as " + peer.hello_from + "; closing",
+             true);
+        reply(out, label, format_invalid(line));
+        peer.close = true;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // `peer.is_peer` becomes true once the connection is known to be another server's link.
   std::optional<PendingWhatsat> handle_line(std::string_view line, std::string& out,
-                                            std::string_view label, bool& is_peer) {
+                                            std::string_view label, SessionPeer& peer) {
     auto received_ns = clock.now_ns();
     log.write(received_ns, "IN", std::string(label) + " " + std::string(line));
     emit(EventKind::line_in, {}, line);
+    if (handle_handshake(line, out, label, peer)) return std::nullopt;
     auto command = parse_command(line);
+    if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
+        !peer.is_peer) {
+      note("PEER", std::string(label) + " AT from a connection that did not authenticate; refused",
+           true);
+      reply(out, label, format_invalid(line));
+      return std::nullopt;
+    }
     if (auto* iamat = std::get_if<IamatCommand>(&command)) {
       std::string at = format_at(options.name, received_ns, *iamat);
       reply(out, label, at);
       Record record{iamat->time, std::move(at)};
       accept_record(std::move(record));
     } else if (std::holds_alternative<AtMessage>(command)) {
-      is_peer = true;
+      peer.is_peer = true;
       Record record;
       if (record_from_at_line(line, record)) accept_record(std::move(record));
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
@@ -271,7 +325,8 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
 
   std::string in, out;
   std::size_t scanned = 0;
-  bool at_eof = false, is_peer = false, too_long = false;
+  bool at_eof = false, too_long = false, refused = false;
+  SessionPeer peer;
   error_code ec;
   char chunk[16 * 1024];
   const std::size_t max_line = node->options.max_line_bytes;
@@ -282,9 +337,10 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
       too_long = true;
       co_return;
     }
-    auto pending = node->handle_line(line, out, label, is_peer);
-    watch->exempt = is_peer;
-    if (is_peer) stop_counting();
+    auto pending = node->handle_line(line, out, label, peer);
+    watch->exempt = peer.is_peer;
+    if (peer.is_peer) stop_counting();
+    refused = peer.close;  // ends the session once the reply is written
     if (pending) {
       if (!out.empty()) co_await write_all(socket, out, ec);
       std::string body = co_await asio::co_spawn(
@@ -295,17 +351,17 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
     watch->deadline = std::chrono::steady_clock::now() + idle;
   };
 
-  while (!ec && !too_long) {
+  while (!ec && !too_long && !refused) {
     std::size_t start = 0;
-    for (auto end = in.find('\n', scanned); end != std::string::npos && !ec && !too_long;
-         end = in.find('\n', start)) {
+    for (auto end = in.find('\n', scanned);
+         end != std::string::npos && !ec && !too_long && !refused; end = in.find('\n', start)) {
       co_await handle(strip_line_end(std::string_view(in).substr(start, end + 1 - start)));
       start = end + 1;
     }
     in.erase(0, start);
     scanned = in.size();
     too_long = too_long || in.size() > max_line;
-    if (at_eof && !in.empty() && !ec && !too_long) {
+    if (at_eof && !in.empty() && !ec && !too_long && !refused) {
       // SPEC.md: a last line without a newline still counts once the client half-closes.
       co_await handle(strip_line_end(in));
       in.clear();
@@ -317,7 +373,7 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
       node->reply(out, label, "? [line over " + std::to_string(max_line) + " bytes]");
     }
     if (!out.empty() && !ec) co_await write_all(socket, out, ec);
-    if (at_eof || ec || too_long) break;
+    if (at_eof || ec || too_long || refused) break;
     auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
     if (read_ec == asio::error::eof) {
       at_eof = true;
@@ -328,7 +384,7 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
     }
   }
   error_code ignored;
-  if (at_eof || too_long) socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if (at_eof || too_long || refused) socket.shutdown(tcp::socket::shutdown_send, ignored);
   socket.close(ignored);
 }
 
@@ -432,8 +488,12 @@ void Node::start() {
                    std::to_string(node->bound_port) +
                    (node->options.classic ? " (classic)" : " (anti-entropy)"),
                true);
-    LinkSettings settings{node->options.classic, node->options.reconnect_initial_ms,
-                          node->options.reconnect_max_ms, node->options.seed};
+    LinkSettings settings{node->options.classic,
+                          node->options.reconnect_initial_ms,
+                          node->options.reconnect_max_ms,
+                          node->options.seed,
+                          node->options.name,
+                          node->options.peer_secret};
     for (const auto& peer : node->options.peers) {
       node->links.push_back(std::make_shared<PeerLink>(node->strand, node, peer, settings));
       node->links.back()->start();

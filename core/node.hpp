@@ -33,6 +33,9 @@ struct NodeOptions {
   // Classic mode is the course's minimum: no anti-entropy, and what cannot be sent to a neighbour
   // that is down is dropped.
   bool classic = false;
+  // Shared by the herd's servers: links authenticate when they connect, and an AT from any other
+  // connection is refused. Empty: AT is accepted on any connection, as the course's servers do.
+  std::string peer_secret;
   std::string log_dir;         // empty: no log file
   bool log_to_stderr = false;  // link up/down and start-up lines on stderr as well
   PlacesSettings places;

@@ -5,10 +5,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "core/location_store.hpp"
+#include "core/peer_auth.hpp"
+#include "core/protocol.hpp"
 
 namespace herd {
 
@@ -105,6 +108,35 @@ asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
   co_return connect_ec;
 }
 
+asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::string& why) {
+  auto link_nonce = random_nonce();
+  std::string hello = "HERD-HELLO " + settings_.own_name + " " + link_nonce + "\n";
+  auto [write_ec, written] =
+      co_await asio::async_write(connection.socket, asio::buffer(hello), use_tuple);
+  if (write_ec) co_return write_ec;
+  std::string answer;
+  auto [read_ec, n] = co_await asio::async_read_until(
+      connection.socket, asio::dynamic_buffer(answer, 4096), '\n', use_tuple);
+  if (read_ec) {
+    why = "no answer to the handshake: " + read_ec.message();
+    co_return read_ec;
+  }
+  std::string_view line = std::string_view(answer).substr(0, n);
+  while (!line.empty() && is_field_space(line.back())) line.remove_suffix(1);
+  if (!line.starts_with("HERD-CHALLENGE ")) {
+    why =
+        "the peer does not authenticate (it answered \"" + std::string(line.substr(0, 80)) + "\")";
+    co_return asio::error::access_denied;
+  }
+  auto node_nonce = line.substr(15);
+  std::string auth = "HERD-AUTH " +
+                     peer_proof(settings_.peer_secret, settings_.own_name, link_nonce, node_nonce) +
+                     "\n";
+  auto [auth_ec, auth_written] =
+      co_await asio::async_write(connection.socket, asio::buffer(auth), use_tuple);
+  co_return auth_ec;
+}
+
 asio::awaitable<void> PeerLink::back_off() {
   // Jitter keeps a herd whose nodes all lost the same peer from reconnecting in lockstep.
   std::uniform_int_distribution<int> spread(next_delay_ms_ / 2, next_delay_ms_);
@@ -129,6 +161,21 @@ asio::awaitable<void> PeerLink::run() {
       continue;
     }
     connection->socket.set_option(tcp::no_delay(true), ec);
+    if (!settings_.peer_secret.empty()) {
+      std::string why;
+      ec = co_await authenticate(*connection, why);
+      if (stopped_) break;
+      if (ec) {
+        connection->close();
+        if (!down_reported_) {
+          down_reported_ = true;
+          owner_->on_link_event(peer_, EventKind::link_down,
+                                why.empty() ? "handshake failed: " + ec.message() : why, 0);
+        }
+        co_await back_off();
+        continue;
+      }
+    }
     connected_ = true;
     down_reported_ = false;
     next_delay_ms_ = settings_.reconnect_initial_ms;

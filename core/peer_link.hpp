@@ -37,6 +37,8 @@ struct LinkSettings {
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
   std::uint64_t seed = 1;
+  std::string own_name;     // sent in the handshake
+  std::string peer_secret;  // empty: no handshake
 };
 
 class PeerLink : public std::enable_shared_from_this<PeerLink> {
@@ -56,6 +58,9 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   struct Connection;
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<boost::system::error_code> connect(Connection& connection);
+  // With a peer secret: proves this link knows it (peer_auth.hpp); an error if the peer refuses.
+  boost::asio::awaitable<boost::system::error_code> authenticate(Connection& connection,
+                                                                 std::string& why);
   boost::asio::awaitable<void> write_until_lost(std::shared_ptr<Connection> connection);
   static boost::asio::awaitable<void> read_until_lost(std::shared_ptr<PeerLink> self,
                                                       std::shared_ptr<Connection> connection);

@@ -19,6 +19,7 @@ struct ServerSpec {
 struct Topology {
   std::vector<ServerSpec> servers;
   std::vector<std::pair<std::string, std::string>> links;  // undirected
+  std::string peer_secret;  // from the config's "secret": peer links authenticate with it
 
   [[nodiscard]] const ServerSpec* find(std::string_view name) const;
   [[nodiscard]] std::vector<std::string> neighbours(std::string_view name) const;

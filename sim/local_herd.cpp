@@ -20,6 +20,7 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) co
   options.log_dir = settings_.log_dir;
   options.log_to_stderr = settings_.log_to_stderr;
   options.places = settings_.places;
+  options.peer_secret = settings_.topology.peer_secret;
   options.max_line_bytes = settings_.max_line_bytes;
   options.idle_timeout_ms = settings_.idle_timeout_ms;
   options.max_clients = settings_.max_clients;

@@ -90,7 +90,7 @@ TEST_CASE("config with an unknown field names it") {
   CHECK(error_of(R"({"servers": [{"name": "A", "port": 1, "prot": 2}]})") ==
         "herd.json: servers[0].prot: expected one of name, port, host (unknown field)");
   CHECK(error_of(R"({"servers": [{"name": "A", "port": 1}], "linsk": []})") ==
-        "herd.json: linsk: expected one of servers, links, description (unknown field)");
+        "herd.json: linsk: expected one of servers, links, secret, description (unknown field)");
 }
 
 TEST_CASE("config with a malformed link names the link") {

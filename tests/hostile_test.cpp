@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/peer_auth.hpp"
 #include "tests/test_herd.hpp"
 
 using namespace herd;
@@ -198,4 +199,65 @@ TEST_CASE("a peer that flaps, sending a few updates per connection, converges") 
   }
   CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, last));
   still_serves(h, "flapping");
+}
+
+namespace {
+const std::string secret = "correct horse battery staple";
+}
+
+TEST_CASE("with a shared secret the links authenticate and the herd floods as before") {
+  TempDir logs;
+  TestHerd h({.log_dir = logs.path.string(), .peer_secret = secret});
+  std::string at = h.ask("Clark", "IAMAT trusted +1+1 1700000000");
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, at));
+  h.herd->stop();
+  for (const auto& name : all_five) {
+    auto log = read_file(logs.path / (name + ".log"));
+    CHECK(log.find("authenticated as") != std::string::npos);
+    CHECK(log.find(secret) == std::string::npos);  // the secret is never logged
+  }
+}
+
+TEST_CASE("with a shared secret a forged AT gets a question mark and changes nothing") {
+  TestHerd h({.peer_secret = secret});
+  LineClient forger(h.port("Bona"));
+  forger.send("AT Clark +0.1 forged +1+1 1700000000\n");
+  CHECK(forger.read_line() == "? AT Clark +0.1 forged +1+1 1700000000");
+  for (const auto& name : all_five)
+    CHECK_FALSE(h.holds(name, "AT Clark +0.1 forged +1+1 1700000000"));
+  // Clients are served as usual.
+  forger.send("IAMAT honest +1+1 1700000000\n");
+  CHECK(forger.read_line().value_or("").starts_with("AT Bona "));
+}
+
+TEST_CASE("with a shared secret a wrong proof is refused and its connection closed") {
+  TestHerd h({.peer_secret = secret});
+  LineClient impostor(h.port("Bona"));
+  impostor.send("HERD-HELLO Clark 0123456789abcdef\n");
+  auto challenge = impostor.read_line();
+  REQUIRE(challenge.has_value());
+  CHECK(challenge->starts_with("HERD-CHALLENGE "));
+  auto guess =
+      peer_proof("not the secret at all", "Clark", "0123456789abcdef", challenge->substr(15));
+  impostor.send("HERD-AUTH " + guess + "\n");
+  CHECK(impostor.read_line() == "? HERD-AUTH " + guess);
+  CHECK(impostor.read_to_eof().has_value());
+}
+
+TEST_CASE("with a shared secret a peer that proves it may send AT lines") {
+  TestHerd h({.peer_secret = secret});
+  LineClient peer(h.port("Bona"));
+  peer.send("HERD-HELLO Visitor feedface\n");
+  auto challenge = peer.read_line();
+  REQUIRE(challenge.has_value());
+  peer.send("HERD-AUTH " + peer_proof(secret, "Visitor", "feedface", challenge->substr(15)) + "\n");
+  peer.send("AT Visitor +0.1 proven +1+1 1700000000\nbogus\n");
+  CHECK(peer.read_line() == "? bogus");  // the AT got no reply: it was accepted
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored,
+                              "AT Visitor +0.1 proven +1+1 1700000000"));
+}
+
+TEST_CASE("without a secret the handshake lines are just invalid commands") {
+  TestHerd h;
+  CHECK(h.ask("Bona", "HERD-HELLO Clark 00") == "? HERD-HELLO Clark 00");
 }

@@ -32,6 +32,7 @@ struct HerdOptions {
   int idle_timeout_ms = 300'000;
   std::size_t max_clients = 1024;
   std::string log_dir{};
+  std::string peer_secret{};
 };
 
 // Its links are all up before a test begins.
@@ -50,6 +51,7 @@ struct TestHerd {
     settings.idle_timeout_ms = options.idle_timeout_ms;
     settings.max_clients = options.max_clients;
     settings.log_dir = options.log_dir;
+    settings.topology.peer_secret = options.peer_secret;
     herd = std::make_unique<LocalHerd>(runtime, settings);
     REQUIRE_FALSE(herd->start().has_value());
     runtime.start();

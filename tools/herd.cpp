@@ -158,6 +158,7 @@ int run_node(const std::vector<std::string>& args) {
   node_options.log_dir = flags.log_dir;
   node_options.log_to_stderr = true;
   node_options.places = places_settings(flags, google_places_url);
+  node_options.peer_secret = topology.peer_secret;
   node_options.max_line_bytes = flags.max_line_bytes;
   node_options.idle_timeout_ms = flags.idle_timeout_ms;
   node_options.max_clients = flags.max_clients;
