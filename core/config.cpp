@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/text_file.hpp"
+
 namespace herd {
 namespace {
 
@@ -101,11 +103,9 @@ std::variant<Topology, ConfigError> parse_config(std::string_view text, std::str
 }
 
 std::variant<Topology, ConfigError> load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ConfigError{path + ": cannot open the file"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path);
+  std::string text;
+  if (!read_text_file(path, text)) return ConfigError{path + ": cannot open the file"};
+  return parse_config(text, path);
 }
 
 std::string config_to_json(const Topology& topology) {

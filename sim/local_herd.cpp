@@ -12,20 +12,12 @@ LocalHerd::~LocalHerd() {
 }
 
 NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) const {
-  NodeOptions options;
+  NodeOptions options = settings_.node;
   options.name = server.name;
   options.listen_host = server.host;
   options.port = server.port;
-  options.classic = settings_.classic;
-  options.log_dir = settings_.log_dir;
-  options.log_to_stderr = settings_.log_to_stderr;
-  options.places = settings_.places;
   options.peer_secret = settings_.topology.peer_secret;
-  options.max_line_bytes = settings_.max_line_bytes;
-  options.idle_timeout_ms = settings_.idle_timeout_ms;
-  options.max_clients = settings_.max_clients;
-  options.reconnect_initial_ms = settings_.reconnect_initial_ms;
-  options.reconnect_max_ms = settings_.reconnect_max_ms;
+  options.peers.clear();
   options.seed = settings_.seed ^ std::hash<std::string>{}(server.name);
   for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
     if (!with_peers) break;

@@ -17,15 +17,9 @@ namespace herd {
 
 struct HerdSettings {
   Topology topology;  // a port of 0 picks any free port
-  bool classic = false;
-  std::string log_dir;
-  bool log_to_stderr = false;
-  PlacesSettings places;
-  std::size_t max_line_bytes = 64 * 1024;
-  int idle_timeout_ms = 300'000;
-  std::size_t max_clients = 1024;
-  int reconnect_initial_ms = 20;
-  int reconnect_max_ms = 1000;
+  // What every node shares (mode, limits, Places, logs, backoff); name, address, port, peers and
+  // seed are filled in per server. The peer secret comes from the topology.
+  NodeOptions node;
   std::uint64_t seed = 1;
   EventSink sink;
   const Clock* clock = nullptr;  // nullptr: the system clock

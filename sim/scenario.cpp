@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/text_file.hpp"
+
 namespace herd {
 namespace {
 
@@ -528,11 +530,9 @@ std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
 }
 
 std::variant<Scenario, ScenarioError> load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ScenarioError{path + ": cannot open the file"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), path);
+  std::string text;
+  if (!read_text_file(path, text)) return ScenarioError{path + ": cannot open the file"};
+  return parse_scenario(text, path);
 }
 
 std::string scenario_to_json(const Scenario& scenario) {

@@ -150,10 +150,10 @@ class Driver {
     runtime_.start();
     HerdSettings settings;
     settings.topology = scenario_.topology;
-    settings.classic = scenario_.classic;
-    settings.places.url = mock_.url();
+    settings.node.classic = scenario_.classic;
+    settings.node.places.url = mock_.url();
+    settings.node.reconnect_max_ms = options_.reconnect_max_ms;
     settings.sink = log_.sink();
-    settings.reconnect_max_ms = options_.reconnect_max_ms;
     settings.seed = scenario_.seed;
     settings.route = [this](const std::string& from, const ServerSpec& to) {
       auto& proxy = proxies_[{from, to.name}];

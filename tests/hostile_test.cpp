@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/peer_auth.hpp"
+#include "core/text_file.hpp"
 #include "tests/test_herd.hpp"
 
 using namespace herd;
@@ -27,10 +28,9 @@ void still_serves(TestHerd& h, const std::string& tag) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  REQUIRE(read_text_file(path.string(), text));
+  return text;
 }
 
 struct TempDir {

@@ -84,9 +84,11 @@ Topology load_topology(const HerdFlags& flags) {
   return topology;
 }
 
-PlacesSettings places_settings(const HerdFlags& flags, const std::string& default_url) {
-  PlacesSettings places;
-  places.url = flags.places_url.empty() ? default_url : flags.places_url;
+// What every server run from these flags shares; name, address, port and peers come later.
+NodeOptions node_defaults(const HerdFlags& flags, const std::string& default_places_url) {
+  NodeOptions node;
+  auto& places = node.places;
+  places.url = flags.places_url.empty() ? default_places_url : flags.places_url;
   places.key = flags.places_key;
   if (places.key.empty())
     if (const char* key = std::getenv("GOOGLE_PLACES_API_KEY")) places.key = key;
@@ -97,10 +99,16 @@ PlacesSettings places_settings(const HerdFlags& flags, const std::string& defaul
   if (flags.max_line_bytes < 64) throw UsageError{"--max-line-bytes: expected 64 or more"};
   if (flags.idle_timeout_ms < 1) throw UsageError{"--idle-timeout-ms: expected 1 or more"};
   if (flags.max_clients < 1) throw UsageError{"--max-clients: expected 1 or more"};
+  node.max_line_bytes = flags.max_line_bytes;
+  node.idle_timeout_ms = flags.idle_timeout_ms;
+  node.max_clients = flags.max_clients;
+  node.classic = flags.classic;
+  node.log_dir = flags.log_dir;
+  node.log_to_stderr = true;
   if (!places.url.starts_with("http://") && !places.url.starts_with("https://"))
     throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + places.url +
                      "\""};
-  return places;
+  return node;
 }
 
 // Parses `args`; returns false when --help was printed.
@@ -150,18 +158,11 @@ int run_node(const std::vector<std::string>& args) {
     for (const auto& s : topology.servers) known += (known.empty() ? "" : ", ") + s.name;
     throw UsageError{"no server named \"" + name + "\" in the config (servers: " + known + ")"};
   }
-  NodeOptions node_options;
+  NodeOptions node_options = node_defaults(flags, google_places_url);
   node_options.name = me->name;
   node_options.listen_host = me->host;
   node_options.port = me->port;
-  node_options.classic = flags.classic;
-  node_options.log_dir = flags.log_dir;
-  node_options.log_to_stderr = true;
-  node_options.places = places_settings(flags, google_places_url);
   node_options.peer_secret = topology.peer_secret;
-  node_options.max_line_bytes = flags.max_line_bytes;
-  node_options.idle_timeout_ms = flags.idle_timeout_ms;
-  node_options.max_clients = flags.max_clients;
   for (const auto& neighbour : topology.neighbours(name)) {
     const ServerSpec* peer = topology.find(neighbour);
     node_options.peers.push_back({peer->name, peer->host, peer->port});
@@ -199,13 +200,7 @@ int run_up(const std::vector<std::string>& args) {
   }
   HerdSettings settings;
   settings.topology = topology;
-  settings.classic = flags.classic;
-  settings.log_dir = flags.log_dir;
-  settings.log_to_stderr = true;
-  settings.places = places_settings(flags, places_url);
-  settings.max_line_bytes = flags.max_line_bytes;
-  settings.idle_timeout_ms = flags.idle_timeout_ms;
-  settings.max_clients = flags.max_clients;
+  settings.node = node_defaults(flags, places_url);
   Runtime runtime;
   LocalHerd herd(runtime, settings);
   if (auto error = herd.start()) throw UsageError{*error};
