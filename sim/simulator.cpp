@@ -189,12 +189,28 @@ class Driver {
     return std::chrono::duration<double>(Clock::now() - herd_up_).count();
   }
 
+  // Control bytes (a scenario may send NULs on purpose) are shown as \xNN, not sent to the
+  // terminal.
+  static std::string printable(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == 0x7f) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+        out += escaped;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    return out;
+  }
+
   void print(const StepOutcome& o) {
     if (options_.progress == nullptr) return;
     char head[64];
     std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index + 1, o.started_s);
-    *options_.progress << head << o.description << (o.ok ? "  ok" : "  FAIL");
-    if (!o.message.empty()) *options_.progress << ": " << o.message;
+    *options_.progress << head << printable(o.description) << (o.ok ? "  ok" : "  FAIL");
+    if (!o.message.empty()) *options_.progress << ": " << printable(o.message);
     *options_.progress << std::endl;
   }
 

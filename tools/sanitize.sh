@@ -8,7 +8,7 @@ bash tools/install-deps.sh
 which=${1:-both}
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan.supp"
 if [ "$which" = both ] || [ "$which" = address ]; then
   echo "sanitize: AddressSanitizer + UndefinedBehaviorSanitizer + leaks, whole test suite"
   cmake --preset asan >/dev/null
