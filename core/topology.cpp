@@ -1,6 +1,7 @@
 #include "core/topology.hpp"
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "core/protocol.hpp"
@@ -75,6 +76,26 @@ Topology ring_topology(int servers, std::uint16_t base_port) {
   for (int i = 0; servers > 2 && i < servers; ++i)
     t.links.emplace_back("N" + std::to_string(i), "N" + std::to_string((i + 1) % servers));
   if (servers == 2) t.links.emplace_back("N0", "N1");
+  return t;
+}
+
+}  // namespace herd
+
+namespace herd {
+
+Topology random_topology(int servers, int degree, std::uint64_t seed) {
+  Topology t = ring_topology(servers);
+  std::set<std::pair<int, int>> present;
+  for (int i = 0; i < servers; ++i) present.insert(std::minmax(i, (i + 1) % servers));
+  std::mt19937_64 random(seed);
+  std::uniform_int_distribution<int> pick(0, servers - 1);
+  const auto wanted = static_cast<std::size_t>(servers) * static_cast<std::size_t>(degree) / 2;
+  // Bounded tries: a tiny herd may have fewer possible links than asked for.
+  for (int tries = 0; present.size() < wanted && tries < servers * degree * 20; ++tries) {
+    int a = pick(random), b = pick(random);
+    if (a == b || !present.insert(std::minmax(a, b)).second) continue;
+    t.links.emplace_back("N" + std::to_string(a), "N" + std::to_string(b));
+  }
   return t;
 }
 

@@ -38,4 +38,8 @@ inline constexpr std::uint16_t default_base_port = 12000;
 // N servers "N0".."N{n-1}" in a ring, ports from `base_port` (0: any free port).
 [[nodiscard]] Topology ring_topology(int servers, std::uint16_t base_port = 0);
 
+// N servers on free ports, a ring plus random chords so the average degree is about `degree`
+// (connected whatever the chords); the same seed gives the same graph.
+[[nodiscard]] Topology random_topology(int servers, int degree, std::uint64_t seed);
+
 }  // namespace herd

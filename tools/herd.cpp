@@ -15,6 +15,7 @@
 #include "core/config.hpp"
 #include "core/node.hpp"
 #include "core/runtime.hpp"
+#include "sim/bench.hpp"
 #include "sim/explore.hpp"
 #include "sim/local_herd.hpp"
 #include "sim/places_mock.hpp"
@@ -378,6 +379,33 @@ int run_sim(const std::vector<std::string>& args) {
   return failures.empty() ? 0 : 1;
 }
 
+int run_bench_command(const std::vector<std::string>& args) {
+  BenchOptions bench;
+  std::string svg = "herd-bench-latency.svg";
+  po::options_description options("Options");
+  options.add_options()("quick", po::bool_switch(&bench.quick),
+                        "small sizes and short runs (CI runs this so the bench never rots)")(
+      "json", po::bool_switch(&bench.json), "print the figures as JSON")(
+      "svg", po::value(&svg)->value_name("FILE")->default_value("herd-bench-latency.svg"),
+      "write a plot of latency against load here (\"\" for none)");
+  po::variables_map values;
+  if (!parse("bench",
+             "[options]\n\nMeasures Herd beside baselines taken in the same run on this machine: "
+             "IAMAT "
+             "throughput and latency\nagainst a minimal line-echo server, flood latency across the "
+             "five-server herd, "
+             "memory per stored\nrecord against the raw line bytes, herds of 5, 50 and 500 "
+             "servers, and WHATSAT "
+             "against the mock\nPlaces asked directly. Prints a table (or JSON) with each ratio "
+             "and its target.",
+             args, options, {}, values))
+    return 0;
+  bench.svg_path = svg;
+  bench.out = &std::cout;
+  bench.progress = &std::cerr;
+  return run_bench(bench);
+}
+
 void print_usage() {
   std::cout
       << "Usage: herd COMMAND [options]   (herd COMMAND --help for each)\n\n"
@@ -399,7 +427,11 @@ int main(int argc, char** argv) {
   std::string command = args.front();
   args.erase(args.begin());
   std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-      {"node", run_node}, {"up", run_up}, {"places-mock", run_places_mock}, {"sim", run_sim}};
+      {"node", run_node},
+      {"up", run_up},
+      {"places-mock", run_places_mock},
+      {"sim", run_sim},
+      {"bench", run_bench_command}};
   if (command == "--help" || command == "-h" || command == "help") {
     print_usage();
     return 0;

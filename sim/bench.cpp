@@ -1,0 +1,601 @@
+#include "sim/bench.hpp"
+
+#include <httplib.h>
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <thread>
+#include <unordered_map>
+
+#include "core/location_store.hpp"
+#include "core/node.hpp"
+#include "core/runtime.hpp"
+#include "sim/line_client.hpp"
+#include "sim/local_herd.hpp"
+#include "sim/metrics.hpp"
+#include "sim/places_mock.hpp"
+
+namespace herd {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct Figure {
+  std::string section, name, unit;
+  double value = 0;
+  double baseline = 0;  // 0: none
+  std::string baseline_name;
+  std::string target;  // the goal it is held to, in words
+};
+
+std::int64_t now_ns() {
+  return system_clock().now_ns();
+}
+
+std::string time_text(std::int64_t ns) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
+                static_cast<long long>(ns % 1'000'000'000));
+  return buffer;
+}
+
+// The physical limit for a line in and a line out: read what arrived, write every complete line
+// back in one write. The node's session loop does the same, plus the protocol.
+asio::awaitable<void> echo_session(tcp::socket socket) {
+  std::string in, out;
+  char chunk[16 * 1024];
+  for (;;) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
+    if (ec) break;
+    in.append(chunk, n);
+    std::size_t start = 0;
+    for (auto end = in.find('\n'); end != std::string::npos; end = in.find('\n', start)) {
+      out.append(in, start, end - start + 1);
+      start = end + 1;
+    }
+    in.erase(0, start);
+    if (out.empty()) continue;
+    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(out), use_tuple);
+    if (write_ec) break;
+    out.clear();
+  }
+}
+
+asio::awaitable<void> echo_accept(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (ec) break;
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), echo_session(std::move(socket)), asio::detached);
+  }
+}
+
+struct Load {
+  double per_second = 0, p50_us = 0, p99_us = 0;
+  std::size_t requests = 0;
+};
+
+// Closed loop: each connection sends a line, waits for its reply, and sends the next.
+asio::awaitable<void> load_connection(std::uint16_t port, int id, SteadyClock::time_point end,
+                                      std::vector<double>& latencies_us, std::string command) {
+  tcp::socket socket(co_await asio::this_coro::executor);
+  auto [ec] = co_await socket.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port),
+                                            use_tuple);
+  if (ec) co_return;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string reply;
+  std::size_t i = 0;
+  while (SteadyClock::now() < end) {
+    std::string line = command.empty()
+                           ? "IAMAT bench-" + std::to_string(id) + "-" + std::to_string(i++ % 64) +
+                                 " +34.068930-118.445127 " + time_text(now_ns()) + "\n"
+                           : command;
+    auto sent = SteadyClock::now();
+    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(line), use_tuple);
+    if (write_ec) break;
+    // A WHATSAT reply ends in a blank line; everything else in one newline.
+    auto [read_ec, n] =
+        co_await asio::async_read_until(socket, asio::dynamic_buffer(reply),
+                                        command.starts_with("WHATSAT") ? "\n\n" : "\n", use_tuple);
+    if (read_ec) break;
+    reply.erase(0, n);
+    latencies_us.push_back(
+        std::chrono::duration<double, std::micro>(SteadyClock::now() - sent).count());
+  }
+}
+
+Load drive(std::uint16_t port, int connections, std::chrono::milliseconds duration,
+           const std::string& command = {}) {
+  asio::io_context io(1);
+  std::vector<std::vector<double>> per_connection(static_cast<std::size_t>(connections));
+  auto start = SteadyClock::now();
+  auto end = start + duration;
+  for (int c = 0; c < connections; ++c)
+    asio::co_spawn(
+        io, load_connection(port, c, end, per_connection[static_cast<std::size_t>(c)], command),
+        asio::detached);
+  io.run();
+  double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  std::vector<double> all;
+  for (auto& v : per_connection) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  Load load;
+  load.requests = all.size();
+  load.per_second = static_cast<double>(all.size()) / elapsed;
+  load.p50_us = quantile(all, 0.5);
+  load.p99_us = quantile(all, 0.99);
+  return load;
+}
+
+// Counts, per AT line, how many nodes stored it and when; wakes waiters on every store.
+class StoreWatch {
+ public:
+  EventSink sink() {
+    return [this](const NodeEvent& e) {
+      if (e.kind == EventKind::line_in && e.text.starts_with("AT ")) {
+        // Counted where they arrive: a receiver's event cannot lag behind the spread it causes.
+        std::lock_guard lock(mutex_);
+        ++received_[std::string(e.text)];
+        changed_.notify_all();
+        return;
+      }
+      if (e.kind == EventKind::link_up) {
+        std::lock_guard lock(mutex_);
+        ++link_ups_;
+        changed_.notify_all();
+        return;
+      }
+      if (e.kind != EventKind::update_stored) return;
+      std::lock_guard lock(mutex_);
+      auto& s = spread_[std::string(e.text)];
+      if (s.count++ == 0) s.first = e.time_ns;
+      s.last = e.time_ns;
+      changed_.notify_all();
+    };
+  }
+  bool wait_links(std::size_t n, std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [&] { return link_ups_ >= n; });
+  }
+  // Waits until every line in `lines` is stored by `nodes` nodes.
+  bool wait_spread(const std::vector<std::string>& lines, int nodes, std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [&] {
+      for (const auto& line : lines) {
+        auto it = spread_.find(line);
+        if (it == spread_.end() || it->second.count < nodes) return false;
+      }
+      return true;
+    });
+  }
+  double spread_ms(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    auto& s = spread_[line];
+    return static_cast<double>(s.last - s.first) / 1e6;
+  }
+  // AT messages that carried `line` between nodes, once `expected` of them arrived or the time
+  // limit passed (a smaller count then says some were lost).
+  std::size_t messages_for(const std::string& line, std::size_t expected,
+                           std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, limit, [&] { return received_[line] >= expected; });
+    return received_[line];
+  }
+
+ private:
+  struct Spread {
+    int count = 0;
+    std::int64_t first = 0, last = 0;
+  };
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::unordered_map<std::string, Spread> spread_;
+  std::unordered_map<std::string, std::size_t> received_;
+  std::size_t link_ups_ = 0;
+};
+
+// What flooding sends for one update from `origin`: the origin tells every neighbour, every
+// other node tells every neighbour but the origin.
+std::size_t expected_messages(const Topology& topology, const std::string& origin) {
+  std::size_t total = 0;
+  for (const auto& server : topology.servers) {
+    auto neighbours = topology.neighbours(server.name);
+    total += neighbours.size();
+    if (server.name != origin && std::count(neighbours.begin(), neighbours.end(), origin)) --total;
+  }
+  return total;
+}
+
+class Bench {
+ public:
+  explicit Bench(const BenchOptions& options) : options_(options) {}
+
+  int run() {
+    raise_file_limit();
+    client_throughput();
+    flood_latency();
+    memory_per_record();
+    scale();
+    whatsat_throughput();
+    report();
+    return failed_ ? 1 : 0;
+  }
+
+ private:
+  void say(const std::string& text) {
+    if (options_.progress) *options_.progress << "bench: " << text << std::endl;
+  }
+
+  void add(Figure f) { figures_.push_back(std::move(f)); }
+
+  static void raise_file_limit() {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+
+  std::chrono::milliseconds load_time() const {
+    return std::chrono::milliseconds(options_.quick ? 300 : 2000);
+  }
+
+  void client_throughput() {
+    std::vector<int> levels = {1, 16, 128};
+    for (int connections : levels) {
+      say("IAMAT load with " + std::to_string(connections) +
+          " connections (echo, lone node, node in the herd)");
+      Load echo = measure_echo(connections);
+      Load lone = measure_lone_node(connections);
+      Load herd = measure_herd_node(connections);
+      auto c = std::to_string(connections);
+      add({"client", "lone node IAMAT/s, " + c + " conn", "req/s", lone.per_second, echo.per_second,
+           "echo req/s", connections >= 16 ? ">= 70% of echo" : ""});
+      add({"client", "lone node p50, " + c + " conn", "us", lone.p50_us, echo.p50_us, "echo p50",
+           ""});
+      add({"client", "lone node p99, " + c + " conn", "us", lone.p99_us, echo.p99_us, "echo p99",
+           connections >= 16 ? "<= 2x echo" : ""});
+      add({"client", "herd node IAMAT/s, " + c + " conn", "req/s", herd.per_second, echo.per_second,
+           "echo req/s", ""});
+      add({"client", "herd node p99, " + c + " conn", "us", herd.p99_us, echo.p99_us, "echo p99",
+           ""});
+      curve_.push_back({connections, echo, lone});
+    }
+  }
+
+  Load measure_echo(int connections) {
+    Runtime runtime(1, 1);
+    tcp::acceptor acceptor(runtime.io(), tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    auto port = acceptor.local_endpoint().port();
+    asio::co_spawn(runtime.io(), echo_accept(acceptor), asio::detached);
+    runtime.start();
+    Load load = drive(port, connections, load_time());
+    asio::post(runtime.io(), [&acceptor] { acceptor.close(); });
+    runtime.io().stop();
+    runtime.stop();
+    return load;
+  }
+
+  Load measure_lone_node(int connections) {
+    Runtime runtime(1, 1);
+    NodeOptions options;
+    options.name = "Clark";
+    Node node(runtime, options);
+    if (node.bind()) return {};
+    runtime.start();
+    node.start();
+    Load load = drive(node.port(), connections, load_time());
+    node.stop_and_wait();
+    runtime.io().stop();
+    runtime.stop();
+    return load;
+  }
+
+  Load measure_herd_node(int connections) {
+    Runtime runtime(1, 1);
+    StoreWatch watch;
+    HerdSettings settings;
+    settings.topology = default_topology();
+    for (auto& s : settings.topology.servers) s.port = 0;
+    settings.sink = watch.sink();
+    LocalHerd herd(runtime, settings);
+    if (herd.start()) return {};
+    runtime.start();
+    watch.wait_links(12, std::chrono::seconds(10));
+    Load load = drive(herd.topology().find("Clark")->port, connections, load_time());
+    herd.stop();
+    runtime.stop();
+    return load;
+  }
+
+  void flood_latency() {
+    int updates = options_.quick ? 300 : 5000;
+    say("flood latency over " + std::to_string(updates) + " updates at Clark");
+    Runtime runtime(2, 1);
+    StoreWatch watch;
+    HerdSettings settings;
+    settings.topology = default_topology();
+    for (auto& s : settings.topology.servers) s.port = 0;
+    settings.sink = watch.sink();
+    LocalHerd herd(runtime, settings);
+    if (herd.start()) return fail("flood: the herd did not start");
+    runtime.start();
+    watch.wait_links(12, std::chrono::seconds(10));
+    LineClient client(herd.topology().find("Clark")->port);
+    std::vector<std::string> lines;
+    for (int i = 0; i < updates; ++i) {
+      client.send("IAMAT flood-" + std::to_string(i) + " +1+1 " + time_text(now_ns()) + "\n");
+      auto reply = client.read_line();
+      if (!reply) return fail("flood: Clark did not answer");
+      lines.push_back(*reply);
+    }
+    if (!watch.wait_spread(lines, 5, std::chrono::seconds(30)))
+      return fail("flood: updates did not reach all five");
+    std::vector<double> ms;
+    for (const auto& line : lines) ms.push_back(watch.spread_ms(line));
+    std::sort(ms.begin(), ms.end());
+    auto expected = expected_messages(herd.topology(), "Clark");
+    std::size_t sent = 0;
+    for (const auto& line : lines)
+      sent += watch.messages_for(line, expected, std::chrono::seconds(5));
+    double messages = static_cast<double>(sent) / updates;
+    add({"flood", "accept to farthest node p50", "ms", quantile(ms, 0.5), 0, "", ""});
+    add({"flood", "accept to farthest node p99", "ms", quantile(ms, 0.99), 0, "", "< 1 ms"});
+    add({"flood", "AT messages per update", "msgs", messages, 12, "2 x links", "<= 2 x links"});
+    herd.stop();
+    runtime.stop();
+  }
+
+  void memory_per_record() {
+    std::size_t clients = options_.quick ? 100'000 : 1'000'000;
+    say("memory for " + std::to_string(clients) + " stored records");
+    std::vector<std::string> lines;
+    lines.reserve(clients);
+    double payload = 0;
+    for (std::size_t i = 0; i < clients; ++i) {
+      lines.push_back("AT Clark +0.000123456 client-" + std::to_string(i) +
+                      ".cs.ucla.edu +34.068930-118.445127 " +
+                      time_text(1'700'000'000'000'000'000 + static_cast<std::int64_t>(i)));
+      payload += static_cast<double>(lines.back().size());
+    }
+    auto before = mallinfo2().uordblks;
+    {
+      auto store = std::make_unique<LocationStore>();
+      for (const auto& line : lines) {
+        Record record;
+        if (record_from_at_line(line, record)) (void)store->offer(std::move(record));
+      }
+      auto used = static_cast<double>(mallinfo2().uordblks - before);
+      add({"memory", "heap per stored record", "bytes", used / static_cast<double>(clients),
+           payload / static_cast<double>(clients), "AT line bytes", "<= 200 bytes"});
+    }
+  }
+
+  void scale() {
+    std::vector<int> sizes =
+        options_.quick ? std::vector<int>{5, 50} : std::vector<int>{5, 50, 500};
+    for (const char* shape : {"ring", "random degree 4"}) {
+      for (int n : sizes) {
+        say("scale: " + std::string(shape) + " of " + std::to_string(n));
+        Topology topology =
+            std::string(shape) == "ring" ? ring_topology(n) : random_topology(n, 4, 42);
+        Runtime runtime(2, 1);
+        StoreWatch watch;
+        HerdSettings settings;
+        settings.topology = topology;
+        settings.sink = watch.sink();
+        LocalHerd herd(runtime, settings);
+        if (auto error = herd.start()) return fail("scale: " + *error);
+        runtime.start();
+        if (!watch.wait_links(2 * topology.links.size(), std::chrono::seconds(60)))
+          return fail("scale: links of " + std::to_string(n) + " did not come up");
+        LineClient client(herd.topology().find("N0")->port);
+        client.send("IAMAT spread +1+1 " + time_text(now_ns()) + "\n");
+        auto line = client.read_line();
+        if (!line || !watch.wait_spread({*line}, n, std::chrono::seconds(30)))
+          return fail("scale: one update did not reach all " + std::to_string(n));
+        double messages = static_cast<double>(watch.messages_for(
+            *line, expected_messages(herd.topology(), "N0"), std::chrono::seconds(5)));
+        auto label = std::string(shape) + " of " + std::to_string(n);
+        add({"scale", label + ": one update to every node", "ms", watch.spread_ms(*line), 0, "",
+             n == 500 ? "< 200 ms" : ""});
+        add({"scale", label + ": messages per update", "msgs", messages,
+             2.0 * static_cast<double>(topology.links.size()), "2 x links", "<= 2 x links"});
+        // Throughput: updates from one client at N0 as fast as the herd answers, until all
+        // converged.
+        int burst = options_.quick ? 100 : 1000;
+        std::vector<std::string> lines;
+        auto start = SteadyClock::now();
+        for (int i = 0; i < burst; ++i) {
+          client.send("IAMAT burst-" + std::to_string(i % 50) + " +1+1 " + time_text(now_ns()) +
+                      "\n");
+          auto reply = client.read_line();
+          if (!reply) return fail("scale: no reply");
+          if (i >= burst - 50) lines.push_back(*reply);  // the last update of each client
+        }
+        if (!watch.wait_spread(lines, n, std::chrono::seconds(60)))
+          return fail("scale: the burst did not converge");
+        double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+        add({"scale", label + ": updates absorbed and converged", "upd/s", burst / seconds, 0, "",
+             ""});
+        herd.stop();
+        runtime.stop();
+      }
+    }
+  }
+
+  void whatsat_throughput() {
+    say("WHATSAT against the mock Places");
+    PlacesMock mock;
+    if (mock.start()) return fail("whatsat: the mock did not start");
+    const int connections = 16;
+    // Baseline: the mock asked directly by as many blocking clients.
+    std::atomic<std::size_t> direct{0};
+    auto end = SteadyClock::now() + load_time();
+    std::vector<std::thread> threads;
+    auto start = SteadyClock::now();
+    for (int t = 0; t < connections; ++t)
+      threads.emplace_back([&] {
+        httplib::Client client("127.0.0.1", mock.port());
+        while (SteadyClock::now() < end)
+          if (client.Get("/maps/api/place/nearbysearch/json?location=1,1&radius=10000&key=x"))
+            ++direct;
+      });
+    for (auto& t : threads) t.join();
+    double direct_rate = static_cast<double>(direct) /
+                         std::chrono::duration<double>(SteadyClock::now() - start).count();
+
+    Runtime runtime(1, static_cast<unsigned>(connections));
+    NodeOptions options;
+    options.name = "Clark";
+    options.places.url = mock.url();
+    Node node(runtime, options);
+    if (node.bind()) return fail("whatsat: the node did not start");
+    runtime.start();
+    node.start();
+    LineClient(node.port()).send("IAMAT kiwi +1+1 1700000000\n");
+    LineClient probe(node.port());
+    probe.send("WHATSAT kiwi 10 5\n");
+    (void)probe.read_through("\n\n");
+    Load load = drive(node.port(), connections, load_time(), "WHATSAT kiwi 10 5\n");
+    add({"whatsat", "WHATSAT/s, 16 conn", "req/s", load.per_second, direct_rate,
+         "mock asked directly", ""});
+    node.stop_and_wait();
+    runtime.stop();
+    mock.stop();
+  }
+
+  void fail(const std::string& why) {
+    failed_ = true;
+    say("FAILED: " + why);
+  }
+
+  void report() {
+    auto& out = *options_.out;
+    if (options_.json) {
+      nlohmann::json figures = nlohmann::json::array();
+      for (const auto& f : figures_) {
+        nlohmann::json j = {
+            {"section", f.section}, {"name", f.name}, {"unit", f.unit}, {"value", f.value}};
+        if (f.baseline != 0)
+          j["baseline"] = {
+              {"name", f.baseline_name}, {"value", f.baseline}, {"ratio", f.value / f.baseline}};
+        if (!f.target.empty()) j["target"] = f.target;
+        figures.push_back(j);
+      }
+      out << nlohmann::json{{"quick", options_.quick}, {"figures", figures}}.dump(2) << "\n";
+    } else {
+      char line[256];
+      std::snprintf(line, sizeof line, "%-48s %12s %-6s %12s %-20s %7s  %s\n", "measure", "value",
+                    "unit", "baseline", "(baseline is)", "ratio", "target");
+      out << line;
+      for (const auto& f : figures_) {
+        std::string baseline = f.baseline != 0 ? std::to_string(f.baseline) : "";
+        char ratio[32] = "";
+        if (f.baseline != 0) std::snprintf(ratio, sizeof ratio, "%.2f", f.value / f.baseline);
+        char value[32], base[32] = "";
+        std::snprintf(value, sizeof value, "%.2f", f.value);
+        if (f.baseline != 0) std::snprintf(base, sizeof base, "%.2f", f.baseline);
+        std::snprintf(line, sizeof line, "%-48s %12s %-6s %12s %-20s %7s  %s\n", f.name.c_str(),
+                      value, f.unit.c_str(), base, f.baseline_name.c_str(), ratio,
+                      f.target.c_str());
+        out << line;
+      }
+    }
+    if (!options_.svg_path.empty()) write_svg();
+  }
+
+  void write_svg() {
+    // Latency against load: p50 and p99 of the lone node and of echo, by connection count.
+    constexpr double w = 640, h = 360, left = 60, bottom = 40, top = 30, right = 150;
+    double max_us = 1;
+    for (const auto& c : curve_) max_us = std::max({max_us, c.echo.p99_us, c.node.p99_us});
+    auto x = [&](std::size_t i) {
+      return left +
+             (w - left - right) * (curve_.size() < 2 ? 0.5 : double(i) / double(curve_.size() - 1));
+    };
+    auto y = [&](double us) { return h - bottom - (h - bottom - top) * us / max_us; };
+    std::string svg =
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"360\" "
+        "font-family=\"sans-serif\" font-size=\"11\">\n"
+        "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        "<text x=\"10\" y=\"18\" font-size=\"13\">IAMAT latency against load: lone node vs line "
+        "echo</text>\n";
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "<text x=\"5\" y=\"%.0f\">%.0f us</text>\n", top + 4, max_us);
+    svg += buf;
+    struct Series {
+      const char* name;
+      const char* colour;
+      bool dashed;
+      double (*pick)(const Point&);
+    };
+    const Series series[] = {
+        {"node p50", "#3a6ea5", false, [](const Point& p) { return p.node.p50_us; }},
+        {"node p99", "#3a6ea5", true, [](const Point& p) { return p.node.p99_us; }},
+        {"echo p50", "#888", false, [](const Point& p) { return p.echo.p50_us; }},
+        {"echo p99", "#888", true, [](const Point& p) { return p.echo.p99_us; }},
+    };
+    int row = 0;
+    for (const auto& s : series) {
+      std::string points;
+      for (std::size_t i = 0; i < curve_.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%.1f,%.1f ", x(i), y(s.pick(curve_[i])));
+        points += buf;
+      }
+      svg += std::string("<polyline fill=\"none\" stroke=\"") + s.colour + "\" stroke-width=\"2\"" +
+             (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + " points=\"" + points + "\"/>\n";
+      std::snprintf(buf, sizeof buf, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                    w - right + 10, 50 + 16 * row++, s.colour, s.name);
+      svg += buf;
+    }
+    for (std::size_t i = 0; i < curve_.size(); ++i) {
+      std::snprintf(buf, sizeof buf,
+                    "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%d conn</text>\n", x(i),
+                    h - 15, curve_[i].connections);
+      svg += buf;
+    }
+    svg += "</svg>\n";
+    std::ofstream(options_.svg_path) << svg;
+  }
+
+  struct Point {
+    int connections;
+    Load echo, node;
+  };
+
+  const BenchOptions& options_;
+  std::vector<Figure> figures_;
+  std::vector<Point> curve_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+int run_bench(const BenchOptions& options) {
+  Bench bench(options);
+  return bench.run();
+}
+
+}  // namespace herd
