@@ -92,13 +92,16 @@ std::variant<Topology, ConfigError> parse_config(std::string_view text, std::str
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers past a double
     return ConfigError{std::string(source) + ": not valid JSON: " + e.what()};
   }
   try {
     return read_topology(root);
   } catch (const FieldError& e) {
     return ConfigError{std::string(source) + ": " + e.path + ": expected " + e.expected};
+  } catch (const json::exception& e) {
+    // A shape the readers did not foresee: still an error about the file, never a crash.
+    return ConfigError{std::string(source) + ": " + e.what()};
   }
 }
 

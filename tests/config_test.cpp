@@ -125,3 +125,8 @@ TEST_CASE("a missing config file is a clear error") {
   REQUIRE(std::holds_alternative<ConfigError>(result));
   CHECK(std::get<ConfigError>(result).message == "/nonexistent/herd.json: cannot open the file");
 }
+
+TEST_CASE("a number too large for any type is a clear error, not a crash") {
+  CHECK(error_of(R"({"servers": [{"name": "A", "port": 1e999999}]})")
+            .starts_with("herd.json: not valid JSON: "));
+}

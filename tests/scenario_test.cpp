@@ -235,3 +235,10 @@ TEST_CASE("quantiles use the nearest rank") {
   CHECK(quantile(v, 0.99) == 10);
   CHECK(quantile({}, 0.5) == 0);
 }
+
+TEST_CASE("a number too large for any type is a clear error, not a crash (found by the fuzzer)") {
+  CHECK(
+      error_of(
+          R"({"name": "x", "seed": 888888888888888888888888888888888888888888e88888888888888888, "steps": []})")
+          .starts_with("s.json: not valid JSON: "));
+}

@@ -22,6 +22,6 @@ run() {
   grep -E "^Done|stat::number_of_executed_units|stat::peak_rss_mb" "$log"
 }
 run protocol_fuzz tests/fuzz/corpus/protocol
-run scenario_fuzz scenarios
+run scenario_fuzz tests/fuzz/corpus/scenario scenarios
 run places_fuzz tests/fuzz/corpus/places
 echo "fuzz: no failures"
