@@ -61,7 +61,9 @@ Topology default_topology(std::uint16_t base_port) {
   Topology t;
   const char* names[] = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"};
   for (int i = 0; i < 5; ++i)
-    t.servers.push_back({names[i], "127.0.0.1", static_cast<std::uint16_t>(base_port + i)});
+    t.servers.push_back(
+        {names[i], "127.0.0.1",
+         base_port == 0 ? std::uint16_t{0} : static_cast<std::uint16_t>(base_port + i)});
   t.links = {{"Clark", "Jaquez"},  {"Clark", "Bona"},      {"Campbell", "Bailey"},
              {"Campbell", "Bona"}, {"Campbell", "Jaquez"}, {"Bona", "Bailey"}};
   return t;

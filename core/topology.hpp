@@ -32,7 +32,8 @@ struct Topology {
 
 inline constexpr std::uint16_t default_base_port = 12000;
 
-// The five servers and six links of SPEC.md, ports in alphabetical order from `base_port`.
+// The five servers and six links of SPEC.md, ports in alphabetical order from `base_port`
+// (0: every server on any free port, for in-process herds).
 [[nodiscard]] Topology default_topology(std::uint16_t base_port = default_base_port);
 
 // N servers "N0".."N{n-1}" in a ring, ports from `base_port` (0: any free port).

@@ -316,8 +316,7 @@ class Bench {
     Runtime runtime(1, 1);
     StoreWatch watch;
     HerdSettings settings;
-    settings.topology = default_topology();
-    for (auto& s : settings.topology.servers) s.port = 0;
+    settings.topology = default_topology(0);
     settings.sink = watch.sink();
     LocalHerd herd(runtime, settings);
     if (herd.start()) return {};
@@ -335,8 +334,7 @@ class Bench {
     Runtime runtime(2, 1);
     StoreWatch watch;
     HerdSettings settings;
-    settings.topology = default_topology();
-    for (auto& s : settings.topology.servers) s.port = 0;
+    settings.topology = default_topology(0);
     settings.sink = watch.sink();
     LocalHerd herd(runtime, settings);
     if (herd.start()) return fail("flood: the herd did not start");

@@ -49,8 +49,7 @@ Scenario random_scenario(std::uint64_t seed, bool classic) {
   Scenario scenario;
   scenario.name = "explore-" + std::to_string(seed);
   scenario.description = "random faults and traffic, generated from seed " + std::to_string(seed);
-  scenario.topology = default_topology();
-  for (auto& s : scenario.topology.servers) s.port = 0;
+  scenario.topology = default_topology(0);
   scenario.classic = classic;
   scenario.seed = seed;
   const auto& servers = scenario.topology.servers;

@@ -319,20 +319,14 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
   return step;
 }
 
-Topology default_on_free_ports() {
-  auto topology = default_topology();
-  for (auto& server : topology.servers) server.port = 0;
-  return topology;
-}
-
 Topology read_topology(const json& root) {
-  if (!root.contains("topology")) return default_on_free_ports();
+  if (!root.contains("topology")) return default_topology(0);
   const auto& t = root.at("topology");
   if (t.is_string()) {
     if (t.get<std::string>() != "default")
       throw FieldError{"topology",
                        "\"default\", {\"ring\": N} or {\"servers\": [...], \"links\": [...]}"};
-    return default_on_free_ports();
+    return default_topology(0);
   }
   if (t.is_object() && t.contains("ring")) {
     if (t.size() != 1 || !t.at("ring").is_number_integer() || t.at("ring").get<int>() < 2 ||

@@ -130,3 +130,7 @@ TEST_CASE("a number too large for any type is a clear error, not a crash") {
   CHECK(error_of(R"({"servers": [{"name": "A", "port": 1e999999}]})")
             .starts_with("herd.json: not valid JSON: "));
 }
+
+TEST_CASE("a base port of 0 puts every default server on any free port") {
+  for (const auto& s : default_topology(0).servers) CHECK(s.port == 0);
+}

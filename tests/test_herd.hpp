@@ -40,8 +40,7 @@ struct TestHerd {
   explicit TestHerd(HerdOptions options = {}) {
     REQUIRE_FALSE(mock.start());
     HerdSettings settings;
-    settings.topology = default_topology();
-    for (auto& server : settings.topology.servers) server.port = 0;
+    settings.topology = default_topology(0);
     settings.node.classic = options.classic;
     settings.node.places.url = mock.url();
     settings.node.places.timeout_ms = options.places_timeout_ms;
