@@ -293,3 +293,16 @@ TEST_CASE("the mock Places answers a bad query with INVALID_REQUEST") {
   CHECK(body["status"] == "INVALID_REQUEST");
   CHECK(body["results"] == json::array());
 }
+
+TEST_CASE("a Places body over the size cap gives the error object, not a partial reply") {
+  TestHerd h({.places_max_bytes = 2000});  // the mock's body for 20 or more results is far larger
+  std::string at = h.ask("Bona", "IAMAT kiwi +1+1 1700000000");
+  LineClient client(h.port("Bona"));
+  client.send("WHATSAT kiwi 10 3\n");
+  auto reply = client.read_through("\n\n");
+  REQUIRE(reply.has_value());
+  CHECK(reply->starts_with(at + "\n{\n"));
+  auto body = json::parse(reply->substr(reply->find('\n') + 1));
+  CHECK(body["status"] == "UNKNOWN_ERROR");
+  CHECK(body["error_message"].get<std::string>().find("size limit") != std::string::npos);
+}

@@ -28,6 +28,7 @@ struct HerdOptions {
   bool classic = false;
   bool fixed_clock = false;
   int places_timeout_ms = 5000;
+  std::size_t places_max_bytes = 4 * 1024 * 1024;
   std::size_t max_line_bytes = 64 * 1024;
   int idle_timeout_ms = 300'000;
   std::size_t max_clients = 1024;
@@ -44,6 +45,7 @@ struct TestHerd {
     settings.node.classic = options.classic;
     settings.node.places.url = mock.url();
     settings.node.places.timeout_ms = options.places_timeout_ms;
+    settings.node.places.max_body_bytes = options.places_max_bytes;
     settings.node.max_line_bytes = options.max_line_bytes;
     settings.node.idle_timeout_ms = options.idle_timeout_ms;
     settings.node.max_clients = options.max_clients;

@@ -41,6 +41,7 @@ struct HerdFlags {
   std::string places_url;
   std::string places_key;
   int places_timeout_ms = 5000;
+  std::size_t places_max_bytes = 4 * 1024 * 1024;
   std::string log_dir = "logs";
   bool classic = false;
   std::size_t max_line_bytes = 64 * 1024;
@@ -97,6 +98,8 @@ NodeOptions node_defaults(const HerdFlags& flags, const std::string& default_pla
     throw UsageError{"--places-timeout-ms: expected 1 to 600000, got " +
                      std::to_string(flags.places_timeout_ms)};
   places.timeout_ms = flags.places_timeout_ms;
+  if (flags.places_max_bytes < 1024) throw UsageError{"--places-max-bytes: expected 1024 or more"};
+  places.max_body_bytes = flags.places_max_bytes;
   if (flags.max_line_bytes < 64) throw UsageError{"--max-line-bytes: expected 64 or more"};
   if (flags.idle_timeout_ms < 1) throw UsageError{"--idle-timeout-ms: expected 1 or more"};
   if (flags.max_clients < 1) throw UsageError{"--max-clients: expected 1 or more"};
