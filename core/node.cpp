@@ -109,10 +109,10 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         note("LINK-DOWN", label + " " + std::string(text), true);
         break;
       case EventKind::line_out:
-        note("OUT", label + " " + std::string(text));
+        log.write(clock.now_ns(), "OUT", label, text);
         break;
       default:
-        note("IN", label + " " + std::string(text));
+        log.write(clock.now_ns(), "IN", label, text);
         break;
     }
     emit(kind, peer.name, text, queue_bytes);
@@ -128,7 +128,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   void reply(std::string& out, std::string_view label, std::string_view line) {
     out.append(line).push_back('\n');
-    note("OUT", std::string(label) + " " + std::string(line));
+    log.write(clock.now_ns(), "OUT", label, line);
     emit(EventKind::line_out, {}, line);
   }
 
@@ -186,7 +186,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   std::optional<PendingWhatsat> handle_line(std::string_view line, std::string& out,
                                             std::string_view label, SessionPeer& peer) {
     auto received_ns = clock.now_ns();
-    log.write(received_ns, "IN", std::string(label) + " " + std::string(line));
+    log.write(received_ns, "IN", label, line);
     emit(EventKind::line_in, {}, line);
     if (handle_handshake(line, out, label, peer)) return std::nullopt;
     auto command = parse_command(line);

@@ -29,6 +29,11 @@ bool NodeLog::open(const std::string& dir, const std::string& name, std::string&
 }
 
 void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view text) {
+  write(time_ns, what, {}, text);
+}
+
+void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view who,
+                    std::string_view text) {
   if (file_ == nullptr) return;
   std::time_t seconds = time_ns / 1'000'000'000;
   std::tm utc{};
@@ -37,7 +42,9 @@ void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_vie
   std::size_t len = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::snprintf(stamp + len, sizeof stamp - len, ".%06dZ ",
                 static_cast<int>((time_ns % 1'000'000'000) / 1000));
-  buffer_.append(stamp).append(what).append(" ").append(text).append("\n");
+  buffer_.append(stamp).append(what).append(" ");
+  if (!who.empty()) buffer_.append(who).append(" ");
+  buffer_.append(text).append("\n");
   // Write through in large blocks: the log never costs a system call per line.
   if (buffer_.size() >= 64 * 1024) flush();
 }

@@ -22,6 +22,9 @@ class NodeLog {
 
   // "2026-11-23T09:00:00.123456Z <what> <text>"; `text` may hold newlines (a WHATSAT reply).
   void write(std::int64_t time_ns, std::string_view what, std::string_view text);
+  // "<time> <what> <who> <text>": the hot path's form, which builds nothing when the log is off.
+  void write(std::int64_t time_ns, std::string_view what, std::string_view who,
+             std::string_view text);
   void flush();
   void close();
 
