@@ -149,14 +149,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   bool handle_handshake(std::string_view line, std::string& out, std::string_view label,
                         SessionPeer& peer) {
     if (options.peer_secret.empty()) return false;
-    std::array<std::string_view, 4> f{};
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < line.size() && n < f.size();) {
-      while (i < line.size() && is_field_space(line[i])) ++i;
-      auto start = i;
-      while (i < line.size() && !is_field_space(line[i])) ++i;
-      if (i > start) f[n++] = line.substr(start, i - start);
-    }
+    std::array<std::string_view, 3> f{};
+    std::size_t n = split_fields(line, f);
     if (n == 3 && f[0] == "HERD-HELLO") {
       peer.hello_from = std::string(f[1]);
       peer.link_nonce = std::string(f[2]);

@@ -7,22 +7,6 @@
 namespace herd {
 namespace {
 
-// Splits on field whitespace into at most N fields; returns the field count, or N + 1 when there
-// are more (so callers can reject extra fields without storing them).
-template <std::size_t N>
-std::size_t split_fields(std::string_view line, std::array<std::string_view, N>& fields) {
-  std::size_t count = 0;
-  std::size_t i = 0;
-  while (true) {
-    while (i < line.size() && is_field_space(line[i])) ++i;
-    if (i == line.size()) return count;
-    std::size_t start = i;
-    while (i < line.size() && !is_field_space(line[i])) ++i;
-    if (count == N) return N + 1;
-    fields[count++] = line.substr(start, i - start);
-  }
-}
-
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -167,6 +151,13 @@ std::string format_at(std::string_view server, std::int64_t received_ns,
   out.append(iamat.client).append(" ").append(iamat.location_text).append(" ");
   out.append(iamat.time_text);
   return out;
+}
+
+std::string format_timestamp(std::int64_t ns) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
+                static_cast<long long>(ns % 1'000'000'000));
+  return buffer;
 }
 
 std::string format_invalid(std::string_view line) {

@@ -1,6 +1,7 @@
 #pragma once
 // The wire protocol of SPEC.md: splitting, parsing and formatting lines. Pure: no I/O.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +54,25 @@ using Command = std::variant<IamatCommand, WhatsatCommand, AtMessage, InvalidCom
 [[nodiscard]] constexpr bool is_field_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
+
+// Splits on field whitespace into at most N fields; returns the field count, or N + 1 when there
+// are more (so callers can reject extra fields without storing them).
+template <std::size_t N>
+std::size_t split_fields(std::string_view line, std::array<std::string_view, N>& fields) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (true) {
+    while (i < line.size() && is_field_space(line[i])) ++i;
+    if (i == line.size()) return count;
+    std::size_t start = i;
+    while (i < line.size() && !is_field_space(line[i])) ++i;
+    if (count == N) return N + 1;
+    fields[count++] = line.substr(start, i - start);
+  }
+}
+
+// "1621464827.959498503": POSIX seconds with nine fractional digits, from nanoseconds.
+[[nodiscard]] std::string format_timestamp(std::int64_t ns);
 
 // Removes the line end: a trailing "\n" and a "\r" before it.
 [[nodiscard]] std::string_view strip_line_end(std::string_view line);

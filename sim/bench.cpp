@@ -27,6 +27,7 @@
 
 #include "core/location_store.hpp"
 #include "core/node.hpp"
+#include "core/protocol.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
 #include "sim/local_herd.hpp"
@@ -52,13 +53,6 @@ struct Figure {
 
 std::int64_t now_ns() {
   return system_clock().now_ns();
-}
-
-std::string time_text(std::int64_t ns) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
-                static_cast<long long>(ns % 1'000'000'000));
-  return buffer;
 }
 
 // The physical limit for a line in and a line out: read what arrived, write every complete line
@@ -110,7 +104,7 @@ asio::awaitable<void> load_connection(std::uint16_t port, int id, SteadyClock::t
   while (SteadyClock::now() < end) {
     std::string line = command.empty()
                            ? "IAMAT bench-" + std::to_string(id) + "-" + std::to_string(i++ % 64) +
-                                 " +34.068930-118.445127 " + time_text(now_ns()) + "\n"
+                                 " +34.068930-118.445127 " + format_timestamp(now_ns()) + "\n"
                            : command;
     auto sent = SteadyClock::now();
     auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(line), use_tuple);
@@ -343,7 +337,8 @@ class Bench {
     LineClient client(herd.topology().find("Clark")->port);
     std::vector<std::string> lines;
     for (int i = 0; i < updates; ++i) {
-      client.send("IAMAT flood-" + std::to_string(i) + " +1+1 " + time_text(now_ns()) + "\n");
+      client.send("IAMAT flood-" + std::to_string(i) + " +1+1 " + format_timestamp(now_ns()) +
+                  "\n");
       auto reply = client.read_line();
       if (!reply) return fail("flood: Clark did not answer");
       lines.push_back(*reply);
@@ -374,7 +369,7 @@ class Bench {
     for (std::size_t i = 0; i < clients; ++i) {
       lines.push_back("AT Clark +0.000123456 client-" + std::to_string(i) +
                       ".cs.ucla.edu +34.068930-118.445127 " +
-                      time_text(1'700'000'000'000'000'000 + static_cast<std::int64_t>(i)));
+                      format_timestamp(1'700'000'000'000'000'000 + static_cast<std::int64_t>(i)));
       payload += static_cast<double>(lines.back().size());
     }
     auto before = mallinfo2().uordblks;
@@ -409,7 +404,7 @@ class Bench {
         if (!watch.wait_links(2 * topology.links.size(), std::chrono::seconds(60)))
           return fail("scale: links of " + std::to_string(n) + " did not come up");
         LineClient client(herd.topology().find("N0")->port);
-        client.send("IAMAT spread +1+1 " + time_text(now_ns()) + "\n");
+        client.send("IAMAT spread +1+1 " + format_timestamp(now_ns()) + "\n");
         auto line = client.read_line();
         if (!line || !watch.wait_spread({*line}, n, std::chrono::seconds(30)))
           return fail("scale: one update did not reach all " + std::to_string(n));
@@ -426,8 +421,8 @@ class Bench {
         std::vector<std::string> lines;
         auto start = SteadyClock::now();
         for (int i = 0; i < burst; ++i) {
-          client.send("IAMAT burst-" + std::to_string(i % 50) + " +1+1 " + time_text(now_ns()) +
-                      "\n");
+          client.send("IAMAT burst-" + std::to_string(i % 50) + " +1+1 " +
+                      format_timestamp(now_ns()) + "\n");
           auto reply = client.read_line();
           if (!reply) return fail("scale: no reply");
           if (i >= burst - 50) lines.push_back(*reply);  // the last update of each client

@@ -26,13 +26,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int reply_timeout_ms = 15000;  // longer than any Places fault a scenario sets up
 
-std::string time_text(std::int64_t ns) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
-                static_cast<long long>(ns % 1'000'000'000));
-  return buffer;
-}
-
 // Every event from every node, the holdings they imply, and a way to wait for a condition on them.
 class EventLog {
  public:
@@ -222,7 +215,7 @@ class Driver {
       std::int64_t offset_ns = 0;
       auto inner = out.substr(at + 4, close - at - 4);  // "", "-5" or "+2"
       if (!inner.empty()) offset_ns = static_cast<std::int64_t>(std::stod(inner) * 1e9);
-      out.replace(at, close - at + 1, time_text(system_clock().now_ns() + offset_ns));
+      out.replace(at, close - at + 1, format_timestamp(system_clock().now_ns() + offset_ns));
     }
     return out;
   }
@@ -381,7 +374,7 @@ class Driver {
       std::snprintf(location, sizeof location, "%+.6f%+.6f", lat(random_), lng(random_));
       std::string line = "IAMAT client-" +
                          std::to_string(i % static_cast<std::size_t>(step.clients)) + " " +
-                         location + " " + time_text(system_clock().now_ns());
+                         location + " " + format_timestamp(system_clock().now_ns());
       auto& client = clients_[node];
       if (!client) client = LineClient::try_connect(port_of(node));
       std::string reply, why;

@@ -226,3 +226,19 @@ TEST_CASE("radius in metres has no trailing zeros") {
   CHECK(format_radius_metres(0.5) == "500");
   CHECK(format_radius_metres(2.5005) == "2500.5");
 }
+
+TEST_CASE("a timestamp formatted from nanoseconds has nine fractional digits and parses back") {
+  CHECK(format_timestamp(ns(1621464827, 959498503)) == "1621464827.959498503");
+  CHECK(format_timestamp(ns(5, 7)) == "5.000000007");
+  Timestamp t;
+  REQUIRE(parse_timestamp(format_timestamp(ns(1700000000, 1)), t));
+  CHECK(t == Timestamp{1700000000, 1});
+}
+
+TEST_CASE("fields split on whitespace, with extra fields reported") {
+  std::array<std::string_view, 2> f;
+  CHECK(split_fields(" a\tb ", f) == 2);
+  CHECK(f[1] == "b");
+  CHECK(split_fields("a b c", f) == 3);
+  CHECK(split_fields("", f) == 0);
+}
