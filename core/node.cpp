@@ -16,6 +16,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "core/coro.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
 #include "core/peer_auth.hpp"
@@ -24,11 +25,6 @@
 #include "core/runtime.hpp"
 
 namespace herd {
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using boost::system::error_code;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 

@@ -9,16 +9,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/coro.hpp"
 #include "core/location_store.hpp"
 #include "core/peer_auth.hpp"
 #include "core/protocol.hpp"
 
 namespace herd {
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using boost::system::error_code;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct PeerLink::Connection {
   explicit Connection(const asio::any_io_executor& ex) : socket(ex) {}

@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/coro.hpp"
 #include "core/location_store.hpp"
 #include "core/node.hpp"
 #include "core/protocol.hpp"
@@ -37,11 +38,7 @@
 namespace herd {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct Figure {
   std::string section, name, unit;

@@ -17,14 +17,10 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/coro.hpp"
 #include "core/runtime.hpp"
 
 namespace herd {
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using boost::system::error_code;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
