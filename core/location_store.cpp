@@ -1,5 +1,6 @@
 #include "core/location_store.hpp"
 
+#include <cstring>
 #include <tuple>
 
 namespace herd {
@@ -20,10 +21,10 @@ std::string_view field(std::string_view line, int n) {
 
 }  // namespace
 
-std::string_view Record::server() const {
+std::string_view RecordView::server() const {
   return field(line, 1);
 }
-std::string_view Record::client() const {
+std::string_view RecordView::client() const {
   return field(line, 3);
 }
 
@@ -31,43 +32,68 @@ std::string_view at_line_client(std::string_view line) {
   return field(line, 3);
 }
 
-bool record_from_at_line(std::string_view line, Record& out) {
-  auto command = parse_command(line);
-  auto* at = std::get_if<AtMessage>(&command);
-  if (at == nullptr) return false;
+RecordView record_from_at(const AtMessage& at, std::string_view line) {
   // Trim outer whitespace so the stored line is what the origin sent, without framing.
   auto first = line.find_first_not_of(" \t\r\n\f\v");
   auto last = line.find_last_not_of(" \t\r\n\f\v");
-  out.time = at->time;
-  out.line.assign(line.substr(first, last - first + 1));
+  return {at.time, line.substr(first, last - first + 1)};
+}
+
+bool record_from_at_line(std::string_view line, RecordView& out) {
+  auto command = parse_command(line);
+  auto* at = std::get_if<AtMessage>(&command);
+  if (at == nullptr) return false;
+  out = record_from_at(*at, line);
   return true;
 }
 
-bool is_newer(const Record& candidate, const Record& current) {
+bool record_from_at_line(std::string_view line, Record& out) {
+  RecordView view;
+  if (!record_from_at_line(line, view)) return false;
+  out.time = view.time;
+  out.line.assign(view.line);
+  return true;
+}
+
+bool is_newer(const RecordView& candidate, const RecordView& current) {
   auto cs = candidate.server();
   auto ks = current.server();
   return std::tie(candidate.time, cs, candidate.line) > std::tie(current.time, ks, current.line);
 }
 
-const Record* LocationStore::offer(Record&& record) {
-  auto client = record.client();
-  auto it = records_.find(client);
-  if (it == records_.end()) {
-    std::string key(client);
-    return &records_.emplace(std::move(key), std::move(record)).first->second;
+void LocationStore::Entry::assign(const RecordView& record) const {
+  auto needed = static_cast<std::uint32_t>(record.line.size());
+  if (needed > capacity) {
+    // Round up to the slack glibc's malloc leaves in the block anyway (16-byte steps, 8 of
+    // them its header), so a client's next line, a digit or two longer, still fits in place.
+    capacity = ((needed + 8 + 15) & ~std::uint32_t{15}) - 8;
+    text = std::make_unique_for_overwrite<char[]>(capacity);
   }
-  if (!is_newer(record, it->second)) return nullptr;
-  it->second = std::move(record);
-  return &it->second;
+  std::memcpy(text.get(), record.line.data(), needed);
+  size = needed;
+  time = record.time;
 }
 
-const Record* LocationStore::find(std::string_view client) const {
-  auto it = records_.find(client);
-  return it == records_.end() ? nullptr : &it->second;
+std::optional<RecordView> LocationStore::offer(const RecordView& record) {
+  auto it = entries_.find(record.client());
+  if (it == entries_.end()) {
+    Entry entry;
+    entry.assign(record);
+    return entries_.insert(std::move(entry)).first->view();
+  }
+  if (!is_newer(record, it->view())) return std::nullopt;
+  it->assign(record);
+  return it->view();
 }
 
-void LocationStore::for_each(const std::function<void(const Record&)>& visit) const {
-  for (const auto& [client, record] : records_) visit(record);
+std::optional<RecordView> LocationStore::find(std::string_view client) const {
+  auto it = entries_.find(client);
+  if (it == entries_.end()) return std::nullopt;
+  return it->view();
+}
+
+void LocationStore::for_each(const std::function<void(const RecordView&)>& visit) const {
+  for (const auto& entry : entries_) visit(entry.view());
 }
 
 }  // namespace herd

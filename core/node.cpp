@@ -74,6 +74,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   asio::steady_timer flush_timer;
   asio::steady_timer slot_free;  // the accept loop sleeps on it while at max_clients
   LocationStore store;
+  std::string at_scratch;  // the AT line being made for an IAMAT, reused to spare an allocation
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
   std::unordered_set<tcp::socket*> sessions;
@@ -119,7 +120,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   void for_each_record(const std::function<void(std::string_view)>& visit) const override {
-    store.for_each([&visit](const Record& r) { visit(r.line); });
+    store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
   void reply(std::string& out, std::string_view label, std::string_view line) {
@@ -129,9 +130,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   // Stores a record if it is newer and floods it to every neighbour but its origin.
-  void accept_record(Record&& record) {
-    const Record* stored = store.offer(std::move(record));
-    if (stored == nullptr) {
+  void accept_record(const RecordView& record) {
+    auto stored = store.offer(record);
+    if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
       return;
     }
@@ -188,17 +189,16 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return std::nullopt;
     }
     if (auto* iamat = std::get_if<IamatCommand>(&command)) {
-      std::string at = format_at(options.name, received_ns, *iamat);
-      reply(out, label, at);
-      Record record{iamat->time, std::move(at)};
-      accept_record(std::move(record));
-    } else if (std::holds_alternative<AtMessage>(command)) {
+      at_scratch.clear();
+      append_at(at_scratch, options.name, received_ns, *iamat);
+      reply(out, label, at_scratch);
+      accept_record({iamat->time, at_scratch});
+    } else if (auto* at = std::get_if<AtMessage>(&command)) {
       peer.is_peer = true;
-      Record record;
-      if (record_from_at_line(line, record)) accept_record(std::move(record));
+      accept_record(record_from_at(*at, line));
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
-      const Record* known = store.find(whatsat->client);
-      if (known == nullptr) {
+      auto known = store.find(whatsat->client);
+      if (!known) {
         note("NOTE", std::string(label) + " WHATSAT for unknown client");
         reply(out, label, format_invalid(line));
         return std::nullopt;
@@ -210,7 +210,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       pending.query.longitude = std::string(location.longitude_text);
       pending.query.radius_metres = format_radius_metres(whatsat->radius_km);
       pending.query.bound = whatsat->bound;
-      pending.at_line = known->line;
+      pending.at_line = std::string(known->line);
       return pending;
     } else {
       note("NOTE", std::string(label) + " invalid: " + std::get<InvalidCommand>(command).reason);
@@ -514,7 +514,7 @@ void Node::snapshot(std::function<void(std::vector<std::string>)> done) const {
   asio::post(node->strand, [node, done = std::move(done)] {
     std::vector<std::string> lines;
     lines.reserve(node->store.size());
-    node->store.for_each([&lines](const Record& r) { lines.push_back(r.line); });
+    node->store.for_each([&lines](const RecordView& r) { lines.emplace_back(r.line); });
     done(std::move(lines));
   });
 }

@@ -119,7 +119,7 @@ __int128 to_nanos(const Timestamp& t) {
   return static_cast<__int128>(t.seconds) * 1'000'000'000 + t.nanos;
 }
 
-std::string format_skew(__int128 difference_nanos) {
+void append_skew(std::string& out, __int128 difference_nanos) {
   char sign = difference_nanos < 0 ? '-' : '+';
   unsigned __int128 magnitude =
       difference_nanos < 0 ? -static_cast<unsigned __int128>(difference_nanos) : difference_nanos;
@@ -131,25 +131,31 @@ std::string format_skew(__int128 difference_nanos) {
     digits[len++] = static_cast<char>('0' + static_cast<int>(whole % 10));
     whole /= 10;
   } while (whole != 0);
-  std::string out;
-  out.reserve(len + 11);
   out.push_back(sign);
   while (len > 0) out.push_back(digits[--len]);
   char frac[12];
   std::snprintf(frac, sizeof frac, ".%09u", fraction);
   out += frac;
+}
+
+std::string format_skew(__int128 difference_nanos) {
+  std::string out;
+  append_skew(out, difference_nanos);
   return out;
+}
+
+void append_at(std::string& out, std::string_view server, std::int64_t received_ns,
+               const IamatCommand& iamat) {
+  out.append("AT ").append(server).append(" ");
+  append_skew(out, static_cast<__int128>(received_ns) - to_nanos(iamat.time));
+  out.append(" ").append(iamat.client).append(" ").append(iamat.location_text).append(" ");
+  out.append(iamat.time_text);
 }
 
 std::string format_at(std::string_view server, std::int64_t received_ns,
                       const IamatCommand& iamat) {
-  std::string skew = format_skew(static_cast<__int128>(received_ns) - to_nanos(iamat.time));
   std::string out;
-  out.reserve(3 + server.size() + 1 + skew.size() + 1 + iamat.client.size() + 1 +
-              iamat.location_text.size() + 1 + iamat.time_text.size());
-  out.append("AT ").append(server).append(" ").append(skew).append(" ");
-  out.append(iamat.client).append(" ").append(iamat.location_text).append(" ");
-  out.append(iamat.time_text);
+  append_at(out, server, received_ns, iamat);
   return out;
 }
 

@@ -88,10 +88,14 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, N>&
 
 // "+0.263873386": explicit sign, exactly nine fractional digits.
 [[nodiscard]] std::string format_skew(__int128 difference_nanos);
+void append_skew(std::string& out, __int128 difference_nanos);
 
 // The AT line (no line end) a server produces for an accepted IAMAT received at `received_ns`.
 [[nodiscard]] std::string format_at(std::string_view server, std::int64_t received_ns,
                                     const IamatCommand& iamat);
+// The same appended to `out`, which a server reuses so that answering allocates nothing.
+void append_at(std::string& out, std::string_view server, std::int64_t received_ns,
+               const IamatCommand& iamat);
 
 // The reply to anything invalid: "? " and the line as received (no line end).
 [[nodiscard]] std::string format_invalid(std::string_view line);

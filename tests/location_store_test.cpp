@@ -6,8 +6,8 @@ using namespace herd;
 
 namespace {
 
-Record at(std::string_view line) {
-  Record r;
+RecordView at(std::string_view line) {
+  RecordView r;
   REQUIRE(record_from_at_line(line, r));
   return r;
 }
@@ -17,8 +17,8 @@ Record at(std::string_view line) {
 TEST_CASE("the first record for a client is stored") {
   LocationStore store;
   auto r = at("AT Clark +0.1 kiwi +1+1 100");
-  CHECK(store.offer(std::move(r)) != nullptr);
-  REQUIRE(store.find("kiwi") != nullptr);
+  CHECK(store.offer(r).has_value());
+  REQUIRE(store.find("kiwi").has_value());
   CHECK(store.find("kiwi")->line == "AT Clark +0.1 kiwi +1+1 100");
   CHECK(store.size() == 1);
 }
@@ -27,8 +27,8 @@ TEST_CASE("a newer client time replaces the stored record") {
   LocationStore store;
   auto old_record = at("AT Clark +0.1 kiwi +1+1 100");
   auto new_record = at("AT Bona +0.1 kiwi +2+2 100.5");
-  REQUIRE(store.offer(std::move(old_record)) != nullptr);
-  CHECK(store.offer(std::move(new_record)) != nullptr);
+  REQUIRE(store.offer(old_record).has_value());
+  CHECK(store.offer(new_record).has_value());
   CHECK(store.find("kiwi")->line == "AT Bona +0.1 kiwi +2+2 100.5");
 }
 
@@ -36,9 +36,8 @@ TEST_CASE("a stale AT does not replace a newer record") {
   LocationStore store;
   auto newer = at("AT Clark +0.1 kiwi +1+1 200");
   auto stale = at("AT Zed +0.1 kiwi +2+2 199.999999999");
-  REQUIRE(store.offer(std::move(newer)) != nullptr);
-  CHECK(store.offer(std::move(stale)) == nullptr);
-  CHECK(stale.line == "AT Zed +0.1 kiwi +2+2 199.999999999");  // left intact for the caller
+  REQUIRE(store.offer(newer).has_value());
+  CHECK_FALSE(store.offer(stale).has_value());
   CHECK(store.find("kiwi")->line == "AT Clark +0.1 kiwi +1+1 200");
 }
 
@@ -46,8 +45,8 @@ TEST_CASE("the same record offered twice is stale the second time") {
   LocationStore store;
   auto a = at("AT Clark +0.1 kiwi +1+1 200");
   auto b = at("AT Clark +0.1 kiwi +1+1 200");
-  REQUIRE(store.offer(std::move(a)) != nullptr);
-  CHECK(store.offer(std::move(b)) == nullptr);
+  REQUIRE(store.offer(a).has_value());
+  CHECK_FALSE(store.offer(b).has_value());
 }
 
 TEST_CASE("equal client times are broken by server name, whichever arrives first") {
@@ -59,8 +58,8 @@ TEST_CASE("equal client times are broken by server name, whichever arrives first
     LocationStore store;
     auto first = order == 0 ? bona : clark;
     auto second = order == 0 ? clark : bona;
-    (void)store.offer(std::move(first));
-    (void)store.offer(std::move(second));
+    (void)store.offer(first);
+    (void)store.offer(second);
     CHECK(store.find("kiwi")->line == "AT Clark +0.1 kiwi +2+2 200.000");
   }
 }
@@ -76,12 +75,12 @@ TEST_CASE("records for different clients are independent") {
   LocationStore store;
   auto a = at("AT Clark +0.1 a +1+1 200");
   auto b = at("AT Clark +0.1 b +1+1 100");
-  (void)store.offer(std::move(a));
-  (void)store.offer(std::move(b));
+  (void)store.offer(a);
+  (void)store.offer(b);
   CHECK(store.size() == 2);
-  CHECK(store.find("a") != nullptr);
-  CHECK(store.find("b") != nullptr);
-  CHECK(store.find("c") == nullptr);
+  CHECK(store.find("a").has_value());
+  CHECK(store.find("b").has_value());
+  CHECK_FALSE(store.find("c").has_value());
 }
 
 TEST_CASE("a stored AT line loses only its outer whitespace") {
@@ -89,4 +88,57 @@ TEST_CASE("a stored AT line loses only its outer whitespace") {
   CHECK(r.line == "AT Clark +0.1 kiwi +1+1 200");
   CHECK(r.server() == "Clark");
   CHECK(r.client() == "kiwi");
+  Record owned;
+  REQUIRE(record_from_at_line("  AT Clark +0.1 kiwi +1+1 200 \r", owned));
+  CHECK(owned.line == "AT Clark +0.1 kiwi +1+1 200");
+  CHECK(owned.client() == "kiwi");
+}
+
+TEST_CASE("the store keeps its own copy of the line it was offered") {
+  LocationStore store;
+  std::string line = "AT Clark +0.1 kiwi +1+1 200";
+  auto stored = store.offer(at(line));
+  REQUIRE(stored.has_value());
+  CHECK(stored->line.data() != line.data());
+  line.assign(line.size(), 'x');
+  CHECK(store.find("kiwi")->line == "AT Clark +0.1 kiwi +1+1 200");
+  CHECK(store.find("kiwi")->time == Timestamp{200, 0});
+}
+
+TEST_CASE("a client's newer line replaces the old one whether it is shorter or longer") {
+  LocationStore store;
+  const char* lines[] = {
+      "AT Clark +0.1 kiwi +1+1 200",
+      "AT Clark +0.123456789 kiwi +34.068930-118.445127 201.5",
+      "AT Bona -9 kiwi +0+0 202",
+      "AT Jaquez +0.000000001 kiwi +34.068930-118.445127 203.000000000",
+  };
+  for (const char* line : lines) {
+    auto stored = store.offer(at(line));
+    REQUIRE(stored.has_value());
+    CHECK(stored->line == line);
+    CHECK(stored->client() == "kiwi");
+    CHECK(store.find("kiwi")->line == line);
+  }
+  CHECK(store.size() == 1);
+  CHECK(store.find("kiwi")->server() == "Jaquez");
+  CHECK(store.find("kiwi")->time == Timestamp{203, 0});
+}
+
+TEST_CASE("for_each visits every client's newest record once") {
+  LocationStore store;
+  for (int i = 0; i < 1000; ++i) {
+    auto line = "AT Clark +0.1 client-" + std::to_string(i % 250) + " +1+1 " + std::to_string(i);
+    (void)store.offer(at(line));
+  }
+  CHECK(store.size() == 250);
+  std::size_t visited = 0;
+  store.for_each([&visited](const RecordView& r) {
+    ++visited;
+    auto client = std::string(r.client());
+    int n = std::stoi(client.substr(7));
+    CHECK(r.time.seconds >= 750);
+    CHECK(r.time.seconds % 250 == n);
+  });
+  CHECK(visited == 250);
 }

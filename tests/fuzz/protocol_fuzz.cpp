@@ -12,18 +12,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto command = herd::parse_command(line);
   if (auto* iamat = std::get_if<herd::IamatCommand>(&command)) {
     auto at = herd::format_at("Fuzz", 1'700'000'000'123'456'789, *iamat);
-    herd::Record record;
+    herd::RecordView record;
     // A server must be able to store and flood the AT line it produced.
     if (!herd::record_from_at_line(at, record)) __builtin_trap();
     herd::LocationStore store;
-    if (store.offer(std::move(record)) == nullptr) __builtin_trap();
+    if (!store.offer(record)) __builtin_trap();
   } else if (std::holds_alternative<herd::AtMessage>(command)) {
-    herd::Record record;
+    herd::RecordView record;
     if (!herd::record_from_at_line(line, record)) __builtin_trap();
     herd::LocationStore store;
-    herd::Record copy = record;
-    if (store.offer(std::move(record)) == nullptr) __builtin_trap();
-    if (store.offer(std::move(copy)) != nullptr) __builtin_trap();  // the same record is stale
+    auto stored = store.offer(record);
+    if (!stored || stored->line != record.line) __builtin_trap();
+    if (store.offer(record)) __builtin_trap();  // the same record is stale
   } else if (auto* whatsat = std::get_if<herd::WhatsatCommand>(&command)) {
     (void)herd::format_radius_metres(whatsat->radius_km);
   }
