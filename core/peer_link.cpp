@@ -10,7 +10,6 @@
 #include <boost/asio/write.hpp>
 
 #include "core/coro.hpp"
-#include "core/location_store.hpp"
 #include "core/peer_auth.hpp"
 #include "core/protocol.hpp"
 
@@ -59,25 +58,8 @@ void PeerLink::push(std::string_view line) {
       owner_->on_link_note(peer_, std::string("not sent, link down: ").append(line));
     return;
   }
-  enqueue(line);
+  queue_.push(line);
   wake_.cancel();
-}
-
-void PeerLink::enqueue(std::string_view line) {
-  auto client = std::string(at_line_client(line));
-  auto [it, fresh] = queued_line_.try_emplace(client);
-  if (fresh)
-    queued_order_.push_back(std::move(client));
-  else
-    queued_bytes_ -= it->second.size() + 1;
-  it->second.assign(line);
-  queued_bytes_ += line.size() + 1;
-}
-
-void PeerLink::clear_queue() {
-  queued_order_.clear();
-  queued_line_.clear();
-  queued_bytes_ = 0;
 }
 
 void PeerLink::stop() {
@@ -176,14 +158,14 @@ asio::awaitable<void> PeerLink::run() {
     down_reported_ = false;
     next_delay_ms_ = settings_.reconnect_initial_ms;
     owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
-    clear_queue();
+    queue_.clear();
     if (!settings_.classic)
-      owner_->for_each_record([this](std::string_view line) { enqueue(line); });
+      owner_->for_each_record([this](std::string_view line) { queue_.push(line); });
     asio::co_spawn(strand_, read_until_lost(shared_from_this(), connection), asio::detached);
     co_await write_until_lost(connection);
     connection->close();
     connected_ = false;
-    clear_queue();
+    queue_.clear();
     if (stopped_) break;
     down_reported_ = true;
     owner_->on_link_event(peer_, EventKind::link_down, "connection lost", 0);
@@ -194,14 +176,13 @@ asio::awaitable<void> PeerLink::run() {
 
 asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> connection) {
   while (connection->open && !stopped_) {
-    if (queued_order_.empty()) {
+    if (queue_.empty()) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(use_tuple);
       continue;
     }
     // Everything pushed while the last write was in flight goes out in one write.
-    for (const auto& client : queued_order_) inflight_.append(queued_line_[client]).push_back('\n');
-    clear_queue();
+    queue_.take(inflight_);
     auto [ec, written] =
         co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
     if (ec) {
@@ -236,7 +217,7 @@ void PeerLink::report_lines(std::string_view lines, EventKind kind) {
   while (!lines.empty()) {
     auto end = lines.find('\n');
     auto line = lines.substr(0, end);
-    owner_->on_link_event(peer_, kind, line, queued_bytes_);
+    owner_->on_link_event(peer_, kind, line, queue_.bytes());
     lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
   }
 }

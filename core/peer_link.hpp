@@ -12,9 +12,8 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
+#include "core/line_queue.hpp"
 #include "core/node.hpp"
 
 namespace herd {
@@ -52,7 +51,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void stop();
   [[nodiscard]] const PeerEndpoint& peer() const { return peer_; }
   [[nodiscard]] bool connected() const { return connected_; }
-  [[nodiscard]] std::size_t queued_bytes() const { return queued_bytes_; }
+  [[nodiscard]] std::size_t queued_bytes() const { return queue_.bytes(); }
 
  private:
   struct Connection;
@@ -66,8 +65,6 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
                                                       std::shared_ptr<Connection> connection);
   boost::asio::awaitable<void> back_off();
   void report_lines(std::string_view lines, EventKind kind);
-  void enqueue(std::string_view line);
-  void clear_queue();
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<LinkOwner> owner_;
@@ -76,11 +73,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer backoff_timer_;
   std::shared_ptr<Connection> connection_;
-  // Lines waiting for the writer, coalesced to the newest per client (the node only pushes a line
-  // that replaced its client's record), so a slow or dead peer costs one line per client at most.
-  std::vector<std::string> queued_order_;                     // clients, first queued first
-  std::unordered_map<std::string, std::string> queued_line_;  // client -> its newest line
-  std::size_t queued_bytes_ = 0;
+  LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
   std::mt19937_64 jitter_;
   int next_delay_ms_;
