@@ -390,7 +390,9 @@ int run_bench_command(const std::vector<std::string>& args) {
                         "small sizes and short runs (CI runs this so the bench never rots)")(
       "json", po::bool_switch(&bench.json), "print the figures as JSON")(
       "svg", po::value(&svg)->value_name("FILE")->default_value("herd-bench-latency.svg"),
-      "write a plot of latency against load here (\"\" for none)");
+      "write a plot of latency against load here (\"\" for none; only with the iamat section)")(
+      "only", po::value(&bench.only)->multitoken()->value_name("SECTION..."),
+      "run only these sections: iamat, flood, memory, scale, whatsat");
   po::variables_map values;
   if (!parse("bench",
              "[options]\n\nMeasures Herd beside baselines taken in the same run on this machine: "
@@ -403,6 +405,12 @@ int run_bench_command(const std::vector<std::string>& args) {
              "and its target.",
              args, options, {}, values))
     return 0;
+  for (const auto& section : bench.only) {
+    const auto& known = bench_sections();
+    if (std::find(known.begin(), known.end(), section) == known.end())
+      throw UsageError{"--only: no section \"" + section +
+                       "\" (sections: iamat, flood, memory, scale, whatsat)"};
+  }
   bench.svg_path = svg;
   bench.out = &std::cout;
   bench.progress = &std::cerr;
