@@ -41,8 +41,9 @@ struct PendingWhatsat {
   std::string at_line;
 };
 
-asio::awaitable<std::string> fetch_on_pool(PlacesSettings settings, NearbyQuery query) {
-  co_return fetch_nearby(settings, query);
+asio::awaitable<std::string> fetch_on_pool(std::shared_ptr<PlacesClient> places,
+                                           NearbyQuery query) {
+  co_return places->fetch(query);
 }
 
 std::string describe_endpoint(const tcp::socket& socket) {
@@ -60,6 +61,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         options(std::move(opts)),
         sink(std::move(events)),
         clock(clk),
+        places(std::make_shared<PlacesClient>(options.places)),
         strand(asio::make_strand(rt.io())),
         acceptor(strand),
         flush_timer(strand),
@@ -69,6 +71,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   NodeOptions options;
   EventSink sink;
   const Clock& clock;
+  // Shared with the WHATSAT calls in flight on the blocking pool, which may outlive a session.
+  std::shared_ptr<PlacesClient> places;
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   asio::steady_timer flush_timer;
@@ -333,9 +337,9 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
     refused = peer.close;  // ends the session once the reply is written
     if (pending) {
       if (!out.empty()) co_await write_all(socket, out, ec);
-      std::string body = co_await asio::co_spawn(
-          node->runtime.blocking_pool(), fetch_on_pool(node->options.places, pending->query),
-          asio::use_awaitable);
+      std::string body =
+          co_await asio::co_spawn(node->runtime.blocking_pool(),
+                                  fetch_on_pool(node->places, pending->query), asio::use_awaitable);
       node->reply(out, label, pending->at_line + "\n" + body + "\n");
     }
     watch->deadline = std::chrono::steady_clock::now() + idle;

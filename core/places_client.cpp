@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <mutex>
+#include <vector>
+
 #include "core/places_format.hpp"
 
 namespace herd {
@@ -49,28 +52,58 @@ std::string nearby_query_string(const NearbyQuery& query, std::string_view key) 
          "&key=" + percent_encode(key);
 }
 
-std::string fetch_nearby(const PlacesSettings& settings, const NearbyQuery& query) {
+struct PlacesClient::Pool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<httplib::Client>> idle;
+};
+
+PlacesClient::PlacesClient(PlacesSettings settings)
+    : settings_(std::move(settings)), pool_(std::make_unique<Pool>()) {}
+
+PlacesClient::~PlacesClient() = default;
+
+std::string PlacesClient::fetch(const NearbyQuery& query) {
   SplitUrl url;
-  if (!split_url(settings.url, url))
+  if (!split_url(settings_.url, url))
     return places_error_body("the Places URL is not an http(s) URL");
   try {
-    httplib::Client client(url.origin);
-    auto timeout_s = settings.timeout_ms / 1000;
-    auto timeout_us = (settings.timeout_ms % 1000) * 1000;
-    client.set_connection_timeout(timeout_s, timeout_us);
-    client.set_read_timeout(timeout_s, timeout_us);
-    client.set_write_timeout(timeout_s, timeout_us);
+    std::unique_ptr<httplib::Client> client;
+    {
+      std::lock_guard lock(pool_->mutex);
+      if (!pool_->idle.empty()) {
+        client = std::move(pool_->idle.back());
+        pool_->idle.pop_back();
+      }
+    }
+    if (!client) {
+      client = std::make_unique<httplib::Client>(url.origin);
+      auto timeout_s = settings_.timeout_ms / 1000;
+      auto timeout_us = (settings_.timeout_ms % 1000) * 1000;
+      client->set_connection_timeout(timeout_s, timeout_us);
+      client->set_read_timeout(timeout_s, timeout_us);
+      client->set_write_timeout(timeout_s, timeout_us);
+      // A connection the server closed while idle is reopened by the library on the next call.
+      client->set_keep_alive(true);
+      // A kept-alive connection leaves TCP's quick-ACK start, so without this Nagle's algorithm
+      // would hold back a request's second write until the server's delayed ACK.
+      client->set_tcp_nodelay(true);
+    }
     std::string body;
     bool too_large = false;
-    auto result = client.Get(url.path + "?" + nearby_query_string(query, settings.key),
-                             httplib::Headers{}, [&](const char* data, std::size_t length) {
-                               if (body.size() + length > settings.max_body_bytes) {
-                                 too_large = true;
-                                 return false;
-                               }
-                               body.append(data, length);
-                               return true;
-                             });
+    auto result = client->Get(url.path + "?" + nearby_query_string(query, settings_.key),
+                              httplib::Headers{}, [&](const char* data, std::size_t length) {
+                                if (body.size() + length > settings_.max_body_bytes) {
+                                  too_large = true;
+                                  return false;
+                                }
+                                body.append(data, length);
+                                return true;
+                              });
+    // Only a connection that finished a whole exchange is fit to carry the next one.
+    if (result && !too_large) {
+      std::lock_guard lock(pool_->mutex);
+      if (pool_->idle.size() < max_idle_connections) pool_->idle.push_back(std::move(client));
+    }
     if (too_large) return places_error_body("Places answered with a body over the size limit");
     if (!result)
       return places_error_body("Places request failed: " + httplib::to_string(result.error()));

@@ -2,6 +2,7 @@
 // The Google Places Nearby Search call behind WHATSAT. Blocking: the node runs it on the
 // runtime's blocking pool so that no other client waits for it.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,27 @@ struct NearbyQuery {
 // The query string (without '?') for the legacy Nearby Search. The key is appended last.
 [[nodiscard]] std::string nearby_query_string(const NearbyQuery& query, std::string_view key);
 
-// Fetches and shapes the Places JSON for a WHATSAT reply. Never throws; any failure (timeout,
-// HTTP error, oversized or invalid body) gives SPEC.md's error object.
-[[nodiscard]] std::string fetch_nearby(const PlacesSettings& settings, const NearbyQuery& query);
+// Fetches and shapes the Places JSON for WHATSAT replies, over kept-alive connections: each
+// call borrows an idle connection or opens one, and gives it back for the next call, so a busy
+// server does not pay a TCP (and TLS) handshake per WHATSAT. Safe to call from many threads.
+class PlacesClient {
+ public:
+  explicit PlacesClient(PlacesSettings settings);
+  ~PlacesClient();
+  PlacesClient(const PlacesClient&) = delete;
+  PlacesClient& operator=(const PlacesClient&) = delete;
+
+  // Never throws; any failure (timeout, HTTP error, oversized or invalid body) gives SPEC.md's
+  // error object.
+  [[nodiscard]] std::string fetch(const NearbyQuery& query);
+
+  // Connections kept open while idle; beyond this, a finished call closes its connection.
+  static constexpr std::size_t max_idle_connections = 16;
+
+ private:
+  struct Pool;
+  PlacesSettings settings_;
+  std::unique_ptr<Pool> pool_;
+};
 
 }  // namespace herd

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/places_client.hpp"
 #include "sim/places_body.hpp"
 
 namespace herd {
@@ -84,6 +85,18 @@ PlacesMock::~PlacesMock() {
 
 std::error_code PlacesMock::start() {
   auto& m = *impl_;
+  // Herd's Places clients keep connections alive, and httplib gives every open connection a
+  // thread of its own until it is closed or idle for the keep-alive timeout. Enough threads for
+  // five servers' idle connections keep a busy herd from queueing behind idle ones; like Google,
+  // the mock does not cap requests per connection.
+  m.server.new_task_queue = [] {
+    return new httplib::ThreadPool(5 * PlacesClient::max_idle_connections + 16);
+  };
+  m.server.set_keep_alive_max_count(1'000'000);
+  m.server.set_keep_alive_timeout(2);
+  // On a kept-alive connection Nagle's algorithm would hold the body behind the headers until
+  // the client's delayed ACK (tens of milliseconds).
+  m.server.set_tcp_nodelay(true);
   m.server.Get(nearby_path, [&m](const httplib::Request& request, httplib::Response& response) {
     m.answer(request, response);
   });

@@ -288,8 +288,9 @@ TEST_CASE("the mock Places answers a bad query with INVALID_REQUEST") {
   REQUIRE_FALSE(mock.start());
   PlacesSettings settings;
   settings.url = mock.url();
-  // fetch_nearby always sends a location, so ask through the query builder with a bad radius.
-  auto body = json::parse(fetch_nearby(settings, NearbyQuery{"+1", "+1", "0", 5}));
+  // A WHATSAT always sends a valid radius, so ask through the Places client with a bad one.
+  PlacesClient places(settings);
+  auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "0", 5}));
   CHECK(body["status"] == "INVALID_REQUEST");
   CHECK(body["results"] == json::array());
 }
