@@ -20,6 +20,39 @@ TEST_CASE("JSON is printed in Google's style") {
         "\"x\"\n   ]\n}");
 }
 
+TEST_CASE("Google's style leaves colons and quotes inside strings alone") {
+  // An escaped quote does not end a string: the colon after it is still inside.
+  json value = {{"a:b", "x\"y: z"}, {"e", json::object()}, {"u", "\\"}};
+  auto text = to_google_style(value);
+  CHECK(text == R"({
+   "a:b" : "x\"y: z",
+   "e" : {},
+   "u" : "\\"
+})");
+  CHECK(json::parse(text) == value);
+}
+
+TEST_CASE("results past the bound are dropped whatever they hold, and nothing else is") {
+  std::string body = R"({"results": [{"n": 1}, [2], "three", 4, {"n": 5}], "other": [1, 2, 3],
+                        "nested": {"results": [1, 2, 3]}, "status": "OK"})";
+  for (int bound = 1; bound <= 6; ++bound) {
+    auto shaped = json::parse(shape_places_body(body, bound));
+    CAPTURE(bound);
+    auto all = json::parse(body)["results"];
+    auto expected = json(std::vector<json>(all.begin(), all.begin() + std::min(bound, 5)));
+    CHECK(shaped["results"] == expected);
+    CHECK(shaped["other"] == json::array({1, 2, 3}));
+    CHECK(shaped["nested"]["results"] == json::array({1, 2, 3}));
+    CHECK(shaped["status"] == "OK");
+  }
+}
+
+TEST_CASE("a results field that is not an array is kept as it is") {
+  auto shaped = json::parse(shape_places_body(R"({"results": 7, "later": [1, 2]})", 1));
+  CHECK(shaped["results"] == 7);
+  CHECK(shaped["later"] == json::array({1, 2}));
+}
+
 TEST_CASE("results are cut to the bound and the rest of the body kept") {
   std::string body =
       R"({"html_attributions": [], "results": [{"n": 1}, {"n": 2}, {"n": 3}], "status": "OK"})";
