@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <utility>
 
 #include "core/places_client.hpp"
 #include "sim/places_body.hpp"
@@ -25,6 +27,7 @@ struct PlacesMock::Impl {
   PlacesFaults faults;
   bool stopping = false;
   std::atomic<std::uint64_t> requests{0};
+  std::set<std::pair<std::string, int>> peers;  // guarded by `mutex`
 
   // Waits out a fault; false if the mock is stopping.
   bool wait_for(std::chrono::milliseconds delay) {
@@ -38,6 +41,7 @@ struct PlacesMock::Impl {
     {
       std::lock_guard lock(mutex);
       now = faults;
+      peers.emplace(request.remote_addr, request.remote_port);
     }
     if (now.latency_ms > 0 && !wait_for(std::chrono::milliseconds(now.latency_ms))) return;
     if (now.silent) {
@@ -145,6 +149,11 @@ PlacesFaults PlacesMock::faults() const {
 
 std::uint64_t PlacesMock::requests() const {
   return impl_->requests.load();
+}
+
+std::size_t PlacesMock::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->peers.size();
 }
 
 }  // namespace herd

@@ -35,6 +35,8 @@ class PlacesMock {
   void set_faults(const PlacesFaults& faults);
   [[nodiscard]] PlacesFaults faults() const;
   [[nodiscard]] std::uint64_t requests() const;
+  // Distinct client connections that sent a request.
+  [[nodiscard]] std::size_t connections() const;
 
  private:
   struct Impl;

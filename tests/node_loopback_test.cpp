@@ -188,6 +188,41 @@ TEST_CASE("a slow Places call does not delay other clients") {
   CHECK(json::parse(reply->substr(reply->find('\n') + 1))["status"] == "OK");
 }
 
+namespace {
+
+// Sends WHATSAT kiwi on `client` and returns the Places status in the reply.
+std::string whatsat_status(LineClient& client) {
+  client.send("WHATSAT kiwi 10 3\n");
+  auto reply = client.read_through("\n\n");
+  REQUIRE(reply.has_value());
+  return json::parse(reply->substr(reply->find('\n') + 1))["status"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("WHATSATs in a row share one kept-alive Places connection") {
+  TestHerd h;
+  h.ask("Clark", "IAMAT kiwi +1+1 1700000000");
+  LineClient client(h.port("Clark"));
+  for (int i = 0; i < 10; ++i) CHECK(whatsat_status(client) == "OK");
+  CHECK(h.mock.requests() == 10);
+  CHECK(h.mock.connections() == 1);
+}
+
+TEST_CASE("WHATSAT still works after Places dropped the kept-alive connection") {
+  TestHerd h;
+  h.ask("Clark", "IAMAT kiwi +1+1 1700000000");
+  LineClient client(h.port("Clark"));
+  CHECK(whatsat_status(client) == "OK");
+  // Places goes away and comes back on the same port: the idle connection is dead.
+  auto port = h.mock.port();
+  h.mock.stop();
+  PlacesMock again("127.0.0.1", port);
+  REQUIRE_FALSE(again.start());
+  CHECK(whatsat_status(client) == "OK");
+  CHECK(again.requests() == 1);
+}
+
 TEST_CASE("a Places timeout gives the error object in the reply's usual shape") {
   TestHerd h({.places_timeout_ms = 300});
   std::string at = h.ask("Bona", "IAMAT kiwi +1+1 1700000000");
