@@ -35,13 +35,18 @@ void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_vie
 void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view who,
                     std::string_view text) {
   if (file_ == nullptr) return;
-  std::time_t seconds = time_ns / 1'000'000'000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[48];
-  std::size_t len = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(stamp + len, sizeof stamp - len, ".%06dZ ",
-                static_cast<int>((time_ns % 1'000'000'000) / 1000));
+  std::int64_t second = time_ns / 1'000'000'000;
+  if (second != stamp_second_) {
+    std::time_t seconds = second;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    stamp_len_ = std::strftime(stamp_, sizeof stamp_, "%Y-%m-%dT%H:%M:%S", &utc);
+    stamp_second_ = second;
+  }
+  auto micros = static_cast<int>((time_ns % 1'000'000'000) / 1000);
+  char stamp[] = ".000000Z ";
+  for (int i = 6; i >= 1; --i, micros /= 10) stamp[i] = static_cast<char>('0' + micros % 10);
+  buffer_.append(stamp_, stamp_len_);
   buffer_.append(stamp).append(what).append(" ");
   if (!who.empty()) buffer_.append(who).append(" ");
   buffer_.append(text).append("\n");

@@ -61,69 +61,67 @@ async def wait_accepting(port, deadline_s=120.0):
             await asyncio.sleep(0.2)
 
 
-async def held_by(port, client):
-    """True once the server on `port` knows `client` (a WHATSAT that is not refused)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(f"WHATSAT {client} 1 1\n".encode())
-        await writer.drain()
-        first = await asyncio.wait_for(reader.readline(), 60)
-        if first.startswith(b"?"):
-            return False
-        await asyncio.wait_for(reader.readuntil(b"\n\n"), 60)
-        return True
-    finally:
-        writer.close()
-
-
-async def until_everywhere(ports, client, deadline_s=120.0):
+async def in_every_log(log_dir, lines, deadline_s=300.0):
+    """Waits until every server's log shows every one of `lines` (the logs flush twice a second).
+    Watching the logs costs the herd nothing, where asking it would add work to the profile."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline_s
-    for port in ports:
-        while not await held_by(port, client):
+    for name in SERVERS:
+        path = os.path.join(log_dir, name + ".log")
+        while True:
+            try:
+                text = open(path, errors="replace").read()
+            except FileNotFoundError:
+                text = ""
+            if all(line in text for line in lines):
+                break
             if loop.time() > end:
-                sys.exit(f"profile.py: {client} did not reach port {port}")
-            await asyncio.sleep(0.05)
+                sys.exit(f"profile.py: {name}'s log never showed every update")
+            await asyncio.sleep(0.2)
 
 
-async def drive(ports, updates, clients):
-    clark = ports[SERVERS.index("Clark")]
-    # Links are up once a first update has reached every server.
-    await until_everywhere(ports, "warm-up")
-    reader, writer = await asyncio.open_connection("127.0.0.1", clark)
-    for i in range(updates):
-        writer.write(f"IAMAT client-{i % clients} +34.068930-118.445127 {1700000000 + i}.5\n".encode())
+async def ask_clark(clark_port, lines):
+    """Sends IAMAT lines to Clark on one connection and returns its AT replies."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", clark_port)
+    for i, line in enumerate(lines):
+        writer.write(line.encode())
         if i % 100 == 99:
             await writer.drain()
     await writer.drain()
-    for _ in range(updates):
-        line = await asyncio.wait_for(reader.readline(), 120)
-        if not line.startswith(b"AT "):
-            sys.exit(f"profile.py: Clark answered {line!r}")
+    replies = []
+    for _ in lines:
+        reply = (await asyncio.wait_for(reader.readline(), 300)).decode().rstrip("\n")
+        if not reply.startswith("AT "):
+            sys.exit(f"profile.py: Clark answered {reply!r}")
+        replies.append(reply)
     writer.close()
-    # Every client's last update is the newest line Clark sent; wait until all hold them.
-    for c in range(min(clients, updates)):
-        await until_everywhere(ports, f"client-{c}")
+    return replies
+
+
+async def drive(ports, log_dir, updates, clients):
+    await asyncio.gather(*(wait_accepting(p) for p in ports))
+    clark = ports[SERVERS.index("Clark")]
+    # Links are up once a first update has reached every server.
+    await in_every_log(log_dir, await ask_clark(clark, ["IAMAT warm-up +1+1 1.0\n"]))
+    lines = [f"IAMAT client-{i % clients} +34.068930-118.445127 {1700000000 + i}.5\n"
+             for i in range(updates)]
+    replies = await ask_clark(clark, lines)
+    # Each client's last update is its newest: the work is done once every server has those.
+    await in_every_log(log_dir, replies[-min(clients, updates):])
 
 
 def run_once(args, updates, workdir):
     base = free_base_port()
     ports = [base + i for i in range(len(SERVERS))]
     out = os.path.join(workdir, f"{args.tool}.{updates}.out")
+    log_dir = os.path.join(workdir, f"logs.{updates}")
     tool = ["valgrind", f"--tool={args.tool}", "--trace-children=no"]
     tool += [f"--dhat-out-file={out}"] if args.tool == "dhat" else [f"--callgrind-out-file={out}"]
     herd = subprocess.Popen(
-        tool + [args.herd, "up", "--base-port", str(base), "--log-dir", os.path.join(workdir, "logs")],
+        tool + [args.herd, "up", "--base-port", str(base), "--log-dir", log_dir],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        async def warm_up_then_drive():
-            await asyncio.gather(*(wait_accepting(p) for p in ports))
-            _, w = await asyncio.open_connection("127.0.0.1", ports[SERVERS.index("Clark")])
-            w.write(b"IAMAT warm-up +1+1 1.0\n")
-            await w.drain()
-            w.close()
-            await drive(ports, updates, args.clients)
-        asyncio.run(warm_up_then_drive())
+        asyncio.run(drive(ports, log_dir, updates, args.clients))
     finally:
         herd.send_signal(signal.SIGTERM)
         _, err = herd.communicate(timeout=300)
@@ -151,22 +149,20 @@ def dhat_sites(path):
 
 
 def callgrind_functions(path):
-    """Inclusive instructions per function, from callgrind_annotate."""
-    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+    """Total instructions, and instructions spent in each function itself (not its callees)."""
+    text = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=100", path],
                           capture_output=True, text=True, check=True).stdout
     total = 0
     functions = collections.Counter()
     for line in text.splitlines():
-        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)", line)
-        if m:
-            count = int(m.group(1).replace(",", ""))
-            if "PROGRAM TOTALS" in m.group(2):
-                total = count
-            else:
-                functions[m.group(2)] = count
-        m = re.match(r"\s*([\d,]+) \(\s*100\.0%\)\s+PROGRAM TOTALS", line)
-        if m:
-            total = int(m.group(1).replace(",", ""))
+        m = re.match(r"\s*([\d,]+)(?: \(\s*[\d.]+%\))?\s+(\S.*)$", line)
+        if not m or m.group(2).startswith(("=>", "<")):
+            continue
+        count = int(m.group(1).replace(",", ""))
+        if m.group(2).startswith("PROGRAM TOTALS"):
+            total = count
+        else:
+            functions[re.sub(r" \[[^\]]*\]$", "", m.group(2))] += count
     return total, functions
 
 
@@ -196,6 +192,7 @@ def main():
         else:
             (s_total, s_fn), (l_total, l_fn) = callgrind_functions(small), callgrind_functions(large)
             print(f"instructions per update (five servers, answer + store + flood): {(l_total - s_total) / n:,.0f}")
+            print("by function, its own instructions (callees not included):")
             diff = {k: l_fn[k] - s_fn.get(k, 0) for k in l_fn}
             for fn, count in sorted(diff.items(), key=lambda kv: -kv[1])[: args.top]:
                 print(f"  {count / n:12,.0f}  {fn[:150]}")

@@ -1,0 +1,51 @@
+#include "core/node_log.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "core/text_file.hpp"
+
+using namespace herd;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("herd-log-test-" + std::to_string(::getpid()));
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("log lines carry UTC time to the microsecond, also across second and day boundaries") {
+  TempDir dir;
+  std::string error;
+  {
+    NodeLog log;
+    REQUIRE(log.open(dir.path.string(), "Clark", error));
+    log.write(1'621'464'827'959'498'503, "IN", "[peer]", "AT x");
+    log.write(1'621'464'827'000'001'999, "OUT", "same second, small fraction");
+    log.write(1'621'464'828'000'000'000, "IN", "", "next second");
+    log.write(1'704'067'199'999'999'999, "NOTE", "last microsecond of 2023");
+    log.write(1'704'067'200'000'000'000, "NOTE", "first of 2024");
+  }  // closing flushes
+  std::string text;
+  REQUIRE(read_text_file((dir.path / "Clark.log").string(), text));
+  CHECK(text ==
+        "2021-05-19T22:53:47.959498Z IN [peer] AT x\n"
+        "2021-05-19T22:53:47.000001Z OUT same second, small fraction\n"
+        "2021-05-19T22:53:48.000000Z IN next second\n"
+        "2023-12-31T23:59:59.999999Z NOTE last microsecond of 2023\n"
+        "2024-01-01T00:00:00.000000Z NOTE first of 2024\n");
+}
+
+TEST_CASE("a log with no directory is off and writes nothing") {
+  NodeLog log;
+  std::string error;
+  REQUIRE(log.open("", "Clark", error));
+  CHECK_FALSE(log.enabled());
+  log.write(1, "IN", "ignored");  // must not crash
+}
