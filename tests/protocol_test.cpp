@@ -242,3 +242,10 @@ TEST_CASE("fields split on whitespace, with extra fields reported") {
   CHECK(split_fields("a b c", f) == 3);
   CHECK(split_fields("", f) == 0);
 }
+
+TEST_CASE("exactly six bytes separate fields") {
+  std::string separators;
+  for (int c = -128; c < 128; ++c)
+    if (is_field_space(static_cast<char>(c))) separators.push_back(static_cast<char>(c));
+  CHECK(separators == "\t\n\v\f\r ");
+}
