@@ -71,7 +71,8 @@ void LocationStore::Entry::assign(const RecordView& record) const {
   }
   std::memcpy(text.get(), record.line.data(), needed);
   size = needed;
-  time = record.time;
+  seconds = record.time.seconds;
+  nanos = record.time.nanos;
 }
 
 std::optional<RecordView> LocationStore::offer(const RecordView& record) {
@@ -79,6 +80,7 @@ std::optional<RecordView> LocationStore::offer(const RecordView& record) {
   if (it == entries_.end()) {
     Entry entry;
     entry.assign(record);
+    entry.client_hash = ClientHash::of(record.client());
     return entries_.insert(std::move(entry)).first->view();
   }
   if (!is_newer(record, it->view())) return std::nullopt;
