@@ -190,12 +190,21 @@ TEST_CASE("a slow Places call does not delay other clients") {
 
 namespace {
 
-// Sends WHATSAT kiwi on `client` and returns the Places status in the reply.
-std::string whatsat_status(LineClient& client) {
+struct WhatsatReply {
+  std::string text;  // the whole reply, blank line included
+  json body;         // its Places JSON
+};
+
+// Sends "WHATSAT kiwi 10 3" on `client` and reads the whole reply.
+WhatsatReply ask_whatsat_kiwi(LineClient& client) {
   client.send("WHATSAT kiwi 10 3\n");
   auto reply = client.read_through("\n\n");
   REQUIRE(reply.has_value());
-  return json::parse(reply->substr(reply->find('\n') + 1))["status"].get<std::string>();
+  return {*reply, json::parse(reply->substr(reply->find('\n') + 1))};
+}
+
+std::string whatsat_status(LineClient& client) {
+  return ask_whatsat_kiwi(client).body["status"].get<std::string>();
 }
 
 }  // namespace
@@ -228,11 +237,8 @@ TEST_CASE("a Places timeout gives the error object in the reply's usual shape") 
   std::string at = h.ask("Bona", "IAMAT kiwi +1+1 1700000000");
   h.mock.set_faults({.silent = true});
   LineClient client(h.port("Bona"));
-  client.send("WHATSAT kiwi 10 3\n");
-  auto reply = client.read_through("\n\n");
-  REQUIRE(reply.has_value());
-  CHECK(reply->starts_with(at + "\n{\n"));
-  auto body = json::parse(reply->substr(reply->find('\n') + 1));
+  auto [reply, body] = ask_whatsat_kiwi(client);
+  CHECK(reply.starts_with(at + "\n{\n"));
   CHECK(body["status"] == "UNKNOWN_ERROR");
   CHECK(body["results"] == json::array());
   CHECK(body["html_attributions"] == json::array());
@@ -245,10 +251,7 @@ TEST_CASE("a Places HTTP error or malformed body gives the error object") {
   for (auto faults : {PlacesFaults{.http_status = 500}, PlacesFaults{.malformed = true}}) {
     h.mock.set_faults(faults);
     LineClient client(h.port("Bona"));
-    client.send("WHATSAT kiwi 10 3\n");
-    auto reply = client.read_through("\n\n");
-    REQUIRE(reply.has_value());
-    CHECK(json::parse(reply->substr(reply->find('\n') + 1))["status"] == "UNKNOWN_ERROR");
+    CHECK(whatsat_status(client) == "UNKNOWN_ERROR");
   }
 }
 
@@ -334,11 +337,8 @@ TEST_CASE("a Places body over the size cap gives the error object, not a partial
   TestHerd h({.places_max_bytes = 2000});  // the mock's body for 20 or more results is far larger
   std::string at = h.ask("Bona", "IAMAT kiwi +1+1 1700000000");
   LineClient client(h.port("Bona"));
-  client.send("WHATSAT kiwi 10 3\n");
-  auto reply = client.read_through("\n\n");
-  REQUIRE(reply.has_value());
-  CHECK(reply->starts_with(at + "\n{\n"));
-  auto body = json::parse(reply->substr(reply->find('\n') + 1));
+  auto [reply, body] = ask_whatsat_kiwi(client);
+  CHECK(reply.starts_with(at + "\n{\n"));
   CHECK(body["status"] == "UNKNOWN_ERROR");
   CHECK(body["error_message"].get<std::string>().find("size limit") != std::string::npos);
 }
