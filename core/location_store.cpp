@@ -76,11 +76,12 @@ void LocationStore::Entry::assign(const RecordView& record) const {
 }
 
 std::optional<RecordView> LocationStore::offer(const RecordView& record) {
-  auto it = entries_.find(record.client());
+  auto client = record.client();
+  auto it = entries_.find(client);
   if (it == entries_.end()) {
     Entry entry;
     entry.assign(record);
-    entry.client_hash = ClientHash::of(record.client());
+    entry.client_hash = ClientHash::of(client);
     return entries_.insert(std::move(entry)).first->view();
   }
   if (!is_newer(record, it->view())) return std::nullopt;

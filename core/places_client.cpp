@@ -58,14 +58,18 @@ struct PlacesClient::Pool {
 };
 
 PlacesClient::PlacesClient(PlacesSettings settings)
-    : settings_(std::move(settings)), pool_(std::make_unique<Pool>()) {}
+    : settings_(std::move(settings)), pool_(std::make_unique<Pool>()) {
+  SplitUrl url;
+  if (split_url(settings_.url, url)) {
+    origin_ = std::move(url.origin);
+    path_ = std::move(url.path);
+  }
+}
 
 PlacesClient::~PlacesClient() = default;
 
 std::string PlacesClient::fetch(const NearbyQuery& query) {
-  SplitUrl url;
-  if (!split_url(settings_.url, url))
-    return places_error_body("the Places URL is not an http(s) URL");
+  if (origin_.empty()) return places_error_body("the Places URL is not an http(s) URL");
   try {
     std::unique_ptr<httplib::Client> client;
     {
@@ -76,7 +80,7 @@ std::string PlacesClient::fetch(const NearbyQuery& query) {
       }
     }
     if (!client) {
-      client = std::make_unique<httplib::Client>(url.origin);
+      client = std::make_unique<httplib::Client>(origin_);
       auto timeout_s = settings_.timeout_ms / 1000;
       auto timeout_us = (settings_.timeout_ms % 1000) * 1000;
       client->set_connection_timeout(timeout_s, timeout_us);
@@ -90,7 +94,7 @@ std::string PlacesClient::fetch(const NearbyQuery& query) {
     }
     std::string body;
     bool too_large = false;
-    auto result = client->Get(url.path + "?" + nearby_query_string(query, settings_.key),
+    auto result = client->Get(path_ + "?" + nearby_query_string(query, settings_.key),
                               httplib::Headers{}, [&](const char* data, std::size_t length) {
                                 if (body.size() + length > settings_.max_body_bytes) {
                                   too_large = true;

@@ -47,6 +47,8 @@ class PlacesClient {
  private:
   struct Pool;
   PlacesSettings settings_;
+  std::string origin_;  // scheme://host[:port]; empty when settings_.url is not http(s)
+  std::string path_;
   std::unique_ptr<Pool> pool_;
 };
 

@@ -333,6 +333,18 @@ TEST_CASE("the mock Places answers a bad query with INVALID_REQUEST") {
   CHECK(body["results"] == json::array());
 }
 
+TEST_CASE("a Places URL that is not http(s) gives the error object without a request") {
+  for (const char* url : {"ftp://example.com/x", "maps.googleapis.com/x", "http://"}) {
+    PlacesSettings settings;
+    settings.url = url;
+    PlacesClient places(settings);
+    auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "1000", 5}));
+    CAPTURE(url);
+    CHECK(body["status"] == "UNKNOWN_ERROR");
+    CHECK(body["error_message"] == "the Places URL is not an http(s) URL");
+  }
+}
+
 TEST_CASE("a Places body over the size cap gives the error object, not a partial reply") {
   TestHerd h({.places_max_bytes = 2000});  // the mock's body for 20 or more results is far larger
   std::string at = h.ask("Bona", "IAMAT kiwi +1+1 1700000000");
