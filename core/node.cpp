@@ -1,6 +1,7 @@
 #include "core/node.hpp"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,7 @@
 #include "core/coro.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
+#include "core/open_files.hpp"
 #include "core/peer_auth.hpp"
 #include "core/peer_link.hpp"
 #include "core/protocol.hpp"
@@ -65,7 +67,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         strand(asio::make_strand(rt.io())),
         acceptor(strand),
         flush_timer(strand),
-        slot_free(strand) {}
+        slot_free(strand) {
+    if (options.max_clients == 0) options.max_clients = default_client_cap(open_file_limit(), 1);
+  }
 
   Runtime& runtime;
   NodeOptions options;
@@ -85,6 +89,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   std::size_t counted_clients = 0;  // sessions not (yet) known to be peers: what max_clients caps
   std::uint16_t bound_port = 0;
   bool stopped = false;
+  std::atomic<bool> started{false};  // set by start(); before it nothing runs on the strand
 
   void emit(EventKind kind, std::string_view peer, std::string_view text, std::size_t queue = 0) {
     if (!sink) return;
@@ -234,7 +239,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     links.clear();
     flush_timer.cancel();
     slot_free.cancel();
-    note("STOP", "node stopped", true);
+    if (started) note("STOP", "node stopped", true);
     log.close();
   }
 };
@@ -475,6 +480,7 @@ void Node::set_peers(std::vector<PeerEndpoint> peers) {
 
 void Node::start() {
   auto node = impl_;
+  node->started = true;
   asio::post(node->strand, [node] {
     if (node->stopped) return;
     node->note("START",
@@ -500,6 +506,13 @@ void Node::start() {
 
 void Node::stop(std::function<void()> done) {
   auto node = impl_;
+  if (!node->started) {
+    // Only bound: nothing runs on the strand yet, and the io_context may not run at all (a herd
+    // whose next server could not bind), so close here rather than wait for it.
+    node->close_everything();
+    if (done) done();
+    return;
+  }
   asio::post(node->strand, [node, done = std::move(done)] {
     node->close_everything();
     if (done) done();

@@ -42,10 +42,11 @@ struct NodeOptions {
   // Limits that keep one client from hurting the others. A line longer than max_line_bytes is
   // answered "? [line over N bytes]" and its connection closed; a client that completes no line for
   // idle_timeout_ms is cut off (a peer that has sent an AT is exempt: links may be quiet for long);
-  // past max_clients open connections, new ones wait in the listen backlog.
+  // past max_clients open client connections, the longest-idle client is closed to admit a new
+  // one (0: a cap derived from the open-file limit, open_files.hpp).
   std::size_t max_line_bytes = 64 * 1024;
   int idle_timeout_ms = 300'000;
-  std::size_t max_clients = 1024;
+  std::size_t max_clients = 0;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
   std::uint64_t seed = 1;  // jitter for reconnect backoff

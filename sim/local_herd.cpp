@@ -1,10 +1,16 @@
 #include "sim/local_herd.hpp"
 
+#include "core/open_files.hpp"
+
 namespace herd {
 
 LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
     : runtime_(runtime), settings_(std::move(settings)) {
   nodes_.resize(settings_.topology.servers.size());
+  // The servers share the process's descriptors.
+  if (settings_.node.max_clients == 0)
+    settings_.node.max_clients =
+        default_client_cap(open_file_limit(), settings_.topology.servers.size());
 }
 
 LocalHerd::~LocalHerd() {

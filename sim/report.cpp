@@ -234,16 +234,30 @@ std::string timeline_svg(const RunResult& run) {
   return svg;
 }
 
-std::string write_reports(const RunResult& run, const std::string& dir) {
+ReportFiles write_reports(const RunResult& run, const std::string& dir) {
+  ReportFiles files;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return "cannot create " + dir + ": " + ec.message();
+  if (ec) {
+    files.error = "cannot create " + dir + ": " + ec.message();
+    return files;
+  }
   std::string base = (std::filesystem::path(dir) / run.scenario.name).string();
-  std::ofstream json_file(base + ".json"), svg_file(base + ".timeline.svg");
+  files.report_path = base + ".report.json";
+  files.timeline_path = base + ".timeline.svg";
+  if (!run.scenario.source.empty()) {
+    for (const auto& path : {files.report_path, files.timeline_path}) {
+      if (std::filesystem::equivalent(path, run.scenario.source, ec)) {
+        files.error = path + " is the scenario file itself; it is left as it is";
+        return files;
+      }
+    }
+  }
+  std::ofstream json_file(files.report_path), svg_file(files.timeline_path);
   json_file << report_json(run);
   svg_file << timeline_svg(run);
-  if (!json_file || !svg_file) return "cannot write the report files in " + dir;
-  return {};
+  if (!json_file || !svg_file) files.error = "cannot write the report files in " + dir;
+  return files;
 }
 
 }  // namespace herd

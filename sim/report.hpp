@@ -16,7 +16,13 @@ namespace herd {
 // faults and repairs, so a teacher can show how an update floods and where a partition stops it.
 [[nodiscard]] std::string timeline_svg(const RunResult& run);
 
-// Writes DIR/NAME.json and DIR/NAME.timeline.svg; returns an error message, or empty.
-[[nodiscard]] std::string write_reports(const RunResult& run, const std::string& dir);
+struct ReportFiles {
+  std::string report_path, timeline_path;
+  std::string error;  // empty when both were written
+};
+
+// Writes DIR/NAME.report.json and DIR/NAME.timeline.svg. The names never match a scenario file's
+// (NAME.json), and a report is never written over the scenario that ran.
+[[nodiscard]] ReportFiles write_reports(const RunResult& run, const std::string& dir);
 
 }  // namespace herd

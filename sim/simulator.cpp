@@ -583,7 +583,7 @@ class Driver {
   std::int64_t start_ns_;
   // Declared before what runs on it, so it outlives them.
   Runtime runtime_{2, 8};
-  PlacesMock mock_;
+  PlacesMock mock_{"127.0.0.1", options_.places_port};
   EventLog log_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<FaultProxy>> proxies_;
   std::optional<std::string> proxy_error_;

@@ -19,6 +19,7 @@ struct SimOptions {
   bool verbose = false;               // also print what each failed check found
   std::ostream* progress = nullptr;   // one line per step; nullptr: silent
   int reconnect_max_ms = 250;         // links retry faster than a real node, so runs are short
+  std::uint16_t places_port = 0;      // the mock Places' port; 0: any free port
 };
 
 struct StepOutcome {

@@ -27,11 +27,12 @@ struct FixedClock final : Clock {
 struct HerdOptions {
   bool classic = false;
   bool fixed_clock = false;
-  int places_timeout_ms = 5000;
-  std::size_t places_max_bytes = 4 * 1024 * 1024;
-  std::size_t max_line_bytes = 64 * 1024;
-  int idle_timeout_ms = 300'000;
-  std::size_t max_clients = 1024;
+  // The node's own defaults, so that a test states only what it changes.
+  int places_timeout_ms = PlacesSettings{}.timeout_ms;
+  std::size_t places_max_bytes = PlacesSettings{}.max_body_bytes;
+  std::size_t max_line_bytes = NodeOptions{}.max_line_bytes;
+  int idle_timeout_ms = NodeOptions{}.idle_timeout_ms;
+  std::size_t max_clients = NodeOptions{}.max_clients;
   std::string log_dir{};
   std::string peer_secret{};
 };

@@ -1,0 +1,38 @@
+#include "core/open_files.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+namespace herd {
+
+OpenFileLimit raise_open_file_limit() {
+  OpenFileLimit limit;
+  rlimit current{};
+  if (getrlimit(RLIMIT_NOFILE, &current) != 0) return limit;
+  limit.before = limit.now = current.rlim_cur;
+  limit.hard = current.rlim_max;
+  if (current.rlim_cur < current.rlim_max) {
+    rlimit raised = current;
+    raised.rlim_cur = current.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.now = raised.rlim_cur;
+  }
+  return limit;
+}
+
+std::uint64_t open_file_limit() {
+  rlimit current{};
+  if (getrlimit(RLIMIT_NOFILE, &current) != 0) return 1024;
+  return current.rlim_cur;
+}
+
+std::size_t default_client_cap(std::uint64_t open_files, std::size_t servers) {
+  if (servers == 0) servers = 1;
+  // Per server: its listener, log, links in and out, a Places pool; plus the process's own.
+  const std::uint64_t reserve = 64 + 48 * servers;
+  std::uint64_t share = open_files > reserve ? (open_files - reserve) / servers : 0;
+  return static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(share, 16, max_default_clients));
+}
+
+}  // namespace herd

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""`herd up` with one of its ports taken: one line naming the server, the address and the reason,
+exit status 2 within a second, and no process left behind."""
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_block(count):
+    for _ in range(200):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+        probe.close()
+        if base + count > 65535:
+            continue
+        ok = True
+        for port in range(base, base + count):
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                ok = False
+            s.close()
+        if ok:
+            return base
+    raise SystemExit("no free block of ports")
+
+
+def main():
+    herd = sys.argv[1]
+    base = free_block(5)
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", base + 2))  # Campbell's port
+    squatter.listen()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as logs:
+        proc = subprocess.Popen([herd, "up", "--base-port", str(base), "--log-dir", logs],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            print("FAIL: herd up still running after 5 s with its port taken")
+            return 1
+    took = time.monotonic() - started
+    lines = [l for l in err.splitlines() if l.strip()]
+    print(f"exit {proc.returncode} after {took:.3f} s; stderr: {lines}")
+    ok = proc.returncode == 2 and took < 1.0 and len(lines) == 1
+    ok = ok and "Campbell" in lines[0] and f"127.0.0.1:{base + 2}" in lines[0]
+    ok = ok and "in use" in lines[0]
+    # Nothing left behind: the other four ports are free again.
+    for port in (base, base + 1, base + 3, base + 4):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            print(f"FAIL: port {port} is still held")
+            ok = False
+        s.close()
+    print("ok" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

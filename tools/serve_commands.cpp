@@ -1,0 +1,381 @@
+// `herd node`, `herd up` and `herd places-mock`: the commands that serve. Their flags are the
+// table below; a flag's default is the field's initial value in ServeSettings (NodeOptions for the
+// node's limits), so --help, --check and the servers cannot disagree.
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/config.hpp"
+#include "core/node.hpp"
+#include "core/open_files.hpp"
+#include "core/runtime.hpp"
+#include "sim/local_herd.hpp"
+#include "sim/places_mock.hpp"
+#include "tools/commands.hpp"
+#include "tools/flag_table.hpp"
+
+namespace herd::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+NodeOptions cli_node_defaults() {
+  NodeOptions node;
+  node.log_dir = "logs";
+  node.log_to_stderr = true;
+  return node;
+}
+
+struct ServeSettings {
+  std::string config;  // empty: SPEC.md's five servers
+  int base_port = -1;  // -1: the config's own ports
+  int places_port = 0;  // herd up: where the mock Places listens (0: any free port)
+  bool places_url_given = false;
+  bool check = false;
+  NodeOptions node = cli_node_defaults();
+};
+
+enum Serves : unsigned { for_node = 1, for_up = 2, for_both = 3 };
+
+struct ServeFlag {
+  unsigned commands;
+  Flag<ServeSettings> flag;
+};
+
+std::string text(std::int64_t v) {
+  return std::to_string(v);
+}
+
+const std::vector<ServeFlag>& serve_flags() {
+  static const std::vector<ServeFlag> table = {
+      {for_both,
+       {"config", "FILE",
+        "JSON config: servers (name, port, host), links, and an optional peer secret",
+        [](const ServeSettings&) { return std::string("the five servers of SPEC.md"); },
+        [](ServeSettings& s, const std::string& v) { s.config = v; }}},
+      {for_both,
+       {"base-port", "N",
+        "shift every port so the lowest is N (SPEC.md's five: Bailey N .. Jaquez N+4)",
+        [](const ServeSettings&) { return std::string("the config's ports; 12000 for SPEC.md's five"); },
+        [](ServeSettings& s, const std::string& v) {
+          s.base_port = static_cast<int>(parse_integer("base-port", v, 1, 65535));
+        }}},
+      {for_both,
+       {"places-url", "URL", "Places Nearby Search endpoint, without its query string",
+        [](const ServeSettings& s) { return s.node.places.url + "; herd up: its mock Places"; },
+        [](ServeSettings& s, const std::string& v) {
+          if (!v.starts_with("http://") && !v.starts_with("https://"))
+            throw UsageError{"--places-url: expected an http:// or https:// URL, got \"" + v +
+                             "\""};
+          s.node.places.url = v;
+          s.places_url_given = true;
+        }}},
+      {for_both,
+       {"places-key", "KEY", "Places API key; never printed or logged",
+        [](const ServeSettings&) { return std::string("$GOOGLE_PLACES_API_KEY"); },
+        [](ServeSettings& s, const std::string& v) { s.node.places.key = v; }}},
+      {for_both,
+       {"places-timeout-ms", "MS",
+        "give up on a Places call after this long and answer with an error object",
+        [](const ServeSettings& s) { return text(s.node.places.timeout_ms); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.places.timeout_ms =
+              static_cast<int>(parse_integer("places-timeout-ms", v, 1, 600'000));
+        }}},
+      {for_both,
+       {"places-max-bytes", "N", "a Places body larger than this is answered with an error object",
+        [](const ServeSettings& s) { return text(static_cast<std::int64_t>(s.node.places.max_body_bytes)); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.places.max_body_bytes =
+              static_cast<std::size_t>(parse_integer("places-max-bytes", v, 1024, 1 << 30));
+        }}},
+      {for_up,
+       {"places-port", "N", "the port of the mock Places (not with --places-url)",
+        [](const ServeSettings&) { return std::string("any free port"); },
+        [](ServeSettings& s, const std::string& v) {
+          s.places_port = static_cast<int>(parse_integer("places-port", v, 1, 65535));
+        }}},
+      {for_both,
+       {"log-dir", "DIR", "one log file per server, NAME.log, in this directory (\"\": no logs)",
+        [](const ServeSettings& s) { return s.node.log_dir; },
+        [](ServeSettings& s, const std::string& v) { s.node.log_dir = v; }}},
+      {for_both,
+       {"classic", "",
+        "the course's minimum: no anti-entropy when a link comes up, nothing queued for a down "
+        "link",
+        {},
+        [](ServeSettings& s, const std::string&) { s.node.classic = true; }}},
+      {for_both,
+       {"max-line-bytes", "N",
+        "a longer line is answered \"? [line over N bytes]\" and its connection closed",
+        [](const ServeSettings& s) { return text(static_cast<std::int64_t>(s.node.max_line_bytes)); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.max_line_bytes =
+              static_cast<std::size_t>(parse_integer("max-line-bytes", v, 64, 1 << 30));
+        }}},
+      {for_both,
+       {"idle-timeout-ms", "MS", "cut off a client that completes no line for this long",
+        [](const ServeSettings& s) { return text(s.node.idle_timeout_ms); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.idle_timeout_ms =
+              static_cast<int>(parse_integer("idle-timeout-ms", v, 1, 86'400'000));
+        }}},
+      {for_both,
+       {"max-clients", "N",
+        "client connections per server; past it, the longest-idle client is closed to admit a new "
+        "one",
+        [](const ServeSettings&) {
+          return "a share of the open-file limit, at most " + text(max_default_clients);
+        },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.max_clients =
+              static_cast<std::size_t>(parse_integer("max-clients", v, 1, 10'000'000));
+        }}},
+      {for_both,
+       {"check", "", "check the flags and the config, print each server's settings, and exit",
+        {},
+        [](ServeSettings& s, const std::string&) { s.check = true; }}},
+  };
+  return table;
+}
+
+FlagTable<ServeSettings> table_for(unsigned command) {
+  FlagTable<ServeSettings> out;
+  for (const auto& row : serve_flags())
+    if (row.commands & command) out.push_back(row.flag);
+  return out;
+}
+
+// Parses the flags of `herd node` or `herd up`; false when --help was printed.
+bool read_serve_flags(unsigned command, const std::string& synopsis, const Args& args,
+                      ServeSettings& settings, std::string* name) {
+  auto table = table_for(command);
+  po::options_description options("Options");
+  po::positional_options_description positional;
+  if (name != nullptr) {
+    options.add_options()("name", po::value(name)->value_name("NAME"), "the server to run");
+    positional.add("name", 1);
+  }
+  register_flags(table, options);
+  po::variables_map values;
+  if (!parse_command_line(command == for_node ? "node" : "up", synopsis, args, options,
+                          positional, values))
+    return false;
+  apply_flags(table, values, settings);
+  if (settings.node.places.key.empty())
+    if (const char* key = std::getenv("GOOGLE_PLACES_API_KEY")) settings.node.places.key = key;
+  if (settings.places_url_given && settings.places_port != 0)
+    throw UsageError{"--places-port sets the mock Places' port; with --places-url there is none"};
+  return true;
+}
+
+Topology load_topology(const ServeSettings& settings) {
+  Topology topology = default_topology();
+  if (!settings.config.empty()) {
+    auto loaded = load_config(settings.config);
+    if (auto* error = std::get_if<ConfigError>(&loaded)) throw UsageError{error->message};
+    topology = std::get<Topology>(loaded);
+  }
+  if (settings.base_port != -1 &&
+      !topology.shift_ports(static_cast<std::uint16_t>(settings.base_port)))
+    throw UsageError{"--base-port " + std::to_string(settings.base_port) +
+                     ": the highest port would pass 65535"};
+  return topology;
+}
+
+void print_table(const Topology& topology) {
+  std::printf("  %-10s %-15s %-6s %s\n", "server", "host", "port", "neighbours");
+  for (const auto& s : topology.servers) {
+    std::string neighbours;
+    for (const auto& n : topology.neighbours(s.name))
+      neighbours += (neighbours.empty() ? "" : ", ") + n;
+    std::printf("  %-10s %-15s %-6u %s\n", s.name.c_str(), s.host.c_str(), s.port,
+                neighbours.c_str());
+  }
+}
+
+// What --check prints: every setting under its flag's name, so a reader can match them up.
+void print_settings(const NodeOptions& node, const std::string& places_note) {
+  std::printf("  mode %s\n", node.classic ? "classic" : "anti-entropy");
+  std::printf("  places-url %s%s\n", node.places.url.c_str(), places_note.c_str());
+  std::printf("  places-key %s\n", node.places.key.empty() ? "(none)" : "(set, not shown)");
+  std::printf("  places-timeout-ms %d\n", node.places.timeout_ms);
+  std::printf("  places-max-bytes %zu\n", node.places.max_body_bytes);
+  std::printf("  log-dir %s\n", node.log_dir.empty() ? "(no logs)" : node.log_dir.c_str());
+  std::printf("  max-line-bytes %zu\n", node.max_line_bytes);
+  std::printf("  idle-timeout-ms %d\n", node.idle_timeout_ms);
+  std::printf("  max-clients %zu (open-file limit %llu)\n", node.max_clients,
+              static_cast<unsigned long long>(open_file_limit()));
+}
+
+void report_open_files(const char* command, const OpenFileLimit& limit) {
+  if (limit.now > limit.before)
+    std::fprintf(stderr, "herd %s: open-file limit raised from %llu to %llu\n", command,
+                 static_cast<unsigned long long>(limit.before),
+                 static_cast<unsigned long long>(limit.now));
+}
+
+}  // namespace
+
+int run_node(const Args& args) {
+  ServeSettings settings;
+  std::string name;
+  if (!read_serve_flags(for_node, "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
+                        args, settings, &name))
+    return 0;
+  if (name.empty()) throw UsageError{"missing the server NAME (for example: herd node Clark)"};
+  Topology topology = load_topology(settings);
+  const ServerSpec* me = topology.find(name);
+  if (me == nullptr) {
+    std::string known;
+    for (const auto& s : topology.servers) known += (known.empty() ? "" : ", ") + s.name;
+    throw UsageError{"no server named \"" + name + "\" in the config (servers: " + known + ")"};
+  }
+  auto limit = raise_open_file_limit();
+  NodeOptions node_options = settings.node;
+  node_options.name = me->name;
+  node_options.listen_host = me->host;
+  node_options.port = me->port;
+  node_options.peer_secret = topology.peer_secret;
+  if (node_options.max_clients == 0)
+    node_options.max_clients = default_client_cap(open_file_limit(), 1);
+  for (const auto& neighbour : topology.neighbours(name)) {
+    const ServerSpec* peer = topology.find(neighbour);
+    node_options.peers.push_back({peer->name, peer->host, peer->port});
+  }
+  if (settings.check) {
+    std::printf("herd node %s: settings checked, not started\n", name.c_str());
+    std::printf("  listen %s:%u\n", me->host.c_str(), me->port);
+    for (const auto& peer : node_options.peers)
+      std::printf("  neighbour %s %s:%u\n", peer.name.c_str(), peer.host.c_str(), peer.port);
+    print_settings(node_options, "");
+    return 0;
+  }
+  report_open_files("node", limit);
+  // One thread: a node runs on one strand, so a second thread would only add handoffs.
+  Runtime runtime(1);
+  Node node(runtime, node_options);
+  if (auto ec = node.bind())
+    throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) +
+                     ": " + ec.message()};
+  runtime.start();
+  node.start();
+  runtime.wait_for_shutdown_signal();
+  node.stop_and_wait();
+  runtime.stop();
+  return 0;
+}
+
+int run_up(const Args& args) {
+  ServeSettings settings;
+  if (!read_serve_flags(for_up,
+                        "[options]\n\nRuns every server of the herd in one process. Unless "
+                        "--places-url is given, it also starts the mock Places and points the "
+                        "servers at it.",
+                        args, settings, nullptr))
+    return 0;
+  Topology topology = load_topology(settings);
+  auto limit = raise_open_file_limit();
+  HerdSettings herd_settings;
+  herd_settings.topology = topology;
+  herd_settings.node = settings.node;
+  if (herd_settings.node.max_clients == 0)
+    herd_settings.node.max_clients = default_client_cap(open_file_limit(), topology.servers.size());
+  if (settings.check) {
+    std::printf("herd up: settings checked, not started\n");
+    print_table(topology);
+    print_settings(herd_settings.node,
+                   settings.places_url_given
+                       ? ""
+                       : " (replaced by the mock Places, port " +
+                             (settings.places_port ? std::to_string(settings.places_port)
+                                                   : std::string("any free")) +
+                             ")");
+    return 0;
+  }
+  report_open_files("up", limit);
+  PlacesMock mock("127.0.0.1", static_cast<std::uint16_t>(settings.places_port));
+  if (!settings.places_url_given) {
+    if (auto ec = mock.start())
+      throw UsageError{"cannot start the mock Places on 127.0.0.1:" +
+                       std::to_string(settings.places_port) + ": " + ec.message()};
+    herd_settings.node.places.url = mock.url();
+  }
+  Runtime runtime;
+  LocalHerd herd(runtime, herd_settings);
+  if (auto error = herd.start()) throw UsageError{*error};
+  runtime.start();
+  std::printf("herd up: %zu servers, %s mode, Places at %s%s\n", topology.servers.size(),
+              settings.node.classic ? "classic" : "anti-entropy",
+              herd_settings.node.places.url.c_str(), settings.places_url_given ? "" : " (mock)");
+  print_table(herd.topology());
+  if (settings.node.log_dir.empty())
+    std::printf("No logs. Ctrl-C stops.\n");
+  else
+    std::printf("Logs in %s/. Ctrl-C stops.\n", settings.node.log_dir.c_str());
+  std::fflush(stdout);
+  runtime.wait_for_shutdown_signal();
+  std::fprintf(stderr, "herd up: stopping\n");
+  herd.stop();
+  runtime.stop();
+  mock.stop();
+  return 0;
+}
+
+namespace {
+
+struct MockSettings {
+  std::string host = "127.0.0.1";
+  int port = 8090;
+  int latency_ms = 0;
+};
+
+const FlagTable<MockSettings>& mock_flags() {
+  static const FlagTable<MockSettings> table = {
+      {"port", "N", "port to listen on (0: any free port)",
+       [](const MockSettings& s) { return text(s.port); },
+       [](MockSettings& s, const std::string& v) {
+         s.port = static_cast<int>(parse_integer("port", v, 0, 65535));
+       }},
+      {"host", "ADDR", "address to listen on", [](const MockSettings& s) { return s.host; },
+       [](MockSettings& s, const std::string& v) { s.host = v; }},
+      {"latency-ms", "N", "delay every answer by N ms",
+       [](const MockSettings& s) { return text(s.latency_ms); },
+       [](MockSettings& s, const std::string& v) {
+         s.latency_ms = static_cast<int>(parse_integer("latency-ms", v, 0, 600'000));
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+int run_places_mock(const Args& args) {
+  MockSettings settings;
+  po::options_description options("Options");
+  register_flags(mock_flags(), options);
+  po::variables_map values;
+  if (!parse_command_line("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.",
+                          args, options, {}, values))
+    return 0;
+  apply_flags(mock_flags(), values, settings);
+  PlacesMock mock(settings.host, static_cast<std::uint16_t>(settings.port));
+  if (auto ec = mock.start())
+    throw UsageError{"cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
+                     ": " + ec.message()};
+  PlacesFaults faults;
+  faults.latency_ms = settings.latency_ms;
+  mock.set_faults(faults);
+  std::printf(
+      "mock Places at %s\nTry: curl "
+      "'%s?location=34.068930,-118.445127&radius=10000&key=any'\nCtrl-C stops.\n",
+      mock.url().c_str(), mock.url().c_str());
+  std::fflush(stdout);
+  Runtime runtime(1, 1);
+  runtime.wait_for_shutdown_signal();
+  mock.stop();
+  return 0;
+}
+
+}  // namespace herd::cli
