@@ -39,8 +39,11 @@ void LineQueue::drop_superseded() {
   if (newest.size() == lines.size()) return;
   std::string kept;
   kept.reserve(text_.size());
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    if (newest[at_line_client(lines[i])] == i) kept.append(lines[i]).push_back('\n');
+  // A line with no client field (a link's greeting) is never superseded.
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto client = at_line_client(lines[i]);
+    if (client.empty() || newest[client] == i) kept.append(lines[i]).push_back('\n');
+  }
   text_.swap(kept);
 }
 

@@ -32,18 +32,16 @@ std::string_view at_line_client(std::string_view line) {
   return field(line, 3);
 }
 
-RecordView record_from_at(const AtMessage& at, std::string_view line) {
-  // Trim outer whitespace so the stored line is what the origin sent, without framing.
-  auto first = line.find_first_not_of(" \t\r\n\f\v");
-  auto last = line.find_last_not_of(" \t\r\n\f\v");
-  return {at.time, line.substr(first, last - first + 1)};
+RecordView record_from_at(const AtMessage& at) {
+  // Without outer whitespace or trailing extra fields: what the origin sent, without framing.
+  return {at.time, at.text};
 }
 
 bool record_from_at_line(std::string_view line, RecordView& out) {
   auto command = parse_command(line);
   auto* at = std::get_if<AtMessage>(&command);
   if (at == nullptr) return false;
-  out = record_from_at(*at, line);
+  out = record_from_at(*at);
   return true;
 }
 

@@ -40,8 +40,8 @@ struct Record {
 // A view of a valid AT line as a record, or false when the line is not a valid AT. `out.line`
 // points into `line`, without its outer whitespace.
 [[nodiscard]] bool record_from_at_line(std::string_view line, RecordView& out);
-// The same for a line already parsed as `at` (no second parse on the hot path).
-[[nodiscard]] RecordView record_from_at(const AtMessage& at, std::string_view line);
+// The same for a line already parsed as `at` (no second parse on the hot path): its six fields.
+[[nodiscard]] RecordView record_from_at(const AtMessage& at);
 // The same, copying the line.
 [[nodiscard]] bool record_from_at_line(std::string_view line, Record& out);
 

@@ -15,27 +15,25 @@
 #include <cstdio>
 #include <future>
 #include <optional>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "core/coro.hpp"
+#include "core/idle_order.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
 #include "core/open_files.hpp"
+#include "core/pausable_executor.hpp"
 #include "core/peer_auth.hpp"
 #include "core/peer_link.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
+#include "core/stable_hash.hpp"
 
 namespace herd {
 
 namespace {
 
-// What a session knows of the other end: a client until it proves to be another server's link.
-struct SessionPeer {
-  bool is_peer = false;
-  bool close = false;  // a failed handshake ends the connection
-  std::string hello_from, link_nonce, node_nonce;
-};
+using Strand = asio::strand<asio::io_context::executor_type>;
 
 // A WHATSAT that passed validation and now waits for Places.
 struct PendingWhatsat {
@@ -48,14 +46,41 @@ asio::awaitable<std::string> fetch_on_pool(std::shared_ptr<PlacesClient> places,
   co_return places->fetch(query);
 }
 
-std::string describe_endpoint(const tcp::socket& socket) {
+std::string endpoint_label(const tcp::socket& socket) {
   error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "client";
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  if (ec) return "[client]";
+  return "[" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + "]";
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
+
+// One accepted connection: a client, or another server's link once it says so. It holds no
+// buffer while it waits (reads go through the node's one read buffer) and no timer (the node's
+// idle order times it out), so ten thousand idle clients cost little.
+struct Session {
+  Session(tcp::socket s, std::uint64_t i) : socket(std::move(s)), id(i) {}
+  tcp::socket socket;
+  std::uint64_t id;
+  std::string label;  // "[127.0.0.1:60456]", or "[Jaquez]" once a neighbour greets
+  std::string in;     // the part of a line not yet complete
+  std::string out;    // replies not yet written
+  // Another server's link: it greeted us, authenticated, or sent an AT. Links are exempt from
+  // the idle timeout and hold no client slot.
+  bool is_peer = false;
+  std::string peer_name;  // the neighbour it greeted as, if it did
+  // The handshake of peer_auth.hpp, with a peer secret.
+  std::string hello_from, link_nonce, node_nonce;
+  bool refused = false;  // a failed handshake ends the connection once the reply is written
+  bool counted = true;   // holds a client slot
+  std::optional<IdleOrder::Handle> idle;  // its place in the node's idle order, while listed
+};
 
 struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   Impl(Runtime& rt, NodeOptions opts, EventSink events, const Clock& clk)
@@ -65,9 +90,13 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         clock(clk),
         places(std::make_shared<PlacesClient>(options.places)),
         strand(asio::make_strand(rt.io())),
-        acceptor(strand),
-        flush_timer(strand),
-        slot_free(strand) {
+        gate(std::make_shared<PauseGate>(strand)),
+        exec(PausableExecutor<Strand>(strand, gate)),
+        acceptor(exec),
+        flush_timer(exec),
+        idle_timer(exec),
+        slot_free(exec),
+        read_buffer(64 * 1024) {
     if (options.max_clients == 0) options.max_clients = default_client_cap(open_file_limit(), 1);
   }
 
@@ -77,22 +106,29 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   const Clock& clock;
   // Shared with the WHATSAT calls in flight on the blocking pool, which may outlive a session.
   std::shared_ptr<PlacesClient> places;
-  asio::strand<asio::io_context::executor_type> strand;
+  Strand strand;                     // control that must reach a paused node: stop, snapshot
+  std::shared_ptr<PauseGate> gate;   // closed while the node is paused
+  asio::any_io_executor exec;        // everything the node does runs here
   tcp::acceptor acceptor;
   asio::steady_timer flush_timer;
-  asio::steady_timer slot_free;  // the accept loop sleeps on it while at max_clients
+  asio::steady_timer idle_timer;  // wakes when the longest-idle client times out
+  asio::steady_timer slot_free;   // the accept loop sleeps on it while every client is busy
   LocationStore store;
   std::string at_scratch;  // the AT line being made for an IAMAT, reused to spare an allocation
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
-  std::unordered_set<tcp::socket*> sessions;
-  std::size_t counted_clients = 0;  // sessions not (yet) known to be peers: what max_clients caps
+  std::unordered_map<std::uint64_t, Session*> sessions;
+  std::unordered_map<std::string, Session*> greeted;  // each neighbour's current link to us
+  IdleOrder idle;
+  std::size_t counted_clients = 0;  // what max_clients caps
+  std::uint64_t next_session_id = 1;
+  std::vector<char> read_buffer;  // every session reads through it, on the strand
   std::uint16_t bound_port = 0;
   bool stopped = false;
   std::atomic<bool> started{false};  // set by start(); before it nothing runs on the strand
 
   void emit(EventKind kind, std::string_view peer, std::string_view text, std::size_t queue = 0) {
-    if (!sink) return;
+    if (!sink || stopped) return;
     sink(NodeEvent{kind, options.name, peer, text, clock.now_ns(), queue});
   }
 
@@ -118,98 +154,164 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         log.write(clock.now_ns(), "OUT", label, text);
         break;
       default:
-        log.write(clock.now_ns(), "IN", label, text);
+        log.write(clock.now_ns(), "IN", label, "(reply on our link)", text);
         break;
     }
     emit(kind, peer.name, text, queue_bytes);
   }
 
-  void on_link_note(const PeerEndpoint& peer, std::string_view text) override {
-    note("NOTE", "[" + peer.name + "] " + std::string(text));
+  void on_link_note(const PeerEndpoint& peer, std::string_view text, bool also_stderr) override {
+    note("NOTE", "[" + peer.name + "] " + std::string(text), also_stderr);
   }
 
   void for_each_record(const std::function<void(std::string_view)>& visit) const override {
     store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
-  void reply(std::string& out, std::string_view label, std::string_view line) {
-    out.append(line).push_back('\n');
-    log.write(clock.now_ns(), "OUT", label, line);
+  void reply(Session& session, std::string_view line) {
+    session.out.append(line).push_back('\n');
+    log.write(clock.now_ns(), "OUT", session.label, line);
     emit(EventKind::line_out, {}, line);
   }
 
-  // Stores a record if it is newer and floods it to every neighbour but its origin.
-  void accept_record(const RecordView& record) {
+  // Stores a record if it is newer and floods it to every neighbour but its origin and the one it
+  // came from (`from`, when known). False when it was stale.
+  bool accept_record(const RecordView& record, std::string_view from) {
     auto stored = store.offer(record);
     if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
-      return;
+      return false;
     }
     emit(EventKind::update_stored, {}, stored->line);
     auto origin = stored->server();
     for (auto& link : links)
-      if (link->peer().name != origin) link->push(stored->line);
+      if (link->peer().name != origin && link->peer().name != from) link->push(stored->line);
+    return true;
   }
 
-  // With a peer secret, answers the handshake of peer_auth.hpp; true if `line` was part of it.
-  bool handle_handshake(std::string_view line, std::string& out, std::string_view label,
-                        SessionPeer& peer) {
-    if (options.peer_secret.empty()) return false;
+  [[nodiscard]] bool is_neighbour(std::string_view name) const {
+    for (const auto& peer : options.peers)
+      if (peer.name == name) return true;
+    return false;
+  }
+
+  // A client slot and an idle-order place are for clients; links have neither.
+  void release_slot(Session& session) {
+    if (session.idle) {
+      idle.remove(*session.idle);
+      session.idle.reset();
+    }
+    if (!session.counted) return;
+    session.counted = false;
+    --counted_clients;
+    slot_free.cancel();
+  }
+
+  // A client waiting for its next line joins the back of the idle order.
+  void list_idle(Session& session) {
+    if (idle.empty()) {
+      idle_timer.cancel();  // it sleeps for ever on an empty order
+      slot_free.cancel();   // a full node can admit a client again, by closing this one
+    }
+    session.idle = idle.add(session.id, steady_ms());
+  }
+
+  void become_peer(Session& session) {
+    session.is_peer = true;
+    release_slot(session);
+  }
+
+  // A neighbour's link said who it is: label its lines by name and do not echo its updates.
+  void identify(Session& session, const std::string& name) {
+    session.peer_name = name;
+    session.label = "[" + name + "]";
+    become_peer(session);
+    auto [it, inserted] = greeted.try_emplace(name, &session);
+    if (!inserted && it->second != &session) {
+      // A neighbour keeps one link to us: an older connection under its name is dead.
+      note("PEER", session.label + " connected again; closing its older connection");
+      error_code ignored;
+      it->second->socket.close(ignored);
+      it->second = &session;
+    }
+  }
+
+  // HERD-HELLO, and with a peer secret the handshake of peer_auth.hpp; true if `line` was one.
+  bool handle_greeting(std::string_view line, Session& session) {
     std::array<std::string_view, 3> f{};
     std::size_t n = split_fields(line, f);
-    if (n == 3 && f[0] == "HERD-HELLO") {
-      peer.hello_from = std::string(f[1]);
-      peer.link_nonce = std::string(f[2]);
-      peer.node_nonce = random_nonce();
-      reply(out, label, "HERD-CHALLENGE " + peer.node_nonce);
+    if (n == 0 || !f[0].starts_with("HERD-")) return false;
+    if (options.peer_secret.empty()) {
+      if (n != 2 || f[0] != "HERD-HELLO" || !is_neighbour(f[1])) return false;
+      log.write(clock.now_ns(), "IN", session.label, line);
+      identify(session, std::string(f[1]));
       return true;
     }
-    if (n == 2 && f[0] == "HERD-AUTH" && !peer.node_nonce.empty()) {
-      auto expected =
-          peer_proof(options.peer_secret, peer.hello_from, peer.link_nonce, peer.node_nonce);
+    if (n == 3 && f[0] == "HERD-HELLO") {
+      log.write(clock.now_ns(), "IN", session.label, line);
+      session.hello_from = std::string(f[1]);
+      session.link_nonce = std::string(f[2]);
+      session.node_nonce = random_nonce();
+      reply(session, "HERD-CHALLENGE " + session.node_nonce);
+      return true;
+    }
+    if (n == 2 && f[0] == "HERD-AUTH" && !session.node_nonce.empty()) {
+      log.write(clock.now_ns(), "IN", session.label, line);
+      auto expected = peer_proof(options.peer_secret, session.hello_from, session.link_nonce,
+                                 session.node_nonce);
       if (proof_matches(expected, f[1])) {
-        peer.is_peer = true;
-        note("PEER", std::string(label) + " authenticated as " + peer.hello_from, true);
+        note("PEER", session.label + " authenticated as " + session.hello_from, true);
+        if (is_neighbour(session.hello_from))
+          identify(session, session.hello_from);
+        else
+          become_peer(session);
       } else {
         note("PEER",
-             std::string(label) + " failed to authenticate as " + peer.hello_from + "; closing",
+             session.label + " failed to authenticate as " + session.hello_from + "; closing",
              true);
-        reply(out, label, format_invalid(line));
-        peer.close = true;
+        reply(session, format_invalid(line));
+        session.refused = true;
       }
       return true;
     }
     return false;
   }
 
-  // `peer.is_peer` becomes true once the connection is known to be another server's link.
-  std::optional<PendingWhatsat> handle_line(std::string_view line, std::string& out,
-                                            std::string_view label, SessionPeer& peer) {
+  std::optional<PendingWhatsat> handle_line(std::string_view line, Session& session) {
+    if (stopped) return std::nullopt;
     auto received_ns = clock.now_ns();
-    log.write(received_ns, "IN", label, line);
-    emit(EventKind::line_in, {}, line);
-    if (handle_handshake(line, out, label, peer)) return std::nullopt;
+    emit(EventKind::line_in, session.peer_name, line);
+    if (handle_greeting(line, session)) return std::nullopt;
     auto command = parse_command(line);
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
-        !peer.is_peer) {
-      note("PEER", std::string(label) + " AT from a connection that did not authenticate; refused",
-           true);
-      reply(out, label, format_invalid(line));
+        !session.is_peer) {
+      log.write(received_ns, "IN", session.label, line);
+      note("PEER",
+           session.label + " AT from a connection that did not authenticate; refused", true);
+      reply(session, format_invalid(line));
       return std::nullopt;
     }
     if (auto* iamat = std::get_if<IamatCommand>(&command)) {
       at_scratch.clear();
       append_at(at_scratch, options.name, received_ns, *iamat);
-      reply(out, label, at_scratch);
-      accept_record({iamat->time, at_scratch});
+      bool stored = accept_record({iamat->time, at_scratch}, {});
+      // An older report is still answered; the log says it changed nothing.
+      log.write(received_ns, "IN", session.label, stored ? "(stored)" : "(stale)", line);
+      reply(session, at_scratch);
     } else if (auto* at = std::get_if<AtMessage>(&command)) {
-      peer.is_peer = true;
-      accept_record(record_from_at(*at, line));
+      become_peer(session);
+      bool stored = accept_record(record_from_at(*at), session.peer_name);
+      log.write(received_ns, "IN", session.label,
+                at->had_extra_fields ? (stored ? "(stored without its extra fields)"
+                                               : "(stale; extra fields ignored)")
+                                     : (stored ? "(stored)" : "(stale)"),
+                line);
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
+      log.write(received_ns, "IN", session.label, line);
       auto known = store.find(whatsat->client);
       if (!known) {
-        note("NOTE", std::string(label) + " WHATSAT for unknown client");
-        reply(out, label, format_invalid(line));
+        note("NOTE", session.label + " WHATSAT for unknown client");
+        reply(session, format_invalid(line));
         return std::nullopt;
       }
       auto stored = parse_command(known->line);
@@ -222,8 +324,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       pending.at_line = std::string(known->line);
       return pending;
     } else {
-      note("NOTE", std::string(label) + " invalid: " + std::get<InvalidCommand>(command).reason);
-      reply(out, label, format_invalid(line));
+      log.write(received_ns, "IN", session.label, line);
+      note("NOTE", session.label + " invalid: " + std::get<InvalidCommand>(command).reason);
+      reply(session, format_invalid(line));
     }
     return std::nullopt;
   }
@@ -233,11 +336,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     stopped = true;
     error_code ignored;
     acceptor.close(ignored);
-    for (auto* socket : sessions) socket->close(ignored);
+    for (auto& [id, session] : sessions) session->socket.close(ignored);
     for (auto& link : links) link->stop();
-    slot_free.cancel();
     links.clear();
     flush_timer.cancel();
+    idle_timer.cancel();
     slot_free.cancel();
     if (started) note("STOP", "node stopped", true);
     log.close();
@@ -259,75 +362,42 @@ auto log_failure(ImplPtr node, const char* what) {
   };
 }
 
-asio::awaitable<void> write_all(tcp::socket& socket, std::string& out, error_code& ec) {
-  auto [write_ec, n] = co_await asio::async_write(socket, asio::buffer(out), use_tuple);
-  ec = write_ec;
-  out.clear();
-}
-
-// Cuts a client off when it completes no line for idle_timeout_ms (slowloris included: bytes
-// without a newline do not count as progress).
-struct IdleWatch {
-  explicit IdleWatch(const asio::any_io_executor& ex) : timer(ex) {}
-  asio::steady_timer timer;
-  tcp::socket* socket = nullptr;  // cleared when the session ends
-  std::chrono::steady_clock::time_point deadline;
-  bool exempt = false;
-};
-
-asio::awaitable<void> watch_idle(ImplPtr node, std::shared_ptr<IdleWatch> watch,
-                                 std::string label) {
-  while (watch->socket != nullptr) {
-    watch->timer.expires_at(watch->deadline);
-    co_await watch->timer.async_wait(use_tuple);
-    if (watch->socket == nullptr || watch->exempt) co_return;
-    if (std::chrono::steady_clock::now() < watch->deadline) continue;
-    node->note("LIMIT",
-               label + " idle for " + std::to_string(node->options.idle_timeout_ms) +
-                   " ms without a complete line; closing",
-               true);
-    error_code ignored;
-    watch->socket->close(ignored);
-    co_return;
+// Writes what the session has to say: at once when the socket takes it all (the usual case, and
+// no round trip through the reactor), else the rest asynchronously.
+asio::awaitable<void> flush(Session& session, error_code& ec) {
+  if (session.out.empty() || ec) co_return;
+  std::size_t written = session.socket.write_some(asio::buffer(session.out), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (ec) co_return;
+  if (written < session.out.size()) {
+    auto [write_ec, n] = co_await asio::async_write(
+        session.socket, asio::buffer(session.out.data() + written, session.out.size() - written),
+        use_tuple);
+    ec = write_ec;
   }
+  session.out.clear();
 }
 
-asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
-  node->sessions.insert(&socket);
-  const std::string label = "[" + describe_endpoint(socket) + "]";
-  auto watch = std::make_shared<IdleWatch>(socket.get_executor());
-  auto idle = std::chrono::milliseconds(node->options.idle_timeout_ms);
-  watch->socket = &socket;
-  watch->deadline = std::chrono::steady_clock::now() + idle;
-  asio::co_spawn(node->strand, watch_idle(node, watch, label), log_failure(node, "idle watch"));
+asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> session) {
+  auto& s = *session;
+  node->sessions.emplace(s.id, &s);
   ++node->counted_clients;
-  bool counted = true;
-  // A peer's link does not hold a client slot: a crowd of clients must not cut the herd apart.
-  auto stop_counting = [&] {
-    if (!counted) return;
-    counted = false;
-    --node->counted_clients;
-    node->slot_free.cancel();
-  };
+  node->list_idle(s);
   struct Unregister {
     Node::Impl& node;
-    tcp::socket* socket;
-    IdleWatch& watch;
-    std::function<void()> stop_counting;
+    Session& session;
     ~Unregister() {
-      stop_counting();
-      node.sessions.erase(socket);
-      watch.socket = nullptr;
-      watch.timer.cancel();
+      node.release_slot(session);
+      node.sessions.erase(session.id);
+      if (!session.peer_name.empty()) {
+        auto it = node.greeted.find(session.peer_name);
+        if (it != node.greeted.end() && it->second == &session) node.greeted.erase(it);
+      }
     }
-  } unregister{*node, &socket, *watch, stop_counting};
+  } unregister{*node, s};
 
-  std::string in, out;
-  std::size_t scanned = 0;
-  bool at_eof = false, too_long = false, refused = false;
-  SessionPeer peer;
   error_code ec;
-  char chunk[16 * 1024];
+  bool at_eof = false, too_long = false;
   const std::size_t max_line = node->options.max_line_bytes;
 
   // Handles one line; a WHATSAT first sends what is already answered, then waits for Places.
@@ -336,85 +406,153 @@ asio::awaitable<void> serve_client(ImplPtr node, tcp::socket socket) {
       too_long = true;
       co_return;
     }
-    auto pending = node->handle_line(line, out, label, peer);
-    watch->exempt = peer.is_peer;
-    if (peer.is_peer) stop_counting();
-    refused = peer.close;  // ends the session once the reply is written
+    auto pending = node->handle_line(line, s);
     if (pending) {
-      if (!out.empty()) co_await write_all(socket, out, ec);
+      // Busy: neither idle nor the one to close when the node is full.
+      if (s.idle) {
+        node->idle.remove(*s.idle);
+        s.idle.reset();
+      }
+      co_await flush(s, ec);
       std::string body =
           co_await asio::co_spawn(node->runtime.blocking_pool(),
                                   fetch_on_pool(node->places, pending->query), asio::use_awaitable);
-      node->reply(out, label, pending->at_line + "\n" + body + "\n");
+      node->reply(s, pending->at_line + "\n" + body + "\n");
+      if (s.counted && !node->stopped) node->list_idle(s);
+    } else if (s.idle) {
+      node->idle.touch(*s.idle, steady_ms());
     }
-    watch->deadline = std::chrono::steady_clock::now() + idle;
   };
 
-  while (!ec && !too_long && !refused) {
+  while (!ec && !too_long && !s.refused) {
     std::size_t start = 0;
-    for (auto end = in.find('\n', scanned);
-         end != std::string::npos && !ec && !too_long && !refused; end = in.find('\n', start)) {
-      co_await handle(strip_line_end(std::string_view(in).substr(start, end + 1 - start)));
+    for (auto end = s.in.find('\n'); end != std::string::npos && !ec && !too_long && !s.refused;
+         end = s.in.find('\n', start)) {
+      co_await handle(strip_line_end(std::string_view(s.in).substr(start, end + 1 - start)));
       start = end + 1;
     }
-    in.erase(0, start);
-    scanned = in.size();
-    too_long = too_long || in.size() > max_line;
-    if (at_eof && !in.empty() && !ec && !too_long && !refused) {
+    s.in.erase(0, start);
+    too_long = too_long || s.in.size() > max_line;
+    if (at_eof && !s.in.empty() && !ec && !too_long && !s.refused) {
       // SPEC.md: a last line without a newline still counts once the client half-closes.
-      co_await handle(strip_line_end(in));
-      in.clear();
+      co_await handle(strip_line_end(s.in));
+      s.in.clear();
     }
     if (too_long) {
       // The line itself is not echoed: it may be megabytes, and the rest of it never comes.
-      node->note("LIMIT", label + " line over " + std::to_string(max_line) + " bytes; closing",
+      node->note("LIMIT", s.label + " line over " + std::to_string(max_line) + " bytes; closing",
                  true);
-      node->reply(out, label, "? [line over " + std::to_string(max_line) + " bytes]");
+      node->reply(s, "? [line over " + std::to_string(max_line) + " bytes]");
     }
-    if (!out.empty() && !ec) co_await write_all(socket, out, ec);
-    if (at_eof || ec || too_long || refused) break;
-    auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
-    if (read_ec == asio::error::eof) {
+    co_await flush(s, ec);
+    if (at_eof || ec || too_long || s.refused) break;
+    if (s.in.capacity() > 4096 && s.in.size() < 1024) s.in.shrink_to_fit();
+    auto [wait_ec] = co_await s.socket.async_wait(tcp::socket::wait_read, use_tuple);
+    if (wait_ec) {
+      ec = wait_ec;
+      break;
+    }
+    // The read lands in the node's buffer: between two suspensions the strand is ours alone.
+    std::size_t n = s.socket.read_some(asio::buffer(node->read_buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+    } else if (ec == asio::error::eof) {
+      ec = {};
       at_eof = true;
-    } else if (read_ec) {
-      ec = read_ec;
-    } else {
-      in.append(chunk, n);
+    } else if (!ec) {
+      s.in.append(node->read_buffer.data(), n);
     }
   }
   error_code ignored;
-  if (at_eof || too_long || refused) socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  if (at_eof || too_long || s.refused) s.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  s.socket.close(ignored);
+}
+
+// Closes the longest-idle client to make room for a new one, as a busy web server drops idle
+// keep-alive connections; false when every client is busy.
+bool evict_longest_idle(Node::Impl& node) {
+  if (node.idle.empty()) return false;
+  auto oldest = node.idle.oldest();
+  auto it = node.sessions.find(oldest.id);
+  if (it == node.sessions.end()) return false;
+  Session& victim = *it->second;
+  node.note("LIMIT",
+            std::to_string(node.options.max_clients) + " clients open; closing the longest idle, " +
+                victim.label + " (idle " + std::to_string(steady_ms() - oldest.since_ms) + " ms)");
+  node.release_slot(victim);
+  error_code ignored;
+  victim.socket.close(ignored);
+  return true;
+}
+
+// Sleeps while the node is full and every client is busy (waiting on Places).
+asio::awaitable<void> wait_for_a_slot(Node::Impl& node) {
+  bool reported = false;
+  while (!node.stopped && node.counted_clients >= node.options.max_clients && node.idle.empty()) {
+    if (!reported)
+      node.note("LIMIT",
+                std::to_string(node.options.max_clients) +
+                    " clients open and none idle; new ones wait",
+                true);
+    reported = true;
+    node.slot_free.expires_at(asio::steady_timer::time_point::max());
+    co_await node.slot_free.async_wait(use_tuple);
+  }
 }
 
 asio::awaitable<void> accept_loop(ImplPtr node) {
-  bool reported_full = false;
   while (!node->stopped) {
-    if (node->counted_clients >= node->options.max_clients) {
-      // New connections wait in the listen backlog until a session ends.
-      if (!reported_full)
-        node->note(
-            "LIMIT",
-            std::to_string(node->options.max_clients) + " client connections open; new ones wait",
-            true);
-      reported_full = true;
-      node->slot_free.expires_at(asio::steady_timer::time_point::max());
-      co_await node->slot_free.async_wait(use_tuple);
-      continue;
-    }
-    reported_full = false;
+    // New connections wait in the listen backlog while no client can make room.
+    co_await wait_for_a_slot(*node);
     auto [ec, socket] = co_await node->acceptor.async_accept(use_tuple);
     if (node->stopped) break;
     if (ec) {
       node->note("ERROR", "accept failed: " + ec.message(), true);
       // Out of descriptors or similar: pause rather than spin, and keep serving.
-      asio::steady_timer pause(node->strand, std::chrono::milliseconds(50));
+      asio::steady_timer pause(node->exec, std::chrono::milliseconds(50));
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    // Every client may have turned busy while the accept was pending: this one waits too.
+    co_await wait_for_a_slot(*node);
+    if (node->stopped) break;
+    if (node->counted_clients >= node->options.max_clients) evict_longest_idle(*node);
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(node->strand, serve_client(node, std::move(socket)),
+    socket.non_blocking(true, ec);
+    auto session = std::make_shared<Session>(std::move(socket), node->next_session_id++);
+    session->label = endpoint_label(session->socket);
+    asio::co_spawn(node->exec, serve_client(node, std::move(session)),
                    log_failure(node, "client session"));
+  }
+}
+
+// Cuts off clients that complete no line for idle_timeout_ms (slowloris included: bytes without a
+// newline are no progress). One timer for the whole node, set for the longest-idle client.
+asio::awaitable<void> expire_idle_clients(ImplPtr node) {
+  const auto timeout = node->options.idle_timeout_ms;
+  while (!node->stopped) {
+    if (node->idle.empty()) {
+      node->idle_timer.expires_at(asio::steady_timer::time_point::max());
+      co_await node->idle_timer.async_wait(use_tuple);
+      continue;
+    }
+    auto oldest = node->idle.oldest();
+    auto idle_for = steady_ms() - oldest.since_ms;
+    if (idle_for < timeout) {
+      node->idle_timer.expires_after(std::chrono::milliseconds(timeout - idle_for));
+      co_await node->idle_timer.async_wait(use_tuple);
+      continue;
+    }
+    auto it = node->sessions.find(oldest.id);
+    if (it == node->sessions.end()) break;  // cannot happen: a listed session is open
+    Session& session = *it->second;
+    node->note("LIMIT",
+               session.label + " idle for " + std::to_string(timeout) +
+                   " ms without a complete line; closing",
+               true);
+    node->release_slot(session);
+    error_code ignored;
+    session.socket.close(ignored);
   }
 }
 
@@ -481,26 +619,31 @@ void Node::set_peers(std::vector<PeerEndpoint> peers) {
 void Node::start() {
   auto node = impl_;
   node->started = true;
-  asio::post(node->strand, [node] {
+  asio::post(node->exec, [node] {
     if (node->stopped) return;
     node->note("START",
                "listening on " + node->options.listen_host + ":" +
                    std::to_string(node->bound_port) +
-                   (node->options.classic ? " (classic)" : " (anti-entropy)"),
+                   (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
+                   std::to_string(node->options.max_clients) + " clients (open-file limit " +
+                   std::to_string(open_file_limit()) + ")",
                true);
     LinkSettings settings{node->options.classic,
                           node->options.reconnect_initial_ms,
                           node->options.reconnect_max_ms,
-                          node->options.seed,
+                          node->options.reconnect_stable_ms,
+                          node->options.connect_timeout_ms,
+                          node->options.seed ^ stable_hash(node->options.name),
                           node->options.name,
                           node->options.peer_secret};
     for (const auto& peer : node->options.peers) {
-      node->links.push_back(std::make_shared<PeerLink>(node->strand, node, peer, settings));
+      node->links.push_back(std::make_shared<PeerLink>(node->exec, node, peer, settings));
       node->links.back()->start();
     }
-    asio::co_spawn(node->strand, accept_loop(node), log_failure(node, "accept loop"));
+    asio::co_spawn(node->exec, accept_loop(node), log_failure(node, "accept loop"));
+    asio::co_spawn(node->exec, expire_idle_clients(node), log_failure(node, "idle clients"));
     if (node->log.enabled())
-      asio::co_spawn(node->strand, flush_logs_periodically(node), log_failure(node, "log flush"));
+      asio::co_spawn(node->exec, flush_logs_periodically(node), log_failure(node, "log flush"));
   });
 }
 
@@ -513,8 +656,11 @@ void Node::stop(std::function<void()> done) {
     if (done) done();
     return;
   }
+  // Straight to the strand, past the pause gate: a paused node can be crashed. What it held back
+  // then runs, finds everything closed, and ends.
   asio::post(node->strand, [node, done = std::move(done)] {
     node->close_everything();
+    node->gate->resume();
     if (done) done();
   });
 }
@@ -526,8 +672,23 @@ void Node::stop_and_wait() {
   future.wait();
 }
 
+void Node::pause() {
+  impl_->gate->pause();
+  // Once this has run on the strand, whatever was running there has finished, and everything
+  // after it is held by the gate.
+  std::promise<void> quiet;
+  auto future = quiet.get_future();
+  asio::post(impl_->strand, [&quiet] { quiet.set_value(); });
+  future.wait();
+}
+
+void Node::resume() {
+  impl_->gate->resume();
+}
+
 void Node::snapshot(std::function<void(std::vector<std::string>)> done) const {
   auto node = impl_;
+  // Past the pause gate: reading a paused node's memory is what a debugger does.
   asio::post(node->strand, [node, done = std::move(done)] {
     std::vector<std::string> lines;
     lines.reserve(node->store.size());

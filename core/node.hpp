@@ -49,7 +49,9 @@ struct NodeOptions {
   std::size_t max_clients = 0;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
-  std::uint64_t seed = 1;  // jitter for reconnect backoff
+  int reconnect_stable_ms = 1000;  // only a link up this long starts its backoff over
+  int connect_timeout_ms = 2000;   // a link's connect that hears nothing is tried again
+  std::uint64_t seed = 1;          // jitter for reconnect backoff (mixed with the node's name)
 };
 
 class Node {
@@ -74,6 +76,13 @@ class Node {
   void stop(std::function<void()> done = {});
   // Blocks until stop() has closed everything. Never call it from the io_context's threads.
   void stop_and_wait();
+
+  // Freezes the whole node, as SIGSTOP freezes a process: no client is answered, no link writes,
+  // no timer acts; the kernel still queues connections and bytes. Blocks until nothing of the
+  // node runs; never call it from the io_context's threads. stop() and snapshot() still work.
+  void pause();
+  // Lets the node go on from where it was frozen.
+  void resume();
 
   // The stored AT lines, read on the node's strand; `done` receives them there.
   void snapshot(std::function<void(std::vector<std::string>)> done) const;

@@ -34,6 +34,11 @@ void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_vie
 
 void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view who,
                     std::string_view text) {
+  write(time_ns, what, who, {}, text);
+}
+
+void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view who,
+                    std::string_view tag, std::string_view text) {
   if (file_ == nullptr) return;
   std::int64_t second = time_ns / 1'000'000'000;
   if (second != stamp_second_) {
@@ -49,9 +54,23 @@ void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_vie
   buffer_.append(stamp_, stamp_len_);
   buffer_.append(stamp).append(what).append(" ");
   if (!who.empty()) buffer_.append(who).append(" ");
-  buffer_.append(text).append("\n");
+  if (!tag.empty()) buffer_.append(tag).append(" ");
+  append_one_line(text);
+  buffer_.push_back('\n');
   // Write through in large blocks: the log never costs a system call per line.
   if (buffer_.size() >= 64 * 1024) flush();
+}
+
+void NodeLog::append_one_line(std::string_view text) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  for (auto newline = text.find('\n'); newline != std::string_view::npos;
+       newline = text.find('\n')) {
+    buffer_.append(text.substr(0, newline));
+    text.remove_prefix(newline + 1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
+    buffer_.push_back(' ');
+  }
+  buffer_.append(text);
 }
 
 void NodeLog::flush() {

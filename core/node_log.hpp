@@ -20,15 +20,22 @@ class NodeLog {
   [[nodiscard]] bool open(const std::string& dir, const std::string& name, std::string& error);
   [[nodiscard]] bool enabled() const { return file_ != nullptr; }
 
-  // "2026-11-23T09:00:00.123456Z <what> <text>"; `text` may hold newlines (a WHATSAT reply).
+  // "2026-11-23T09:00:00.123456Z <what> <text>". Every entry is one line: a text that holds
+  // newlines (a WHATSAT reply's JSON) has each newline and the indentation after it written as
+  // one space, and trailing newlines dropped.
   void write(std::int64_t time_ns, std::string_view what, std::string_view text);
   // "<time> <what> <who> <text>": the hot path's form, which builds nothing when the log is off.
   void write(std::int64_t time_ns, std::string_view what, std::string_view who,
              std::string_view text);
+  // "<time> <what> <who> <tag> <text>", e.g. "IN [Jaquez] (stale) AT ...".
+  void write(std::int64_t time_ns, std::string_view what, std::string_view who,
+             std::string_view tag, std::string_view text);
   void flush();
   void close();
 
  private:
+  void append_one_line(std::string_view text);
+
   std::FILE* file_ = nullptr;
   std::string buffer_;
   // "2026-11-23T09:00:00" for `stamp_second_`: gmtime and strftime cost more than all the rest

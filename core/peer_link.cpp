@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -12,6 +14,7 @@
 #include "core/coro.hpp"
 #include "core/peer_auth.hpp"
 #include "core/protocol.hpp"
+#include "core/stable_hash.hpp"
 
 namespace herd {
 
@@ -34,8 +37,8 @@ PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<LinkOwner> owne
       settings_(settings),
       wake_(strand),
       backoff_timer_(strand),
-      jitter_(settings.seed ^ std::hash<std::string>{}(peer_.name)),
-      next_delay_ms_(settings.reconnect_initial_ms) {}
+      backoff_(settings.reconnect_initial_ms, settings.reconnect_max_ms,
+               settings.reconnect_stable_ms, settings.seed ^ stable_hash(peer_.name)) {}
 
 void PeerLink::start() {
   asio::co_spawn(strand_, run(), [self = shared_from_this()](std::exception_ptr e) {
@@ -70,20 +73,28 @@ void PeerLink::stop() {
 }
 
 asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
-  error_code ec;
-  auto address = asio::ip::make_address(peer_.host, ec);
-  if (!ec) {
-    auto [connect_ec] =
-        co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
+  using namespace asio::experimental::awaitable_operators;
+  // Across a blackhole a connect hears nothing for minutes; give up sooner and try again.
+  asio::steady_timer deadline(strand_, std::chrono::milliseconds(settings_.connect_timeout_ms));
+  auto attempt = [this, &connection]() -> asio::awaitable<error_code> {
+    error_code ec;
+    auto address = asio::ip::make_address(peer_.host, ec);
+    if (!ec) {
+      auto [connect_ec] = co_await connection.socket.async_connect(
+          tcp::endpoint(address, peer_.port), use_tuple);
+      co_return connect_ec;
+    }
+    tcp::resolver resolver(strand_);
+    auto [resolve_ec, endpoints] =
+        co_await resolver.async_resolve(peer_.host, std::to_string(peer_.port), use_tuple);
+    if (resolve_ec) co_return resolve_ec;
+    auto [connect_ec, endpoint] =
+        co_await asio::async_connect(connection.socket, endpoints, use_tuple);
     co_return connect_ec;
-  }
-  tcp::resolver resolver(strand_);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(peer_.host, std::to_string(peer_.port), use_tuple);
-  if (resolve_ec) co_return resolve_ec;
-  auto [connect_ec, endpoint] =
-      co_await asio::async_connect(connection.socket, endpoints, use_tuple);
-  co_return connect_ec;
+  };
+  auto result = co_await (attempt() || deadline.async_wait(use_tuple));
+  if (result.index() == 1) co_return asio::error::timed_out;
+  co_return std::get<0>(result);
 }
 
 asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::string& why) {
@@ -116,11 +127,8 @@ asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::
 }
 
 asio::awaitable<void> PeerLink::back_off() {
-  // Jitter keeps a herd whose nodes all lost the same peer from reconnecting in lockstep.
-  std::uniform_int_distribution<int> spread(next_delay_ms_ / 2, next_delay_ms_);
-  backoff_timer_.expires_after(std::chrono::milliseconds(spread(jitter_)));
+  backoff_timer_.expires_after(std::chrono::milliseconds(backoff_.next_delay_ms()));
   co_await backoff_timer_.async_wait(use_tuple);
-  next_delay_ms_ = std::min(next_delay_ms_ * 2, settings_.reconnect_max_ms);
 }
 
 asio::awaitable<void> PeerLink::run() {
@@ -155,10 +163,15 @@ asio::awaitable<void> PeerLink::run() {
       }
     }
     connected_ = true;
+    connected_at_ = std::chrono::steady_clock::now();
     down_reported_ = false;
-    next_delay_ms_ = settings_.reconnect_initial_ms;
+    rejection_shown_ = false;
     owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
     queue_.clear();
+    // Says which neighbour this connection comes from, so the peer does not send our own updates
+    // back to us; a server that is not Herd answers "? " once and is not greeted again.
+    if (settings_.peer_secret.empty() && !plain_peer_)
+      queue_.push("HERD-HELLO " + settings_.own_name);
     if (!settings_.classic)
       owner_->for_each_record([this](std::string_view line) { queue_.push(line); });
     asio::co_spawn(strand_, read_until_lost(shared_from_this(), connection), asio::detached);
@@ -166,6 +179,9 @@ asio::awaitable<void> PeerLink::run() {
     connection->close();
     connected_ = false;
     queue_.clear();
+    backoff_.connection_ended(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - connected_at_)
+                                  .count());
     if (stopped_) break;
     down_reported_ = true;
     owner_->on_link_event(peer_, EventKind::link_down, "connection lost", 0);
@@ -217,8 +233,29 @@ void PeerLink::report_lines(std::string_view lines, EventKind kind) {
   while (!lines.empty()) {
     auto end = lines.find('\n');
     auto line = lines.substr(0, end);
+    if (kind == EventKind::line_in) notice_reply(line);
     owner_->on_link_event(peer_, kind, line, queue_.bytes());
     lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+  }
+}
+
+// A Herd peer answers nothing on a link; another herd's server answers "? LINE" to what it
+// cannot read, and that is worth saying plainly.
+void PeerLink::notice_reply(std::string_view line) {
+  if (line.starts_with("? HERD-HELLO")) {
+    if (!plain_peer_)
+      owner_->on_link_note(peer_,
+                           "is not a Herd server (it answered our greeting with \"? \"); it is "
+                           "not greeted again",
+                           true);
+    plain_peer_ = true;
+  } else if (line.starts_with("? AT ")) {
+    owner_->on_link_note(peer_,
+                         "rejects our AT line format (it answered \"? AT ...\"), so it does not "
+                         "store our updates: " +
+                             std::string(line.substr(0, 120)),
+                         !rejection_shown_);
+    rejection_shown_ = true;
   }
 }
 

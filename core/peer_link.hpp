@@ -9,11 +9,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
-#include <random>
+#include <chrono>
 #include <string>
 #include <string_view>
 
 #include "core/line_queue.hpp"
+#include "core/reconnect_backoff.hpp"
 #include "core/node.hpp"
 
 namespace herd {
@@ -25,8 +26,10 @@ class LinkOwner {
   // Link up/down, lines sent and lines received on the link: the node logs and emits them.
   virtual void on_link_event(const PeerEndpoint& peer, EventKind kind, std::string_view text,
                              std::size_t queue_bytes) = 0;
-  // A log line about the link that is not an event (a line dropped in classic mode).
-  virtual void on_link_note(const PeerEndpoint& peer, std::string_view text) = 0;
+  // A log line about the link that is not an event (a line dropped in classic mode, a peer that
+  // rejects our lines); also on stderr when `also_stderr`.
+  virtual void on_link_note(const PeerEndpoint& peer, std::string_view text,
+                            bool also_stderr = false) = 0;
   // Visits every stored AT line: what a neighbour may lack after a link comes up.
   virtual void for_each_record(const std::function<void(std::string_view line)>& visit) const = 0;
 };
@@ -35,9 +38,11 @@ struct LinkSettings {
   bool classic = false;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
+  int reconnect_stable_ms = 1000;  // a connection up this long starts the backoff over
+  int connect_timeout_ms = 2000;   // a connect that gets no answer (a blackhole) is retried
   std::uint64_t seed = 1;
-  std::string own_name;     // sent in the handshake
-  std::string peer_secret;  // empty: no handshake
+  std::string own_name;     // sent in the greeting and the handshake
+  std::string peer_secret;  // empty: no handshake, just a greeting
 };
 
 class PeerLink : public std::enable_shared_from_this<PeerLink> {
@@ -65,6 +70,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
                                                       std::shared_ptr<Connection> connection);
   boost::asio::awaitable<void> back_off();
   void report_lines(std::string_view lines, EventKind kind);
+  void notice_reply(std::string_view line);
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<LinkOwner> owner_;
@@ -75,9 +81,12 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::shared_ptr<Connection> connection_;
   LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
-  std::mt19937_64 jitter_;
-  int next_delay_ms_;
+  ReconnectBackoff backoff_;
+  std::chrono::steady_clock::time_point connected_at_;
   bool connected_ = false;
+  // The peer answered our greeting with "? ": not a Herd server, so it is not greeted again.
+  bool plain_peer_ = false;
+  bool rejection_shown_ = false;  // "? AT" on stderr once per connection
   bool down_reported_ = false;
   bool stopped_ = false;
 };

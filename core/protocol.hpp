@@ -40,6 +40,10 @@ struct WhatsatCommand {
 // An AT line flooded between servers (or sent by another herd's server).
 struct AtMessage {
   std::string_view server, skew, client, location_text, time_text;
+  // The six fields as received, from "AT" to the time. Some herds append fields after the time
+  // (the relay path); they are not part of the record, which is stored and flooded without them.
+  std::string_view text;
+  bool had_extra_fields = false;
   Location location;
   Timestamp time;
 };

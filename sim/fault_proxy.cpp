@@ -1,6 +1,7 @@
 #include "sim/fault_proxy.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -53,13 +54,22 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
         target_port(target),
         strand(asio::make_strand(rt.io())),
         acceptor(strand),
+        plug(strand),
         random(seed) {}
+
+  // What the proxy's port does: accept, refuse (bound, not listening), or swallow connects (a
+  // listen queue of one, filled by the proxy itself, so the kernel ignores further SYNs).
+  enum class Door { accepting, refusing, blackholed };
 
   Runtime& runtime;
   std::string from, to;
   std::uint16_t target_port;
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
+  tcp::socket plug;  // the connection that fills the listen queue while blackholed
+  Door door = Door::accepting;
+  bool target_up = true;
+  std::uint64_t door_generation = 0;  // an accept loop ends when the door changes under it
   std::mt19937_64 random;
   LinkFaults faults;  // read and written on the strand
   mutable std::mutex faults_copy_mutex;
@@ -74,9 +84,26 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
     pairs.clear();
   }
 
+  // Any traffic on the current connections waits: held, or lost in a blackhole until it ends.
+  [[nodiscard]] bool stalled() const { return faults.hold || faults.drop; }
+
+  [[nodiscard]] Door wanted_door() const {
+    if (faults.cut || !target_up) return Door::refusing;
+    if (faults.drop) return Door::blackholed;
+    return Door::accepting;
+  }
+
+  // Reopens the port in the state `wanted`, on the same port number.
+  error_code open_door(Door wanted);
+
   void apply(const LinkFaults& next) {
     faults = next;
-    if (faults.cut) close_all(false);
+    if (faults.cut || !target_up) close_all(false);
+    if (!stopped && wanted_door() != door) {
+      if (auto ec = open_door(wanted_door()))
+        std::fprintf(stderr, "fault proxy %s -> %s: cannot reopen port %u: %s\n", from.c_str(),
+                     to.c_str(), port, ec.message().c_str());
+    }
     for (auto& pair : pairs) pair->wake.cancel();  // held pumps look again
   }
 
@@ -102,7 +129,7 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   while (!pair->closed) {
     auto [ec, n] = co_await pair->inbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
-    while (proxy->faults.hold && !pair->closed) {
+    while (proxy->stalled() && !pair->closed) {
       pair->wake.expires_at(asio::steady_timer::time_point::max());
       co_await pair->wake.async_wait(use_tuple);
     }
@@ -129,12 +156,17 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   pair->outbound.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-// Whatever the target answers goes back unchanged (a herd node answers nothing on a link).
-asio::awaitable<void> pump_back(std::shared_ptr<Pair> pair) {
+// Whatever the target answers goes back unchanged (a herd node answers nothing on a link), but
+// not through a blackhole.
+asio::awaitable<void> pump_back(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   char buffer[4096];
   while (!pair->closed) {
     auto [ec, n] = co_await pair->outbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
+    while (proxy->faults.drop && !pair->closed) {
+      pair->wake.expires_at(asio::steady_timer::time_point::max());
+      co_await pair->wake.async_wait(use_tuple);
+    }
     auto [write_ec, written] =
         co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
     if (write_ec) break;
@@ -152,21 +184,17 @@ asio::awaitable<void> serve_pair(ImplPtr proxy, std::shared_ptr<Pair> pair) {
     co_return;
   }
   pair->outbound.set_option(tcp::no_delay(true), ec);
-  asio::co_spawn(proxy->strand, pump_back(pair), asio::detached);
+  asio::co_spawn(proxy->strand, pump_back(proxy, pair), asio::detached);
   co_await pump_forward(proxy, pair);
   proxy->pairs.erase(pair);
 }
 
-asio::awaitable<void> accept_loop(ImplPtr proxy) {
-  while (!proxy->stopped) {
+asio::awaitable<void> accept_loop(ImplPtr proxy, std::uint64_t generation) {
+  while (!proxy->stopped && proxy->door_generation == generation) {
     auto pair = std::make_shared<Pair>(proxy->strand);
     auto [ec] = co_await proxy->acceptor.async_accept(pair->inbound, use_tuple);
-    if (proxy->stopped) break;
+    if (proxy->stopped || proxy->door_generation != generation) break;
     if (ec) continue;
-    if (proxy->faults.cut) {
-      pair->close(false);
-      continue;
-    }
     pair->inbound.set_option(tcp::no_delay(true), ec);
     proxy->pairs.insert(pair);
     asio::co_spawn(proxy->strand, serve_pair(proxy, pair), asio::detached);
@@ -174,6 +202,36 @@ asio::awaitable<void> accept_loop(ImplPtr proxy) {
 }
 
 }  // namespace
+
+error_code FaultProxy::Impl::open_door(Door wanted) {
+  error_code ec, ignored;
+  acceptor.close(ignored);
+  plug.close(ignored);
+  ++door_generation;
+  door = wanted;
+  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+  acceptor.open(endpoint.protocol(), ec);
+  // The old connections may sit in TIME_WAIT on this port.
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (ec) return ec;
+  switch (wanted) {
+    case Door::refusing:
+      break;  // bound, so the port stays ours, but a connect is refused
+    case Door::blackholed:
+      // A queue of one, filled by our own connect and never accepted: the kernel drops every
+      // later SYN, so a connect waits and times out as it would across a blackhole.
+      acceptor.listen(0, ec);
+      if (!ec) plug.connect(endpoint, ec);
+      break;
+    case Door::accepting:
+      acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (!ec)
+        asio::co_spawn(strand, accept_loop(shared_from_this(), door_generation), asio::detached);
+      break;
+  }
+  return ec;
+}
 
 FaultProxy::FaultProxy(Runtime& runtime, std::string from, std::string to,
                        std::uint16_t target_port, std::uint64_t seed)
@@ -188,11 +246,12 @@ std::error_code FaultProxy::start() {
   error_code ec;
   tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
   p.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) p.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) p.acceptor.bind(endpoint, ec);
   if (!ec) p.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
   p.port = p.acceptor.local_endpoint().port();
-  asio::co_spawn(p.strand, accept_loop(impl_), asio::detached);
+  asio::co_spawn(p.strand, accept_loop(impl_, p.door_generation), asio::detached);
   return {};
 }
 
@@ -219,22 +278,32 @@ LinkFaults FaultProxy::faults() const {
   return impl_->faults_copy;
 }
 
+void FaultProxy::set_target_up(bool up) {
+  asio::post(impl_->strand, [proxy = impl_, up] {
+    proxy->target_up = up;
+    proxy->apply(proxy->faults);
+  });
+}
+
 void FaultProxy::reset_connections() {
   asio::post(impl_->strand, [proxy = impl_] { proxy->close_all(true); });
 }
 
 void FaultProxy::stop() {
   if (impl_->stop_requested.exchange(true)) return;
-  std::promise<void> closed;
-  auto done = closed.get_future();
-  asio::post(impl_->strand, [proxy = impl_, &closed] {
+  // Shared with the posted handler, which may run after a timed-out wait has returned.
+  auto closed = std::make_shared<std::promise<void>>();
+  auto done = closed->get_future();
+  asio::post(impl_->strand, [proxy = impl_, closed] {
     if (!proxy->stopped) {
       proxy->stopped = true;
+      ++proxy->door_generation;
       error_code ignored;
       proxy->acceptor.close(ignored);
+      proxy->plug.close(ignored);
       proxy->close_all(false);
     }
-    closed.set_value();
+    closed->set_value();
   });
   // The io_context normally runs; if it no longer does, nothing is left to close anyway.
   done.wait_for(std::chrono::seconds(5));

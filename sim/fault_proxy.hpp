@@ -13,7 +13,12 @@ namespace herd {
 class Runtime;
 
 struct LinkFaults {
-  bool cut = false;              // refuse new connections and close the current ones
+  // Refuse new connections (nothing listens, as for a host that is down or a firewall's REJECT)
+  // and close the current ones.
+  bool cut = false;
+  // A blackhole: new connections time out (their SYNs go unanswered) and bytes on the current
+  // ones go nowhere until the fault ends, as when a route or a firewall DROPs packets.
+  bool drop = false;
   bool hold = false;             // keep bytes from `from` until released
   int latency_ms = 0;            // delay each chunk ...
   int jitter_ms = 0;             // ... by latency +/- up to this much
@@ -40,7 +45,11 @@ class FaultProxy {
   [[nodiscard]] LinkFaults faults() const;
   // Aborts the current connections with a reset; new ones are accepted as before.
   void reset_connections();
-  // Closes everything; blocks until closed. Never call it from the io_context's threads.
+  // Whether the server behind the link runs. While it does not (crashed), connects are refused
+  // and current connections closed, as they would be without the proxy in between.
+  void set_target_up(bool up);
+  // Closes everything; blocks until closed, or for at most 5 s if the io_context does not run.
+  // Never call it from the io_context's threads.
   void stop();
 
   struct Impl;  // defined in fault_proxy.cpp

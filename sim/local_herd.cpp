@@ -24,7 +24,7 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) co
   options.port = server.port;
   options.peer_secret = settings_.topology.peer_secret;
   options.peers.clear();
-  options.seed = settings_.seed ^ std::hash<std::string>{}(server.name);
+  options.seed = settings_.seed;  // the node mixes in its own name
   for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
     if (!with_peers) break;
     const ServerSpec* to = settings_.topology.find(neighbour);

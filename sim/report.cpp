@@ -44,6 +44,7 @@ std::string xml_escape(std::string_view text) {
 bool is_fault(StepKind k) {
   switch (k) {
     case StepKind::cut:
+    case StepKind::drop:
     case StepKind::partition:
     case StepKind::latency:
     case StepKind::reset:
@@ -92,7 +93,7 @@ std::string summary_text(const RunResult& run) {
 std::string report_json(const RunResult& run) {
   json steps = json::array();
   for (const auto& s : run.steps)
-    steps.push_back({{"index", s.index + 1},
+    steps.push_back({{"index", s.index},
                      {"do", to_string(s.kind)},
                      {"description", s.description},
                      {"started_s", s.started_s},
@@ -212,7 +213,8 @@ std::string timeline_svg(const RunResult& run) {
     if (it == sends.end()) continue;
     Send* best = nullptr;
     for (auto& send : it->second)
-      if (!send.delivered && send.at <= received + 1e-4) best = &send;
+      if (!send.delivered && send.at <= received + 1e-4 && (e.peer.empty() || send.from == e.peer))
+        best = &send;
     if (best == nullptr) continue;
     best->delivered = true;
     arrow(best->from, best->at, e.node, received, false, e.text);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -30,6 +31,7 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::send, "send", {"node", "line", "expect", "background"}},
       {StepKind::traffic, "traffic", {"clients", "rate", "duration_ms", "nodes"}},
       {StepKind::cut, "cut", {"from", "to", "one_way"}},
+      {StepKind::drop, "drop", {"from", "to", "one_way"}},
       {StepKind::restore, "restore", {"from", "to", "one_way"}},
       {StepKind::partition, "partition", {"groups"}},
       {StepKind::heal, "heal", {}},
@@ -47,7 +49,8 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::wait, "wait", {"ms"}},
       {StepKind::expect_converged, "expect_converged", {"within_ms"}},
       {StepKind::expect_diverged, "expect_diverged", {"within_ms"}},
-      {StepKind::expect_record, "expect_record", {"node", "client", "time", "origin", "absent"}},
+      {StepKind::expect_record, "expect_record",
+       {"node", "client", "time", "origin", "absent", "within_ms"}},
   };
   return all;
 }
@@ -182,6 +185,16 @@ void read_expect(const StepReader& r, Step& step) {
       throw FieldError{path + (exact ? ".exact" : ".pattern"), "a string, got " + show(text)};
     step.expect = exact ? ReplyKind::exact : ReplyKind::pattern;
     step.expect_text = text.get<std::string>();
+    if (!exact) {
+      // Checked here, so a bad pattern is a bad file, not a crash after earlier steps ran.
+      try {
+        std::regex compiled(step.expect_text);
+      } catch (const std::regex_error& e) {
+        throw FieldError{path + ".pattern",
+                         "an ECMAScript regular expression, got " + show(text) + " (" + e.what() +
+                             ")"};
+      }
+    }
     return;
   }
   throw FieldError{
@@ -238,6 +251,7 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
       step.nodes = r.servers("nodes");
       break;
     case StepKind::cut:
+    case StepKind::drop:
     case StepKind::restore:
     case StepKind::reset:
     case StepKind::hold:
@@ -314,6 +328,10 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
       step.absent = r.boolean("absent");
       if (step.absent && (!step.time.empty() || !step.origin.empty()))
         throw FieldError{path, "\"absent\" alone, or \"time\"/\"origin\" without \"absent\""};
+      step.ms = static_cast<int>(r.integer("within_ms", false, 0, 0, 3'600'000));
+      if (step.absent && step.ms != 0)
+        throw FieldError{path + ".within_ms",
+                         "no within_ms with \"absent\" (wait first, then check)"};
       break;
   }
   return step;
@@ -457,6 +475,7 @@ json step_to_json(const Step& s) {
       j["bytes"] = s.bytes;
       break;
     case StepKind::cut:
+    case StepKind::drop:
     case StepKind::restore:
     case StepKind::reset:
     case StepKind::hold:
@@ -493,6 +512,7 @@ json step_to_json(const Step& s) {
       if (!s.time.empty()) j["time"] = s.time;
       if (!s.origin.empty()) j["origin"] = s.origin;
       if (s.absent) j["absent"] = true;
+      if (s.ms) j["within_ms"] = s.ms;
       break;
   }
   return j;
@@ -589,6 +609,7 @@ std::string describe(const Step& s) {
     case StepKind::slice:
       return "slice writes into " + std::to_string(s.bytes) + "-byte pieces on " + link();
     case StepKind::cut:
+    case StepKind::drop:
     case StepKind::restore:
     case StepKind::reset:
     case StepKind::hold:
@@ -610,13 +631,14 @@ std::string describe(const Step& s) {
     case StepKind::wait:
       return "wait " + std::to_string(s.ms) + " ms";
     case StepKind::expect_converged:
-      return "expect converged within " + std::to_string(s.ms) + " ms";
+      return "expect converged within " + std::to_string(s.ms) + " ms";  // 5000 unless given
     case StepKind::expect_diverged:
       return "expect diverged after " + std::to_string(s.ms) + " ms";
     case StepKind::expect_record:
       return "expect " + s.node + (s.absent ? " lacks " : " holds ") + s.client +
              (s.time.empty() ? "" : " at " + s.time) +
-             (s.origin.empty() ? "" : " from " + s.origin);
+             (s.origin.empty() ? "" : " from " + s.origin) +
+             (s.ms ? " within " + std::to_string(s.ms) + " ms" : "");
   }
   return "?";
 }

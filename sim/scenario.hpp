@@ -17,7 +17,8 @@ enum class StepKind {
   send,              // one client line to a node, with an expected reply
   traffic,           // N clients updating at a rate for a duration, on random live nodes
   cut,               // refuse and close a link (from -> to, and back unless one_way)
-  restore,           // undo cut, latency, bandwidth, slice and hold on a link
+  drop,              // blackhole a link: connects time out, bytes on it go nowhere until restored
+  restore,           // undo cut, drop, latency, bandwidth, slice and hold on a link
   partition,         // cut every link between different groups
   heal,              // restore every link
   latency,           // delay each chunk by ms, +/- jitter_ms

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,19 @@ class EventLog {
         }
       }
       return true;
+    });
+  }
+
+  // Waits until `node`'s events say it holds a record for `client` that `wanted` accepts.
+  bool wait_for_record(const std::string& node, const std::string& client,
+                       const std::function<bool(const std::string&)>& wanted,
+                       Clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_until(lock, deadline, [&] {
+      auto it = held_.find(node);
+      if (it == held_.end()) return false;
+      auto found = it->second.find(client);
+      return found != it->second.end() && wanted(found->second);
     });
   }
 
@@ -146,6 +160,9 @@ class Driver {
     settings.node.classic = scenario_.classic;
     settings.node.places.url = mock_.url();
     settings.node.reconnect_max_ms = options_.reconnect_max_ms;
+    settings.node.reconnect_stable_ms = options_.reconnect_stable_ms;
+    if (!options_.log_dir.empty()) settings.node.log_dir = options_.log_dir + "/" + scenario_.name;
+    settings.node.connect_timeout_ms = options_.connect_timeout_ms;
     settings.sink = log_.sink();
     settings.seed = scenario_.seed;
     settings.route = [this](const std::string& from, const ServerSpec& to) {
@@ -201,10 +218,13 @@ class Driver {
   void print(const StepOutcome& o) {
     if (options_.progress == nullptr) return;
     char head[64];
-    std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index + 1, o.started_s);
+    // Numbered from 0, as steps[N] in the file and in its error messages.
+    std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index, o.started_s);
     *options_.progress << head << printable(o.description) << (o.ok ? "  ok" : "  FAIL");
     if (!o.message.empty()) *options_.progress << ": " << printable(o.message);
-    *options_.progress << std::endl;
+    *options_.progress << "\n";
+    for (const auto& detail : o.details) *options_.progress << "         " << printable(detail) << "\n";
+    *options_.progress << std::flush;
   }
 
   std::string expand(const std::string& text) {
@@ -296,7 +316,7 @@ class Driver {
       StepOutcome out;
       out.index = b.index;
       out.kind = StepKind::send;
-      out.description = "reply to step " + std::to_string(b.index + 1) + " (" + b.line + ")";
+      out.description = "reply to steps[" + std::to_string(b.index) + "] (" + b.line + ")";
       out.started_s = seconds_since_up();
       finish_send(*b.step, b.line, *b.client, out, false);
       out.finished_s = seconds_since_up();
@@ -338,7 +358,14 @@ class Driver {
         out.ok = reply == expand(step.expect_text);
         break;
       case ReplyKind::pattern:
-        out.ok = std::regex_match(reply, std::regex(step.expect_text));
+        // The parser compiled it; matching can still give up (a pattern too complex for the reply).
+        try {
+          out.ok = std::regex_match(reply, std::regex(step.expect_text));
+        } catch (const std::regex_error& e) {
+          out.ok = false;
+          out.message = std::string("the pattern could not be matched: ") + e.what();
+          return;
+        }
         break;
     }
     if (!out.ok) out.message = "unexpected reply: " + reply;
@@ -351,11 +378,12 @@ class Driver {
 
   void traffic(const Step& step, StepOutcome& out) {
     std::vector<std::string> targets;
+    // A paused server answers nobody, so traffic goes to the others.
     for (const auto& name : step.nodes.empty() ? herd_->names() : step.nodes)
-      if (live_.count(name)) targets.push_back(name);
+      if (live_.count(name) && !paused_.count(name)) targets.push_back(name);
     if (targets.empty()) {
       out.ok = false;
-      out.message = "no live node to send to";
+      out.message = "no live, unpaused node to send to";
       return;
     }
     auto total = static_cast<std::size_t>(step.rate * step.duration_ms / 1000.0);
@@ -418,13 +446,10 @@ class Driver {
     }
   }
 
-  void hold_node(const std::string& node, bool hold) {
-    for (auto& [key, proxy] : proxies_) {
-      if (key.first != node && key.second != node) continue;
-      auto faults = proxy->faults();
-      faults.hold = hold;
-      proxy->set_faults(faults);
-    }
+  // Connections to a crashed server are refused, through its proxies as without them.
+  void set_target_up(const std::string& node, bool up) {
+    for (auto& [key, proxy] : proxies_)
+      if (key.second == node) proxy->set_target_up(up);
   }
 
   void expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
@@ -445,23 +470,29 @@ class Driver {
                         ? "converged after " + std::string(took) + " (" +
                               std::to_string(history_.expected().size()) + " clients on " +
                               std::to_string(live_.size()) + " live nodes)"
-                        : summarize(verdict);
+                        : summarize(verdict, out.details);
     } else {
       out.ok = !converged && !verdict.converged;
       out.message = out.ok
-                        ? "diverged as expected: " + summarize(verdict)
+                        ? "diverged as expected: " + summarize(verdict, out.details)
                         : "expected divergence, but the herd converged after " + std::string(took);
     }
   }
 
-  std::string summarize(const Verdict& v) {
+  // The counts and the first problems on the step's line; with --verbose, every problem on a
+  // line of its own below it.
+  std::string summarize(const Verdict& v, std::vector<std::string>& details) {
     std::string out = "not converged: " + std::to_string(v.missing) + " missing, " +
                       std::to_string(v.lost_updates) + " lost, " + std::to_string(v.unexplained) +
                       " unexplained";
-    std::size_t shown =
-        options_.verbose ? v.problems.size() : std::min<std::size_t>(v.problems.size(), 2);
+    if (options_.verbose) {
+      details = v.problems;
+      return out;
+    }
+    std::size_t shown = std::min<std::size_t>(v.problems.size(), 2);
     for (std::size_t i = 0; i < shown; ++i) out += "; " + v.problems[i];
-    if (shown < v.problems.size()) out += "; ... (--verbose shows more)";
+    if (shown < v.problems.size())
+      out += "; ... (" + std::to_string(v.problems.size() - shown) + " more: --verbose lists them)";
     return out;
   }
 
@@ -471,6 +502,15 @@ class Driver {
       out.message = step.node + " is crashed";
       return;
     }
+    auto matches = [&step](const std::string& line) {
+      auto command = parse_command(line);
+      auto* at = std::get_if<AtMessage>(&command);
+      return at != nullptr && (step.time.empty() || at->time_text == step.time) &&
+             (step.origin.empty() || at->server == step.origin);
+    };
+    if (step.ms > 0)
+      log_.wait_for_record(step.node, step.client, matches,
+                           Clock::now() + std::chrono::milliseconds(step.ms));
     auto held = holdings_from_lines(herd_->node(step.node)->snapshot_wait());
     auto it = held.find(step.client);
     if (step.absent) {
@@ -483,12 +523,7 @@ class Driver {
       out.message = "holds nothing for " + step.client;
       return;
     }
-    Record record;
-    out.ok = record_from_at_line(it->second, record);
-    auto command = parse_command(it->second);
-    const auto& at = std::get<AtMessage>(command);
-    if (!step.time.empty()) out.ok = out.ok && at.time_text == step.time;
-    if (!step.origin.empty()) out.ok = out.ok && at.server == step.origin;
+    out.ok = matches(it->second);
     out.message = "holds \"" + it->second + "\"";
   }
 
@@ -503,6 +538,9 @@ class Driver {
       case StepKind::cut:
         each_link(step, [](LinkFaults& f, FaultProxy&) { f.cut = true; });
         break;
+      case StepKind::drop:
+        each_link(step, [](LinkFaults& f, FaultProxy&) { f.drop = true; });
+        break;
       case StepKind::restore:
         each_link(step, [](LinkFaults& f, FaultProxy&) { f = LinkFaults{}; });
         break;
@@ -511,7 +549,6 @@ class Driver {
         break;
       case StepKind::heal:
         for (auto& [key, proxy] : proxies_) proxy->set_faults(LinkFaults{});
-        for (const auto& node : paused_) hold_node(node, true);  // a paused node stays paused
         break;
       case StepKind::latency:
         each_link(step, [&](LinkFaults& f, FaultProxy&) {
@@ -535,12 +572,15 @@ class Driver {
         each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = false; });
         break;
       case StepKind::crash:
+        paused_.erase(step.node);
         herd_->crash(step.node);
+        set_target_up(step.node, false);
         log_.forget(step.node);
         live_.erase(step.node);
         clients_.erase(step.node);
         break;
       case StepKind::restart:
+        paused_.erase(step.node);
         log_.forget(step.node);
         clients_.erase(step.node);
         if (auto error = herd_->restart(step.node)) {
@@ -549,15 +589,19 @@ class Driver {
           live_.erase(step.node);
         } else {
           live_.insert(step.node);
+          set_target_up(step.node, true);
         }
         break;
       case StepKind::pause:
-        paused_.insert(step.node);
-        hold_node(step.node, true);
+        if (!live_.count(step.node)) {
+          out.ok = false;
+          out.message = step.node + " is crashed";
+        } else if (paused_.insert(step.node).second) {
+          herd_->node(step.node)->pause();
+        }
         break;
       case StepKind::resume:
-        paused_.erase(step.node);
-        hold_node(step.node, false);
+        if (paused_.erase(step.node) && live_.count(step.node)) herd_->node(step.node)->resume();
         break;
       case StepKind::places:
         mock_.set_faults(step.places);

@@ -18,8 +18,13 @@ struct SimOptions {
   bool force_classic = false;         // run in classic mode whatever the scenario says
   bool verbose = false;               // also print what each failed check found
   std::ostream* progress = nullptr;   // one line per step; nullptr: silent
-  int reconnect_max_ms = 250;         // links retry faster than a real node, so runs are short
+  // Links retry faster than a real node's, so that runs are short: scenarios restart a server and
+  // crash it again within tens of milliseconds.
+  int reconnect_max_ms = 250;
+  int reconnect_stable_ms = 10;
+  int connect_timeout_ms = 500;
   std::uint16_t places_port = 0;      // the mock Places' port; 0: any free port
+  std::string log_dir;                // the servers' own logs, in DIR/SCENARIO/NAME.log; "": none
 };
 
 struct StepOutcome {
@@ -29,6 +34,7 @@ struct StepOutcome {
   double started_s = 0, finished_s = 0;  // since the herd came up
   bool ok = true;
   std::string message;  // what happened, or why it failed
+  std::vector<std::string> details;  // with --verbose: every problem a failed check found
 };
 
 struct RunResult {

@@ -129,25 +129,55 @@ TEST_CASE("a peer that has sent an AT is not cut off for being quiet") {
   CHECK(peer.read_line().value_or("").starts_with("AT Clark "));
 }
 
-TEST_CASE("past the connection cap new connections wait until one closes") {
+TEST_CASE("at the connection cap the longest-idle client is closed to admit a new one") {
   TestHerd h({.max_clients = 3});
-  // Peer links count until their first AT shows them to be peers; this update crosses both of
-  // Jaquez's incoming links.
-  std::string warm = h.ask("Clark", "IAMAT warm +1+1 1700000000");
-  REQUIRE(h.events.wait_for_all(all_five, EventKind::update_stored, warm));
   std::vector<std::unique_ptr<LineClient>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<LineClient>(h.port("Jaquez")));
     held.back()->send("IAMAT held-" + std::to_string(i) + " +1+1 1700000000\n");
     REQUIRE(held.back()->read_line().has_value());
   }
+  // held[1] speaks again, so held[0] is now the longest idle.
+  held[1]->send("IAMAT held-1 +1+1 1700000001\n");
+  REQUIRE(held[1]->read_line().has_value());
+  LineClient newcomer(h.port("Jaquez"));
+  newcomer.send("IAMAT newcomer +1+1 1700000000\n");
+  CHECK(newcomer.read_line().value_or("").starts_with("AT Jaquez "));
+  CHECK(held[0]->read_to_eof().has_value());  // closed by the server
+  for (int i = 1; i < 3; ++i) {
+    held[static_cast<std::size_t>(i)]->send("IAMAT again +1+1 1700000002\n");
+    CHECK(held[static_cast<std::size_t>(i)]->read_line().value_or("").starts_with("AT Jaquez "));
+  }
+  // Peer links hold no client slot: the herd still floods.
+  std::string flooded = h.ask("Clark", "IAMAT flooded +1+1 1700000000");
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, flooded));
+}
+
+TEST_CASE("at the cap with every client busy on Places, a new client waits for a slot") {
+  TestHerd h({.max_clients = 2});
+  std::string at = h.ask("Clark", "IAMAT busy +1+1 1700000000");
+  REQUIRE(h.events.wait_for_all({"Jaquez"}, EventKind::update_stored, at));
+  PlacesFaults slow;
+  slow.latency_ms = 700;
+  h.mock.set_faults(slow);
+  std::vector<std::unique_ptr<LineClient>> busy;
+  for (int i = 0; i < 2; ++i) {
+    busy.push_back(std::make_unique<LineClient>(h.port("Jaquez")));
+    busy.back()->send("WHATSAT busy 10 1\n");
+  }
+  // Both are waiting on Places (busy) once Jaquez has read both lines.
+  REQUIRE(h.events.wait_for([](const std::vector<RecordedEvent>& all) {
+    int read = 0;
+    for (const auto& e : all)
+      read += e.kind == EventKind::line_in && e.node == "Jaquez" && e.text == "WHATSAT busy 10 1";
+    return read == 2;
+  }));
   LineClient waiting(h.port("Jaquez"));  // lands in the listen backlog
   waiting.send("IAMAT waiting +1+1 1700000000\n");
   CHECK_FALSE(waiting.read_line(300).has_value());
-  held.pop_back();
+  // The busy ones are answered, not evicted; then the waiting one gets a slot.
+  for (auto& client : busy) CHECK(client->read_through("\n\n").has_value());
   CHECK(waiting.read_line().value_or("").starts_with("AT Jaquez "));
-  // The cap is per server: the others are not affected.
-  CHECK(h.ask("Bona", "IAMAT elsewhere +1+1 1700000000").starts_with("AT Bona "));
 }
 
 TEST_CASE("a flood of connections that open and close at once harms nothing") {

@@ -49,3 +49,21 @@ TEST_CASE("a log with no directory is off and writes nothing") {
   CHECK_FALSE(log.enabled());
   log.write(1, "IN", "ignored");  // must not crash
 }
+
+TEST_CASE("a text with newlines (a WHATSAT reply) is logged as one line") {
+  TempDir dir;
+  std::string error;
+  {
+    NodeLog log;
+    REQUIRE(log.open(dir.path.string(), "Clark", error));
+    log.write(1'621'464'827'959'498'503, "OUT", "[client]",
+              "AT Clark +0.1 kiwi +1+1 5\n{\n   \"results\" : [],\n   \"status\" : \"OK\"\n}\n\n");
+    log.write(1'621'464'827'959'498'503, "IN", "[Jaquez]", "(stale)", "AT Bona +0.2 kiwi +1+1 4");
+  }
+  std::string text;
+  REQUIRE(read_text_file((dir.path / "Clark.log").string(), text));
+  CHECK(text ==
+        "2021-05-19T22:53:47.959498Z OUT [client] AT Clark +0.1 kiwi +1+1 5 { \"results\" : [], "
+        "\"status\" : \"OK\" }\n"
+        "2021-05-19T22:53:47.959498Z IN [Jaquez] (stale) AT Bona +0.2 kiwi +1+1 4\n");
+}

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -89,22 +90,33 @@ TEST_CASE("flooding reaches all five servers from each origin") {
   }
 }
 
-TEST_CASE("each update crosses each link at most once per direction") {
+TEST_CASE("each update crosses each link at most once per direction, never back to its sender") {
   TestHerd h;
   std::string at = h.ask("Clark", "IAMAT counted +10-20 1700000000");
   REQUIRE(h.events.wait_for_all(all_five, EventKind::update_stored, at));
-  // Every node that stores it forwards it once to each neighbour but the origin; wait for all 10.
+  // A second update from the same origin follows the first down every link (TCP keeps order), so
+  // once it has reached everyone, every send of the first has been made.
+  std::string marker = h.ask("Clark", "IAMAT marker +10-20 1700000000");
+  REQUIRE(h.events.wait_for_all(all_five, EventKind::update_stored, marker));
   REQUIRE(h.events.wait_for([&](const std::vector<RecordedEvent>& all) {
     std::size_t sent = 0;
     for (const auto& e : all)
-      sent += e.kind == EventKind::line_out && !e.peer.empty() && e.text == at;
-    return sent >= 10;
+      sent += e.kind == EventKind::line_out && !e.peer.empty() && e.text == marker;
+    return sent >= 8;
   }));
+  // The origin tells its two neighbours; every other server tells each neighbour except the one
+  // it heard it from: 2 x 6 links - (5 - 1) = 8, where echoing to the sender made 10.
   std::set<std::pair<std::string, std::string>> directions;
-  for (const auto& e : h.events.all())
-    if (e.kind == EventKind::line_out && !e.peer.empty() && e.text == at)
+  std::map<std::string, std::string> heard_first_from;
+  for (const auto& e : h.events.all()) {
+    if (e.text != at) continue;
+    if (e.kind == EventKind::line_out && !e.peer.empty())
       CHECK(directions.insert({e.node, e.peer}).second);
-  CHECK(directions.size() == 10);
+    if (e.kind == EventKind::line_in && !e.peer.empty()) heard_first_from.try_emplace(e.node, e.peer);
+  }
+  CHECK(directions.size() == 8);
+  CHECK(heard_first_from.size() == 4);  // every server but the origin, each link named
+  for (const auto& [node, sender] : heard_first_from) CHECK_FALSE(directions.count({node, sender}));
 }
 
 TEST_CASE("a stale update changes nothing anywhere and is not flooded") {

@@ -164,6 +164,18 @@ TEST_CASE("a peer AT line parses into its five fields") {
   CHECK(at.client == "kiwi");
   CHECK(at.time == Timestamp{1621464827, 959498503});
 }
+TEST_CASE("an AT with fields after the time (another herd's relay path) keeps its six fields") {
+  auto command = parse_command(
+      "  AT Bailey +0.1 c +1+1 1700000000 Bailey Bona\t");
+  REQUIRE(std::holds_alternative<AtMessage>(command));
+  auto at = std::get<AtMessage>(command);
+  CHECK(at.had_extra_fields);
+  CHECK(at.text == "AT Bailey +0.1 c +1+1 1700000000");
+  CHECK(at.time == Timestamp{1700000000, 0});
+  auto plain = std::get<AtMessage>(parse_command("AT Bailey +0.1 c +1+1 1700000000"));
+  CHECK_FALSE(plain.had_extra_fields);
+  CHECK(plain.text == "AT Bailey +0.1 c +1+1 1700000000");
+}
 TEST_CASE("a malformed AT line is invalid") {
   CHECK(is_invalid("AT Clark +0.1 kiwi +1+1"));
   CHECK(is_invalid("AT Clark 0.1 kiwi +1+1 5"));

@@ -29,6 +29,7 @@ struct SimSettings {
   int runs = 10;
   bool runs_given = false;
   int places_port = 0;
+  std::string log_dir;
 };
 
 const FlagTable<SimSettings>& sim_flags() {
@@ -54,6 +55,9 @@ const FlagTable<SimSettings>& sim_flags() {
          s.runs = static_cast<int>(parse_integer("runs", v, 1, 1'000'000));
          s.runs_given = true;
        }},
+      {"log-dir", "DIR", "keep each server's own log, DIR/SCENARIO/NAME.log, as herd node writes it",
+       [](const SimSettings&) { return std::string("none"); },
+       [](SimSettings& s, const std::string& v) { s.log_dir = v; }},
       {"places-port", "N", "the port of the mock Places",
        [](const SimSettings&) { return std::string("any free port"); },
        [](SimSettings& s, const std::string& v) {
@@ -175,6 +179,7 @@ int run_sim(const Args& args) {
   sim.force_classic = settings.classic;
   sim.verbose = settings.verbose;
   sim.places_port = static_cast<std::uint16_t>(settings.places_port);
+  sim.log_dir = settings.log_dir;
   sim.progress = &std::cout;
 
   if (settings.explore) {

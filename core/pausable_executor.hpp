@@ -1,0 +1,115 @@
+#pragma once
+// An executor that runs a node's work on its strand, and holds it while the node is paused.
+// Internal to core/: it includes Asio.
+//
+// Every socket, timer and coroutine of a node uses it, so a paused node is frozen as a process
+// under SIGSTOP is: the kernel still queues connections and bytes, but no handler runs, no reply
+// is written, no timer acts, until it resumes. Control that must reach a paused node (stop,
+// reading its store) goes to the strand directly.
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/execution.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/require.hpp>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace herd {
+
+class PauseGate {
+ public:
+  // `strand`: where held work runs once the gate opens again.
+  explicit PauseGate(boost::asio::any_io_executor strand) : strand_(std::move(strand)) {}
+
+  [[nodiscard]] bool paused() const { return paused_.load(std::memory_order_acquire); }
+  void pause() { paused_.store(true, std::memory_order_release); }
+  // Lets held work run, in the order it arrived.
+  void resume() {
+    std::lock_guard lock(mutex_);
+    paused_.store(false, std::memory_order_release);
+    for (auto& work : held_)
+      boost::asio::post(strand_, [work = std::move(work)] { work->run(); });
+    held_.clear();
+  }
+
+  // Keeps `f` for later and returns true while paused; false (leaving `f` alone) otherwise.
+  template <typename F>
+  bool hold(F& f) {
+    std::lock_guard lock(mutex_);
+    if (!paused_.load(std::memory_order_relaxed)) return false;
+    held_.push_back(std::make_unique<Held<std::decay_t<F>>>(std::move(f)));
+    return true;
+  }
+
+ private:
+  struct Work {
+    virtual ~Work() = default;
+    virtual void run() = 0;
+  };
+  template <typename F>
+  struct Held final : Work {
+    explicit Held(F&& fn) : f(std::move(fn)) {}
+    void run() override { std::move(f)(); }
+    F f;
+  };
+
+  boost::asio::any_io_executor strand_;
+  std::mutex mutex_;
+  std::atomic<bool> paused_{false};
+  std::vector<std::unique_ptr<Work>> held_;
+};
+
+// Wraps an executor (the node's strand) and forwards every property to it, as asio::strand does.
+template <typename Inner>
+class PausableExecutor {
+ public:
+  PausableExecutor(Inner inner, std::shared_ptr<PauseGate> gate) noexcept
+      : inner_(std::move(inner)), gate_(std::move(gate)) {}
+
+  template <typename Property>
+    requires boost::asio::can_query<const Inner&, const Property&>::value
+  decltype(auto) query(const Property& p) const {
+    return boost::asio::query(inner_, p);
+  }
+
+  template <typename Property>
+    requires boost::asio::can_require<const Inner&, const Property&>::value
+  auto require(const Property& p) const {
+    using Next = std::decay_t<decltype(boost::asio::require(inner_, p))>;
+    return PausableExecutor<Next>(boost::asio::require(inner_, p), gate_);
+  }
+
+  template <typename Property>
+    requires boost::asio::can_prefer<const Inner&, const Property&>::value
+  auto prefer(const Property& p) const {
+    using Next = std::decay_t<decltype(boost::asio::prefer(inner_, p))>;
+    return PausableExecutor<Next>(boost::asio::prefer(inner_, p), gate_);
+  }
+
+  template <typename F>
+  void execute(F&& f) const {
+    if (gate_->paused() && gate_->hold(f)) return;
+    inner_.execute(std::forward<F>(f));
+  }
+
+  friend bool operator==(const PausableExecutor& a, const PausableExecutor& b) noexcept {
+    return a.inner_ == b.inner_ && a.gate_ == b.gate_;
+  }
+  friend bool operator!=(const PausableExecutor& a, const PausableExecutor& b) noexcept {
+    return !(a == b);
+  }
+
+ private:
+  template <typename>
+  friend class PausableExecutor;
+  Inner inner_;
+  std::shared_ptr<PauseGate> gate_;
+};
+
+}  // namespace herd
