@@ -243,8 +243,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (n == 0 || !f[0].starts_with("HERD-")) return false;
     if (options.peer_secret.empty()) {
       if (n != 2 || f[0] != "HERD-HELLO" || !is_neighbour(f[1])) return false;
-      log.write(clock.now_ns(), "IN", session.label, line);
       identify(session, std::string(f[1]));
+      log.write(clock.now_ns(), "IN", session.label, line);
       return true;
     }
     if (n == 3 && f[0] == "HERD-HELLO") {

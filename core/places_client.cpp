@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -42,6 +43,23 @@ std::string percent_encode(std::string_view text) {
 }
 
 }  // namespace
+
+// What went wrong, in words a log reader acts on: a read that ran out of time says so, not "Read".
+std::string PlacesClient::describe_failure(int error,
+                                           std::chrono::steady_clock::time_point began) const {
+  auto code = static_cast<httplib::Error>(error);
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - began)
+                    .count();
+  bool out_of_time = waited + 20 >= settings_.timeout_ms;
+  if (code == httplib::Error::ConnectionTimeout ||
+      ((code == httplib::Error::Read || code == httplib::Error::Write) && out_of_time))
+    return "Places timed out after " + std::to_string(settings_.timeout_ms) + " ms";
+  if (code == httplib::Error::Connection)
+    return "cannot connect to Places at " + origin_;
+  return "Places request failed: " + httplib::to_string(code) + " after " + std::to_string(waited) +
+         " ms";
+}
 
 std::string nearby_query_string(const NearbyQuery& query, std::string_view key) {
   // A '+' would read as a space in a query string, and Google wants no sign on positives.
@@ -94,6 +112,7 @@ std::string PlacesClient::fetch(const NearbyQuery& query) {
     }
     std::string body;
     bool too_large = false;
+    auto began = std::chrono::steady_clock::now();
     auto result = client->Get(path_ + "?" + nearby_query_string(query, settings_.key),
                               httplib::Headers{}, [&](const char* data, std::size_t length) {
                                 if (body.size() + length > settings_.max_body_bytes) {
@@ -109,8 +128,7 @@ std::string PlacesClient::fetch(const NearbyQuery& query) {
       if (pool_->idle.size() < max_idle_connections) pool_->idle.push_back(std::move(client));
     }
     if (too_large) return places_error_body("Places answered with a body over the size limit");
-    if (!result)
-      return places_error_body("Places request failed: " + httplib::to_string(result.error()));
+    if (!result) return places_error_body(describe_failure(static_cast<int>(result.error()), began));
     if (result->status != 200)
       return places_error_body("Places answered HTTP " + std::to_string(result->status));
     return shape_places_body(body, query.bound);

@@ -2,6 +2,7 @@
 // The Google Places Nearby Search call behind WHATSAT. Blocking: the node runs it on the
 // runtime's blocking pool so that no other client waits for it.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,8 @@ class PlacesClient {
 
  private:
   struct Pool;
+  [[nodiscard]] std::string describe_failure(int error,
+                                             std::chrono::steady_clock::time_point began) const;
   PlacesSettings settings_;
   std::string origin_;  // scheme://host[:port]; empty when settings_.url is not http(s)
   std::string path_;

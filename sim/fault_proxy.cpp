@@ -270,7 +270,7 @@ void FaultProxy::set_faults(const LinkFaults& faults) {
     std::lock_guard lock(impl_->faults_copy_mutex);
     impl_->faults_copy = faults;
   }
-  asio::post(impl_->strand, [proxy = impl_, faults] { proxy->apply(faults); });
+  run_and_wait([faults](Impl& proxy) { proxy.apply(faults); });
 }
 
 LinkFaults FaultProxy::faults() const {
@@ -279,14 +279,26 @@ LinkFaults FaultProxy::faults() const {
 }
 
 void FaultProxy::set_target_up(bool up) {
-  asio::post(impl_->strand, [proxy = impl_, up] {
-    proxy->target_up = up;
-    proxy->apply(proxy->faults);
+  run_and_wait([up](Impl& proxy) {
+    proxy.target_up = up;
+    proxy.apply(proxy.faults);
   });
 }
 
 void FaultProxy::reset_connections() {
-  asio::post(impl_->strand, [proxy = impl_] { proxy->close_all(true); });
+  run_and_wait([](Impl& proxy) { proxy.close_all(true); });
+}
+
+void FaultProxy::run_and_wait(std::function<void(Impl&)> change) {
+  // Shared with the posted handler, which may run after a timed-out wait has returned.
+  auto applied = std::make_shared<std::promise<void>>();
+  auto done = applied->get_future();
+  asio::post(impl_->strand, [proxy = impl_, applied, change = std::move(change)] {
+    if (!proxy->stopped) change(*proxy);
+    applied->set_value();
+  });
+  // The io_context normally runs; if it no longer does, nothing is left to change anyway.
+  done.wait_for(std::chrono::seconds(5));
 }
 
 void FaultProxy::stop() {

@@ -4,6 +4,7 @@
 // thread while traffic flows.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -40,7 +41,8 @@ class FaultProxy {
   [[nodiscard]] const std::string& from() const;
   [[nodiscard]] const std::string& to() const;
 
-  // Thread-safe; takes effect on the proxy's strand.
+  // Thread-safe; each change has taken effect when it returns (it runs on the proxy's strand), so
+  // the next step of a scenario meets the link as the last one left it.
   void set_faults(const LinkFaults& faults);
   [[nodiscard]] LinkFaults faults() const;
   // Aborts the current connections with a reset; new ones are accepted as before.
@@ -55,6 +57,7 @@ class FaultProxy {
   struct Impl;  // defined in fault_proxy.cpp
 
  private:
+  void run_and_wait(std::function<void(Impl&)> change);
   std::shared_ptr<Impl> impl_;
 };
 
