@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <iostream>
 
-#include "sim/bench.hpp"
+#include "tools/bench/bench.hpp"
+#include "tools/bench/line_echo.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
 
@@ -56,6 +57,52 @@ int run_bench(const Args& args) {
   bench.out = &std::cout;
   bench.progress = &std::cerr;
   return herd::run_bench(bench);
+}
+
+}  // namespace herd::cli
+
+namespace herd::cli {
+namespace {
+
+struct EchoSettings {
+  int port = 0;
+  bool epoll = false;
+};
+
+const FlagTable<EchoSettings>& echo_flags() {
+  static const FlagTable<EchoSettings> table = {
+      {"port", "N", "port to listen on, on 127.0.0.1",
+       [](const EchoSettings&) { return std::string("none; required"); },
+       [](EchoSettings& s, const std::string& v) {
+         s.port = static_cast<int>(parse_integer("port", v, 1, 65535));
+       }},
+      {"epoll", "", "a plain epoll loop instead of the node's own Asio loop", {},
+       [](EchoSettings& s, const std::string&) { s.epoll = true; }},
+  };
+  return table;
+}
+
+}  // namespace
+
+int run_line_echo(const Args& args) {
+  EchoSettings settings;
+  po::options_description options("Options");
+  register_flags(echo_flags(), options);
+  po::variables_map values;
+  if (!parse_command_line("line-echo",
+                          "--port N [--epoll]\n\nAnswers every line with the line itself: the "
+                          "baseline `herd bench` measures the node against, in a process of its "
+                          "own.",
+                          args, options, {}, values))
+    return 0;
+  apply_flags(echo_flags(), values, settings);
+  if (settings.port == 0) throw UsageError{"--port is required"};
+  std::string error;
+  int status = bench::run_line_echo(static_cast<std::uint16_t>(settings.port),
+                                    settings.epoll ? bench::EchoLoop::epoll : bench::EchoLoop::asio,
+                                    error);
+  if (status != 0) throw UsageError{"cannot serve on port " + std::to_string(settings.port) + ": " + error};
+  return 0;
 }
 
 }  // namespace herd::cli

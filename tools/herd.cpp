@@ -23,7 +23,8 @@ void print_usage() {
          "  up            run every server in one process, with the mock Places\n"
          "  places-mock   run the mock Google Places Nearby Search alone\n"
          "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n"
-         "  bench         measure speed and memory beside baselines taken in the same run\n";
+         "  bench         measure speed and memory beside baselines taken in the same run\n"
+         "  line-echo     a line-echo server, the bench's baseline\n";
 }
 
 }  // namespace
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   const std::map<std::string, std::function<int(const Args&)>> commands = {
       {"node", run_node},   {"up", run_up},       {"places-mock", run_places_mock},
-      {"sim", run_sim},     {"bench", run_bench}};
+      {"sim", run_sim},     {"bench", run_bench}, {"line-echo", run_line_echo}};
   if (command == "--help" || command == "-h" || command == "help") {
     print_usage();
     return 0;

@@ -1,8 +1,9 @@
-#include "sim/bench.hpp"
+#include "tools/bench/bench.hpp"
 
 #include <httplib.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -37,6 +39,8 @@
 #include "sim/metrics.hpp"
 #include "sim/places_body.hpp"
 #include "sim/places_mock.hpp"
+#include "tools/bench/child_process.hpp"
+#include "tools/bench/closed_loop.hpp"
 
 namespace herd {
 namespace {
@@ -53,37 +57,6 @@ struct Figure {
 
 std::int64_t now_ns() {
   return system_clock().now_ns();
-}
-
-// The physical limit for a line in and a line out: read what arrived, write every complete line
-// back in one write. The node's session loop does the same, plus the protocol.
-asio::awaitable<void> echo_session(tcp::socket socket) {
-  std::string in, out;
-  char chunk[16 * 1024];
-  for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
-    if (ec) break;
-    in.append(chunk, n);
-    std::size_t start = 0;
-    for (auto end = in.find('\n'); end != std::string::npos; end = in.find('\n', start)) {
-      out.append(in, start, end - start + 1);
-      start = end + 1;
-    }
-    in.erase(0, start);
-    if (out.empty()) continue;
-    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(out), use_tuple);
-    if (write_ec) break;
-    out.clear();
-  }
-}
-
-asio::awaitable<void> echo_accept(tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
-    if (ec) break;
-    socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), echo_session(std::move(socket)), asio::detached);
-  }
 }
 
 struct Load {
@@ -229,6 +202,7 @@ class Bench {
   int run() {
     raise_file_limit();
     if (wanted("iamat")) client_throughput();
+    if (wanted("idle")) idle_clients();
     if (wanted("flood")) flood_latency();
     if (wanted("memory")) memory_per_record();
     if (wanted("scale")) scale();
@@ -260,71 +234,149 @@ class Bench {
     return std::chrono::milliseconds(options_.quick ? 300 : 2000);
   }
 
+  int rounds() const { return options_.quick ? 1 : 3; }
+
+  // The node as users run it: `herd node Clark` in a process of its own, logging to its file as it
+  // does by default, and `herd up` for the node inside the herd; beside two line-echo servers in
+  // processes of their own, one with the node's own loop and one a plain epoll loop. The load
+  // comes from an epoll client in this process with a new client ID per request.
   void client_throughput() {
-    std::vector<int> levels = {1, 16, 128};
-    for (int connections : levels) {
+    auto dir = std::filesystem::temp_directory_path() / ("herd-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto log = (dir / "servers.out").string();
+    auto echo_port = bench::free_port_block(2);
+    auto node_base = bench::free_port_block(5);
+    bench::ChildProcess echo({"line-echo", "--port", std::to_string(echo_port)}, log);
+    bench::ChildProcess epoll_echo(
+        {"line-echo", "--epoll", "--port", std::to_string(echo_port + 1)}, log);
+    bench::ChildProcess lone({"node", "Clark", "--base-port", std::to_string(node_base),
+                              "--log-dir", (dir / "lone").string()},
+                             log);
+    auto lone_port = static_cast<std::uint16_t>(node_base + 3);  // Clark, fourth of the five
+    if (!echo.wait_for_port(echo_port, 5000) || !epoll_echo.wait_for_port(echo_port + 1, 5000) ||
+        !lone.wait_for_port(lone_port, 5000))
+      return fail("iamat: a server did not start (see " + log + ")");
+    // The herd starts after the lone node's port block is taken.
+    auto herd_base = bench::free_port_block(6);
+    bench::ChildProcess herd({"up", "--base-port", std::to_string(herd_base), "--places-port",
+                              std::to_string(herd_base + 5), "--log-dir", (dir / "herd").string()},
+                             log);
+    auto herd_port = static_cast<std::uint16_t>(herd_base + 3);
+    if (!herd.wait_for_port(herd_port, 5000)) return fail("iamat: herd up did not start");
+    int tag = 0;
+    for (int connections : {1, 16, 128}) {
       say("IAMAT load with " + std::to_string(connections) +
-          " connections (echo, lone node, node in the herd)");
-      Load echo = measure_echo(connections);
-      Load lone = measure_lone_node(connections);
-      Load herd = measure_herd_node(connections);
+          " connections: echo, epoll echo, lone node, node in the herd (" +
+          std::to_string(rounds()) + " rounds)");
+      std::vector<Load> echo_runs, epoll_runs, lone_runs, reused_runs, herd_runs;
+      for (int round = 0; round < rounds(); ++round) {
+        auto run = [&](std::uint16_t port, bench::Clients clients) {
+          bench::ClosedLoop load;
+          load.port = port;
+          load.connections = connections;
+          load.duration = load_time();
+          load.clients = clients;
+          load.tag = "r" + std::to_string(tag++) + "c";
+          auto result = bench::run_closed_loop(load);
+          if (!result.error.empty()) fail("iamat: " + result.error);
+          return Load{result.per_second, result.p50_us, result.p99_us, result.requests};
+        };
+        echo_runs.push_back(run(echo_port, bench::Clients::new_each_request));
+        lone_runs.push_back(run(lone_port, bench::Clients::new_each_request));
+        epoll_runs.push_back(run(static_cast<std::uint16_t>(echo_port + 1),
+                                 bench::Clients::new_each_request));
+        herd_runs.push_back(run(herd_port, bench::Clients::new_each_request));
+        reused_runs.push_back(run(lone_port, bench::Clients::reused));
+      }
+      Load echo_load = median(echo_runs), epoll_load = median(epoll_runs),
+           lone_load = median(lone_runs), reused_load = median(reused_runs),
+           herd_load = median(herd_runs);
       auto c = std::to_string(connections);
-      add({"client", "lone node IAMAT/s, " + c + " conn", "req/s", lone.per_second, echo.per_second,
-           "echo req/s", connections >= 16 ? ">= 70% of echo" : ""});
-      add({"client", "lone node p50, " + c + " conn", "us", lone.p50_us, echo.p50_us, "echo p50",
-           ""});
-      add({"client", "lone node p99, " + c + " conn", "us", lone.p99_us, echo.p99_us, "echo p99",
-           connections >= 16 ? "<= 2x echo" : ""});
-      add({"client", "herd node IAMAT/s, " + c + " conn", "req/s", herd.per_second, echo.per_second,
-           "echo req/s", ""});
-      add({"client", "herd node p99, " + c + " conn", "us", herd.p99_us, echo.p99_us, "echo p99",
-           ""});
-      curve_.push_back({connections, echo, lone});
+      bool held = connections >= 16;
+      add({"iamat", "lone node IAMAT/s, " + c + " conn, new clients", "req/s", lone_load.per_second,
+           echo_load.per_second, "echo (node's loop)", held ? ">= 0.75 of echo" : ""});
+      add({"iamat", "lone node IAMAT/s, " + c + " conn, new clients", "req/s", lone_load.per_second,
+           epoll_load.per_second, "echo (plain epoll)", ""});
+      add({"iamat", "lone node IAMAT/s, " + c + " conn, 64 IDs reused", "req/s",
+           reused_load.per_second, echo_load.per_second, "echo (node's loop)", ""});
+      add({"iamat", "lone node p50, " + c + " conn", "us", lone_load.p50_us, echo_load.p50_us,
+           "echo p50", ""});
+      add({"iamat", "lone node p99, " + c + " conn", "us", lone_load.p99_us, echo_load.p99_us,
+           "echo p99", held ? "<= 2x echo" : ""});
+      add({"iamat", "herd node IAMAT/s, " + c + " conn, new clients", "req/s",
+           herd_load.per_second, echo_load.per_second, "echo (node's loop)",
+           held ? ">= 0.30 of echo" : ""});
+      add({"iamat", "herd node p99, " + c + " conn", "us", herd_load.p99_us, echo_load.p99_us,
+           "echo p99", ""});
+      curve_.push_back({connections, echo_load, lone_load});
     }
-  }
-
-  Load measure_echo(int connections) {
-    Runtime runtime(1, 1);
-    tcp::acceptor acceptor(runtime.io(), tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    auto port = acceptor.local_endpoint().port();
-    asio::co_spawn(runtime.io(), echo_accept(acceptor), asio::detached);
-    runtime.start();
-    Load load = drive(port, connections, load_time());
-    asio::post(runtime.io(), [&acceptor] { acceptor.close(); });
-    runtime.io().stop();
-    runtime.stop();
-    return load;
-  }
-
-  Load measure_lone_node(int connections) {
-    Runtime runtime(1, 1);
-    NodeOptions options;
-    options.name = "Clark";
-    Node node(runtime, options);
-    if (node.bind()) return {};
-    runtime.start();
-    node.start();
-    Load load = drive(node.port(), connections, load_time());
-    node.stop_and_wait();
-    runtime.io().stop();
-    runtime.stop();
-    return load;
-  }
-
-  Load measure_herd_node(int connections) {
-    Runtime runtime(1, 1);
-    StoreWatch watch;
-    HerdSettings settings;
-    settings.topology = default_topology(0);
-    settings.sink = watch.sink();
-    LocalHerd herd(runtime, settings);
-    if (herd.start()) return {};
-    runtime.start();
-    watch.wait_links(12, std::chrono::seconds(10));
-    Load load = drive(herd.topology().find("Clark")->port, connections, load_time());
     herd.stop();
-    runtime.stop();
-    return load;
+    lone.stop();
+    echo.stop();
+    epoll_echo.stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  // The median round by throughput, with that round's latencies.
+  static Load median(std::vector<Load> runs) {
+    if (runs.empty()) return {};
+    std::sort(runs.begin(), runs.end(),
+              [](const Load& a, const Load& b) { return a.per_second < b.per_second; });
+    return runs[runs.size() / 2];
+  }
+
+  // 10,000 idle clients on `herd node`: what each costs the node, and how fast a new client is
+  // answered while they are open, against the same node with none open.
+  void idle_clients() {
+    const int idle = options_.quick ? 2000 : 10000;
+    say("idle clients: " + std::to_string(idle) + " on a herd node");
+    auto dir = std::filesystem::temp_directory_path() / ("herd-bench-idle-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto base = bench::free_port_block(5);
+    auto port = static_cast<std::uint16_t>(base + 3);
+    bench::ChildProcess node({"node", "Clark", "--base-port", std::to_string(base), "--log-dir",
+                              (dir / "logs").string()},
+                             (dir / "node.out").string());
+    if (!node.wait_for_port(port, 5000)) return fail("idle: herd node did not start");
+    auto answer_times = [&](int samples) {
+      std::vector<double> us;
+      for (int i = 0; i < samples; ++i) {
+        auto start = SteadyClock::now();
+        LineClient client(port);
+        client.send("IAMAT newcomer-" + std::to_string(i) + " +1+1 1700000000\n");
+        if (!client.read_line()) return std::vector<double>{};
+        us.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - start).count());
+      }
+      std::sort(us.begin(), us.end());
+      return us;
+    };
+    auto quiet = answer_times(50);
+    long before_kib = node.resident_kib();
+    std::vector<std::unique_ptr<LineClient>> held;
+    for (int i = 0; i < idle; ++i) {
+      auto client = LineClient::try_connect(port);
+      if (!client) return fail("idle: connection " + std::to_string(i) + " was refused");
+      client->send("IAMAT half-a-line");
+      held.push_back(std::move(client));
+    }
+    // The last one completing its line shows the node has read every connection before it.
+    held.back()->send(" +1+1 1700000000\n");
+    if (!held.back()->read_line(10000)) return fail("idle: the node stopped answering");
+    long after_kib = node.resident_kib();
+    auto busy = answer_times(50);
+    if (quiet.empty() || busy.empty()) return fail("idle: a new client was not answered");
+    auto n = std::to_string(idle);
+    add({"idle", "node memory per idle client, " + n + " open", "bytes",
+         static_cast<double>(after_kib - before_kib) * 1024 / idle, 0, "", "<= 4096 bytes"});
+    add({"idle", "new client answered, p50, " + n + " idle open", "us", quantile(busy, 0.5),
+         quantile(quiet, 0.5), "none open", ""});
+    add({"idle", "new client answered, max of 50, " + n + " idle open", "us", busy.back(),
+         quiet.back(), "none open", "<= 10 ms"});
+    held.clear();
+    node.stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
   }
 
   void flood_latency() {
@@ -632,7 +684,8 @@ class Bench {
 }  // namespace
 
 const std::vector<std::string>& bench_sections() {
-  static const std::vector<std::string> sections = {"iamat", "flood", "memory", "scale", "whatsat"};
+  static const std::vector<std::string> sections = {"iamat", "idle",  "flood",
+                                                    "memory", "scale", "whatsat"};
   return sections;
 }
 
