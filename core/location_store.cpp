@@ -1,7 +1,14 @@
 #include "core/location_store.hpp"
 
+#include <sys/mman.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <tuple>
+
+#include "core/stable_hash.hpp"
 
 namespace herd {
 namespace {
@@ -59,42 +66,112 @@ bool is_newer(const RecordView& candidate, const RecordView& current) {
   return std::tie(candidate.time, cs, candidate.line) > std::tie(current.time, ks, current.line);
 }
 
-void LocationStore::Entry::assign(const RecordView& record) const {
+LocationStore::~LocationStore() {
+  for (std::size_t i = 0; i < capacity_; ++i) delete[] slots_[i].text;
+}
+
+void LocationStore::Slot::assign(const RecordView& record) {
   auto needed = static_cast<std::uint32_t>(record.line.size());
-  if (needed > capacity) {
+  if (needed > capacity || text == nullptr) {
     // Round up to the slack glibc's malloc leaves in the block anyway (16-byte steps, 8 of
     // them its header), so a client's next line, a digit or two longer, still fits in place.
     capacity = ((needed + 8 + 15) & ~std::uint32_t{15}) - 8;
-    text = std::make_unique_for_overwrite<char[]>(capacity);
+    delete[] text;
+    text = new char[capacity];
   }
-  std::memcpy(text.get(), record.line.data(), needed);
+  std::memcpy(text, record.line.data(), needed);
   size = needed;
   seconds = record.time.seconds;
   nanos = record.time.nanos;
 }
 
+std::uint32_t LocationStore::hash_of(std::string_view client) {
+  // FNV-1a leaves its low bits weakly mixed (IDs that differ in their last digits land side by
+  // side), and linear probing turns that into long runs: finish with a 64-bit mixer.
+  auto h = stable_hash(client);
+  h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+  h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<std::uint32_t>(h);
+}
+
+std::size_t LocationStore::probe(std::string_view client, std::uint32_t hash) const {
+  const std::size_t mask = capacity_ - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.text == nullptr) return i;
+    if (slot.hash == hash && slot.view().client() == client) return i;
+  }
+}
+
+namespace {
+
+constexpr std::size_t huge_page = 2 * 1024 * 1024;
+
+// An array of empty slots. A large one is aligned to huge pages and asks for them: every new
+// client lands on a random slot, and with 4 KiB pages each such access also missed the TLB.
+LocationStore::Slot* allocate_slots(std::size_t count) {
+  std::size_t bytes = count * sizeof(LocationStore::Slot);
+  void* memory = nullptr;
+  if (bytes >= huge_page) {
+    memory = std::aligned_alloc(huge_page, bytes);
+    if (memory != nullptr) ::madvise(memory, bytes, MADV_HUGEPAGE);
+  } else {
+    memory = std::malloc(bytes);
+  }
+  if (memory == nullptr) throw std::bad_alloc();
+  auto* slots = static_cast<LocationStore::Slot*>(memory);
+  std::uninitialized_value_construct_n(slots, count);
+  return slots;
+}
+
+}  // namespace
+
+void LocationStore::SlotsDeleter::operator()(Slot* slots) const {
+  std::free(slots);  // Slot is trivially destructible; the lines are freed by the store
+}
+
+void LocationStore::grow() {
+  std::size_t old_capacity = capacity_;
+  auto old = std::move(slots_);
+  capacity_ = old_capacity == 0 ? 64 : old_capacity * 2;
+  slots_.reset(allocate_slots(capacity_));
+  const std::size_t mask = capacity_ - 1;
+  for (std::size_t i = 0; i < old_capacity; ++i) {
+    if (old[i].text == nullptr) continue;
+    std::size_t j = old[i].hash & mask;
+    while (slots_[j].text != nullptr) j = (j + 1) & mask;
+    slots_[j] = old[i];
+  }
+}
+
 std::optional<RecordView> LocationStore::offer(const RecordView& record) {
   auto client = record.client();
-  auto it = entries_.find(client);
-  if (it == entries_.end()) {
-    Entry entry;
-    entry.assign(record);
-    entry.client_hash = ClientHash::of(client);
-    return entries_.insert(std::move(entry)).first->view();
+  auto hash = hash_of(client);
+  // At most 3/4 full: past that, linear probing's misses (every new client is one) grow fast.
+  if ((size_ + 1) * 4 > capacity_ * 3) grow();
+  Slot& slot = slots_[probe(client, hash)];
+  if (slot.text == nullptr) {
+    slot.hash = hash;
+    slot.assign(record);
+    ++size_;
+    return slot.view();
   }
-  if (!is_newer(record, it->view())) return std::nullopt;
-  it->assign(record);
-  return it->view();
+  if (!is_newer(record, slot.view())) return std::nullopt;
+  slot.assign(record);
+  return slot.view();
 }
 
 std::optional<RecordView> LocationStore::find(std::string_view client) const {
-  auto it = entries_.find(client);
-  if (it == entries_.end()) return std::nullopt;
-  return it->view();
+  if (capacity_ == 0) return std::nullopt;
+  const Slot& slot = slots_[probe(client, hash_of(client))];
+  if (slot.text == nullptr) return std::nullopt;
+  return slot.view();
 }
 
 void LocationStore::for_each(const std::function<void(const RecordView&)>& visit) const {
-  for (const auto& entry : entries_) visit(entry.view());
+  for (std::size_t i = 0; i < capacity_; ++i)
+    if (slots_[i].text != nullptr) visit(slots_[i].view());
 }
 
 }  // namespace herd

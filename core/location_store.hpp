@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "core/protocol.hpp"
 
@@ -53,49 +52,48 @@ struct Record {
 
 class LocationStore {
  public:
+  LocationStore() = default;
+  ~LocationStore();
+  LocationStore(const LocationStore&) = delete;
+  LocationStore& operator=(const LocationStore&) = delete;
+
   // Keeps a copy of `record` if it is newer than what is held for its client and returns a view
   // of the stored copy (valid until the next offer for that client); nullopt when it is stale.
   std::optional<RecordView> offer(const RecordView& record);
   [[nodiscard]] std::optional<RecordView> find(std::string_view client) const;
-  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  // In an order fixed by the clients' names (a stable hash), the same on every machine.
   void for_each(const std::function<void(const RecordView&)>& visit) const;
 
- private:
-  // One client's newest record. The line lives in a buffer of its own, with no separate key
-  // string and no std::string header: that keeps a stored record under 200 bytes. The set is
-  // keyed by the client field, which an update never changes, so the rest may change in place.
-  struct Entry {
-    mutable std::unique_ptr<char[]> text;
-    mutable std::int64_t seconds = 0;  // the record's Timestamp, unpacked to pack the entry in 32
-    mutable std::int32_t nanos = 0;    // bytes
-    mutable std::uint32_t size = 0;
-    mutable std::uint32_t capacity = 0;
-    // Rehashing and bucket walks read this instead of finding the client field again: without
-    // it, growing past a few thousand clients stalled a node for a millisecond per rehash.
-    std::uint32_t client_hash = 0;
+ public:
+  // One client's newest record, 32 bytes, in one flat array probed linearly: a lookup touches the
+  // slot and the line it points to, and growing the array moves slots without reading lines.
+  // The line lives in a buffer of its own, reused in place when the next line fits.
+  struct Slot {
+    char* text = nullptr;  // nullptr: an empty slot (records are never removed)
+    std::int64_t seconds = 0;
+    std::int32_t nanos = 0;
+    std::uint32_t hash = 0;  // of the client field
+    std::uint32_t size = 0;
+    std::uint32_t capacity = 0;
 
-    [[nodiscard]] RecordView view() const { return {{seconds, nanos}, {text.get(), size}}; }
-    void assign(const RecordView& record) const;
+    [[nodiscard]] RecordView view() const { return {{seconds, nanos}, {text, size}}; }
+    void assign(const RecordView& record);
   };
-  struct ClientHash {
-    using is_transparent = void;
-    // 32 bits, as stored in an entry; noexcept, so the set does not store a second copy.
-    static std::uint32_t of(std::string_view client) noexcept {
-      return static_cast<std::uint32_t>(std::hash<std::string_view>{}(client));
-    }
-    std::size_t operator()(std::string_view client) const noexcept { return of(client); }
-    std::size_t operator()(const Entry& e) const noexcept { return e.client_hash; }
+  static_assert(sizeof(Slot) == 32);
+
+ private:
+  [[nodiscard]] static std::uint32_t hash_of(std::string_view client);
+  // The slot holding `client`, or the empty slot where it would go.
+  [[nodiscard]] std::size_t probe(std::string_view client, std::uint32_t hash) const;
+  void grow();
+
+  struct SlotsDeleter {
+    void operator()(Slot* slots) const;
   };
-  struct SameClient {
-    using is_transparent = void;
-    static std::string_view client(std::string_view c) { return c; }
-    static std::string_view client(const Entry& e) { return e.view().client(); }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const noexcept {
-      return client(a) == client(b);
-    }
-  };
-  std::unordered_set<Entry, ClientHash, SameClient> entries_;
+  std::unique_ptr<Slot[], SlotsDeleter> slots_;
+  std::size_t capacity_ = 0;  // a power of two, or 0
+  std::size_t size_ = 0;
 };
 
 }  // namespace herd

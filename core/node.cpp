@@ -35,6 +35,20 @@ namespace {
 
 using Strand = asio::strand<asio::io_context::executor_type>;
 
+// Where a node's handlers run one at a time: its own strand, or, when one thread runs the whole
+// io_context, the context itself (a strand would only add a queue and a lock per handler).
+asio::any_io_executor serial_executor(Runtime& runtime) {
+  if (runtime.threads() == 1) return runtime.io().get_executor();
+  return asio::make_strand(runtime.io());
+}
+
+asio::any_io_executor gated(const asio::any_io_executor& serial, Runtime& runtime,
+                            const std::shared_ptr<PauseGate>& gate) {
+  if (runtime.threads() == 1)
+    return PausableExecutor<asio::io_context::executor_type>(runtime.io().get_executor(), gate);
+  return PausableExecutor<Strand>(*serial.target<Strand>(), gate);
+}
+
 // A WHATSAT that passed validation and now waits for Places.
 struct PendingWhatsat {
   NearbyQuery query;
@@ -61,14 +75,15 @@ std::int64_t steady_ms() {
 
 }  // namespace
 
-// One accepted connection: a client, or another server's link once it says so. It holds no
-// buffer while it waits (reads go through the node's one read buffer) and no timer (the node's
-// idle order times it out), so ten thousand idle clients cost little.
+// One accepted connection: a client, or another server's link once it says so. It holds a small
+// read buffer and no timer (the node's idle order times it out), so ten thousand idle clients
+// cost little.
 struct Session {
   Session(tcp::socket s, std::uint64_t i) : socket(std::move(s)), id(i) {}
   tcp::socket socket;
   std::uint64_t id;
   std::string label;  // "[127.0.0.1:60456]", or "[Jaquez]" once a neighbour greets
+  std::array<char, 512> buffer;  // what the last read brought; lines are handled in place
   std::string in;     // the part of a line not yet complete
   std::string out;    // replies not yet written
   // Another server's link: it greeted us, authenticated, or sent an AT. Links are exempt from
@@ -89,14 +104,13 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         sink(std::move(events)),
         clock(clk),
         places(std::make_shared<PlacesClient>(options.places)),
-        strand(asio::make_strand(rt.io())),
+        strand(serial_executor(rt)),
         gate(std::make_shared<PauseGate>(strand)),
-        exec(PausableExecutor<Strand>(strand, gate)),
+        exec(gated(strand, rt, gate)),
         acceptor(exec),
         flush_timer(exec),
         idle_timer(exec),
-        slot_free(exec),
-        read_buffer(64 * 1024) {
+        slot_free(exec) {
     if (options.max_clients == 0) options.max_clients = default_client_cap(open_file_limit(), 1);
   }
 
@@ -106,7 +120,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   const Clock& clock;
   // Shared with the WHATSAT calls in flight on the blocking pool, which may outlive a session.
   std::shared_ptr<PlacesClient> places;
-  Strand strand;                     // control that must reach a paused node: stop, snapshot
+  asio::any_io_executor strand;      // control that must reach a paused node: stop, snapshot
   std::shared_ptr<PauseGate> gate;   // closed while the node is paused
   asio::any_io_executor exec;        // everything the node does runs here
   tcp::acceptor acceptor;
@@ -122,7 +136,6 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   IdleOrder idle;
   std::size_t counted_clients = 0;  // what max_clients caps
   std::uint64_t next_session_id = 1;
-  std::vector<char> read_buffer;  // every session reads through it, on the strand
   std::uint16_t bound_port = 0;
   bool stopped = false;
   std::atomic<bool> started{false};  // set by start(); before it nothing runs on the strand
@@ -238,6 +251,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   // HERD-HELLO, and with a peer secret the handshake of peer_auth.hpp; true if `line` was one.
   bool handle_greeting(std::string_view line, Session& session) {
+    auto first = line.find_first_not_of(" \t\r\n\f\v");
+    if (first == std::string_view::npos || line.compare(first, 5, "HERD-") != 0) return false;
     std::array<std::string_view, 3> f{};
     std::size_t n = split_fields(line, f);
     if (n == 0 || !f[0].starts_with("HERD-")) return false;
@@ -362,19 +377,22 @@ auto log_failure(ImplPtr node, const char* what) {
   };
 }
 
-// Writes what the session has to say: at once when the socket takes it all (the usual case, and
-// no round trip through the reactor), else the rest asynchronously.
-asio::awaitable<void> flush(Session& session, error_code& ec) {
-  if (session.out.empty() || ec) co_return;
+// Writes what the session has to say at once, as far as the socket takes it (all of it, nearly
+// always): true when something is left for an asynchronous write.
+bool write_now(Session& session, error_code& ec) {
+  if (session.out.empty() || ec) return false;
   std::size_t written = session.socket.write_some(asio::buffer(session.out), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-  if (ec) co_return;
-  if (written < session.out.size()) {
-    auto [write_ec, n] = co_await asio::async_write(
-        session.socket, asio::buffer(session.out.data() + written, session.out.size() - written),
-        use_tuple);
-    ec = write_ec;
-  }
+  if (ec) return false;
+  session.out.erase(0, written);
+  return !session.out.empty();
+}
+
+// The rest, when the socket did not take it all.
+asio::awaitable<void> write_rest(Session& session, error_code& ec) {
+  auto [write_ec, n] =
+      co_await asio::async_write(session.socket, asio::buffer(session.out), use_tuple);
+  ec = write_ec;
   session.out.clear();
 }
 
@@ -400,42 +418,57 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
   bool at_eof = false, too_long = false;
   const std::size_t max_line = node->options.max_line_bytes;
 
-  // Handles one line; a WHATSAT first sends what is already answered, then waits for Places.
-  auto handle = [&](std::string_view line) -> asio::awaitable<void> {
+  // Handles one line at once; a WHATSAT comes back to be answered after Places.
+  auto handle = [&](std::string_view line) -> std::optional<PendingWhatsat> {
     if (line.size() > max_line) {
       too_long = true;
-      co_return;
+      return std::nullopt;
     }
     auto pending = node->handle_line(line, s);
-    if (pending) {
-      // Busy: neither idle nor the one to close when the node is full.
-      if (s.idle) {
-        node->idle.remove(*s.idle);
-        s.idle.reset();
-      }
-      co_await flush(s, ec);
-      std::string body =
-          co_await asio::co_spawn(node->runtime.blocking_pool(),
-                                  fetch_on_pool(node->places, pending->query), asio::use_awaitable);
-      node->reply(s, pending->at_line + "\n" + body + "\n");
-      if (s.counted && !node->stopped) node->list_idle(s);
-    } else if (s.idle) {
-      node->idle.touch(*s.idle, steady_ms());
+    if (!pending && s.idle) node->idle.touch(*s.idle, steady_ms());
+    return pending;
+  };
+  // A WHATSAT first sends what is already answered, then waits for Places.
+  auto answer_whatsat = [&](PendingWhatsat pending) -> asio::awaitable<void> {
+    // Busy: neither idle nor the one to close when the node is full.
+    if (s.idle) {
+      node->idle.remove(*s.idle);
+      s.idle.reset();
     }
+    if (write_now(s, ec)) co_await write_rest(s, ec);
+    std::string body =
+        co_await asio::co_spawn(node->runtime.blocking_pool(),
+                                fetch_on_pool(node->places, pending.query), asio::use_awaitable);
+    node->reply(s, pending.at_line + "\n" + body + "\n");
+    if (s.counted && !node->stopped) node->list_idle(s);
   };
 
+  std::size_t fresh = 0;  // bytes just read into s.buffer
   while (!ec && !too_long && !s.refused) {
+    // Lines are read where they are: in the session's buffer when nothing was left over (the
+    // usual case, one request per read), else after what was.
+    std::string_view data(s.buffer.data(), fresh);
+    if (!s.in.empty()) {
+      s.in.append(data);
+      data = s.in;
+    }
+    fresh = 0;
     std::size_t start = 0;
-    for (auto end = s.in.find('\n'); end != std::string::npos && !ec && !too_long && !s.refused;
-         end = s.in.find('\n', start)) {
-      co_await handle(strip_line_end(std::string_view(s.in).substr(start, end + 1 - start)));
+    for (auto end = data.find('\n'); end != std::string::npos && !ec && !too_long && !s.refused;
+         end = data.find('\n', start)) {
+      auto pending = handle(strip_line_end(data.substr(start, end + 1 - start)));
+      if (pending) co_await answer_whatsat(std::move(*pending));
       start = end + 1;
     }
-    s.in.erase(0, start);
+    if (data.data() == s.in.data())
+      s.in.erase(0, start);
+    else
+      s.in.assign(data.substr(start));
     too_long = too_long || s.in.size() > max_line;
     if (at_eof && !s.in.empty() && !ec && !too_long && !s.refused) {
       // SPEC.md: a last line without a newline still counts once the client half-closes.
-      co_await handle(strip_line_end(s.in));
+      auto pending = handle(strip_line_end(s.in));
+      if (pending) co_await answer_whatsat(std::move(*pending));
       s.in.clear();
     }
     if (too_long) {
@@ -444,23 +477,18 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
                  true);
       node->reply(s, "? [line over " + std::to_string(max_line) + " bytes]");
     }
-    co_await flush(s, ec);
+    if (write_now(s, ec)) co_await write_rest(s, ec);
     if (at_eof || ec || too_long || s.refused) break;
     if (s.in.capacity() > 4096 && s.in.size() < 1024) s.in.shrink_to_fit();
-    auto [wait_ec] = co_await s.socket.async_wait(tcp::socket::wait_read, use_tuple);
-    if (wait_ec) {
-      ec = wait_ec;
-      break;
-    }
-    // The read lands in the node's buffer: between two suspensions the strand is ours alone.
-    std::size_t n = s.socket.read_some(asio::buffer(node->read_buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec = {};
-    } else if (ec == asio::error::eof) {
-      ec = {};
+    // A read (not a wait and a read): Asio keeps the socket registered for input, so a request
+    // costs one receive, with no epoll_ctl per wait.
+    auto [read_ec, n] = co_await s.socket.async_read_some(asio::buffer(s.buffer), use_tuple);
+    if (read_ec == asio::error::eof) {
       at_eof = true;
-    } else if (!ec) {
-      s.in.append(node->read_buffer.data(), n);
+    } else if (read_ec) {
+      ec = read_ec;
+    } else {
+      fresh = n;
     }
   }
   error_code ignored;

@@ -31,16 +31,31 @@ bool to_double(std::string_view s, double& out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// A signed coordinate: explicit sign, then a plain decimal.
-bool parse_signed(std::string_view s, double& out) {
+// A signed coordinate within [-limit, limit]: explicit sign, then a plain decimal. Compared as
+// text, digit by digit, so no double is parsed on every IAMAT.
+bool is_signed_within(std::string_view s, int limit) {
   if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return false;
-  if (!is_plain_decimal(s.substr(1))) return false;
-  if (!to_double(s.substr(1), out)) return false;
-  if (s[0] == '-') out = -out;
-  return true;
+  auto number = s.substr(1);
+  if (!is_plain_decimal(number)) return false;
+  auto dot = number.find('.');
+  auto whole = number.substr(0, dot);
+  auto fraction = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
+  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+  if (whole.size() > 3) return false;
+  int value = 0;
+  for (char c : whole) value = value * 10 + (c - '0');
+  if (value != limit) return value < limit;
+  return fraction.find_first_not_of('0') == std::string_view::npos;
 }
 
 }  // namespace
+
+double degrees(std::string_view signed_decimal) {
+  double value = 0;
+  if (signed_decimal.size() < 2) return 0;
+  if (!to_double(signed_decimal.substr(1), value)) return 0;
+  return signed_decimal[0] == '-' ? -value : value;
+}
 
 std::string_view strip_line_end(std::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
@@ -72,10 +87,8 @@ bool parse_location(std::string_view text, Location& out) {
   Location loc;
   loc.latitude_text = text.substr(0, second_sign);
   loc.longitude_text = text.substr(second_sign);
-  if (!parse_signed(loc.latitude_text, loc.latitude)) return false;
-  if (!parse_signed(loc.longitude_text, loc.longitude)) return false;
-  if (loc.latitude < -90 || loc.latitude > 90) return false;
-  if (loc.longitude < -180 || loc.longitude > 180) return false;
+  if (!is_signed_within(loc.latitude_text, 90) || !is_signed_within(loc.longitude_text, 180))
+    return false;
   out = loc;
   return true;
 }
@@ -135,9 +148,9 @@ void append_skew(std::string& out, __int128 difference_nanos) {
   } while (whole != 0);
   out.push_back(sign);
   while (len > 0) out.push_back(digits[--len]);
-  char frac[12];
-  std::snprintf(frac, sizeof frac, ".%09u", fraction);
-  out += frac;
+  char frac[10] = {'.'};
+  for (int i = 9; i >= 1; --i, fraction /= 10) frac[i] = static_cast<char>('0' + fraction % 10);
+  out.append(frac, sizeof frac);
 }
 
 std::string format_skew(__int128 difference_nanos) {

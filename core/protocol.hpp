@@ -18,12 +18,14 @@ struct Timestamp {
 };
 
 // An ISO 6709 location such as "+34.068930-118.445127", split into its two signed numbers.
+// Kept as text: the node echoes it and passes it to Places, and never computes with it.
 struct Location {
   std::string_view latitude_text;   // "+34.068930"
   std::string_view longitude_text;  // "-118.445127"
-  double latitude = 0;
-  double longitude = 0;
 };
+
+// The value of a signed decimal such as "-118.445127", for those who compute with it.
+[[nodiscard]] double degrees(std::string_view signed_decimal);
 
 struct IamatCommand {
   std::string_view client, location_text, time_text;

@@ -37,6 +37,9 @@ Runtime::~Runtime() {
 asio::io_context& Runtime::io() {
   return impl_->io;
 }
+unsigned Runtime::threads() const {
+  return impl_->threads;
+}
 asio::thread_pool& Runtime::blocking_pool() {
   return impl_->blocking;
 }

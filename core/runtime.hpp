@@ -20,6 +20,8 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   [[nodiscard]] boost::asio::io_context& io();
+  // How many threads run the io_context: with one, nothing needs a strand.
+  [[nodiscard]] unsigned threads() const;
   [[nodiscard]] boost::asio::thread_pool& blocking_pool();
 
   // Starts the io_context threads (idempotent).

@@ -29,8 +29,8 @@ TEST_CASE("a valid IAMAT keeps its three fields exactly as sent") {
   CHECK(cmd.time_text == "1621464827.959498503");
   CHECK(cmd.location.latitude_text == "+34.068930");
   CHECK(cmd.location.longitude_text == "-118.445127");
-  CHECK(cmd.location.latitude == doctest::Approx(34.06893));
-  CHECK(cmd.location.longitude == doctest::Approx(-118.445127));
+  CHECK(degrees(cmd.location.latitude_text) == doctest::Approx(34.06893));
+  CHECK(degrees(cmd.location.longitude_text) == doctest::Approx(-118.445127));
   CHECK(cmd.time == Timestamp{1621464827, 959498503});
 }
 
@@ -103,6 +103,11 @@ TEST_CASE("a latitude out of range is invalid") {
 }
 TEST_CASE("a longitude out of range is invalid") {
   CHECK(is_invalid("IAMAT a +0+180.5 1"));
+  CHECK(is_invalid("IAMAT a +0+181 1"));
+  CHECK(is_invalid("IAMAT a +0+1000 1"));
+  CHECK(is_invalid("IAMAT a -91+0 1"));
+  CHECK_FALSE(is_invalid("IAMAT a +00090.000-0179.999999 1"));
+  CHECK_FALSE(is_invalid("IAMAT a -89.99999999999999999999+.5 1"));
   CHECK(is_invalid("IAMAT a +0-181 1"));
 }
 TEST_CASE("a time that is not a plain decimal is invalid") {

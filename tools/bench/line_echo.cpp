@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -32,17 +33,16 @@ void echo_lines(std::string& in, std::string& out) {
   in.erase(0, last + 1);
 }
 
-asio::awaitable<void> asio_session(tcp::socket socket, std::shared_ptr<std::vector<char>> buffer) {
+// The node's session loop (core/node.cpp) with the protocol taken out.
+asio::awaitable<void> asio_session(tcp::socket socket) {
+  std::array<char, 512> buffer;
   std::string in, out;
   error_code ec;
   socket.non_blocking(true, ec);
   for (;;) {
-    auto [wait_ec] = co_await socket.async_wait(tcp::socket::wait_read, use_tuple);
-    if (wait_ec) break;
-    std::size_t n = socket.read_some(asio::buffer(*buffer), ec);
-    if (ec == asio::error::would_block) continue;
-    if (ec) break;
-    in.append(buffer->data(), n);
+    auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_tuple);
+    if (read_ec) break;
+    in.append(buffer.data(), n);
     echo_lines(in, out);
     if (out.empty()) continue;
     std::size_t written = socket.write_some(asio::buffer(out), ec);
@@ -58,12 +58,11 @@ asio::awaitable<void> asio_session(tcp::socket socket, std::shared_ptr<std::vect
 }
 
 asio::awaitable<void> asio_accept(tcp::acceptor& acceptor) {
-  auto buffer = std::make_shared<std::vector<char>>(64 * 1024);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec) break;
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), asio_session(std::move(socket), buffer),
+    asio::co_spawn(acceptor.get_executor(), asio_session(std::move(socket)),
                    asio::detached);
   }
 }

@@ -8,8 +8,8 @@
 namespace herd::bench {
 
 enum class EchoLoop {
-  asio,   // the node's own loop: one io_context thread, a coroutine per connection, reads
-          // through one shared buffer, writes at once when the socket takes them
+  asio,   // the node's own loop: one io_context thread, a coroutine per connection reading
+          // into a small buffer of its own, writing at once when the socket takes it all
   epoll,  // a plain level-triggered epoll loop, as a C programmer would write it
 };
 
