@@ -12,6 +12,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <time.h>
+
 #include <cstdio>
 #include <future>
 #include <optional>
@@ -67,10 +69,12 @@ std::string endpoint_label(const tcp::socket& socket) {
   return "[" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + "]";
 }
 
+// Milliseconds for the idle order: the coarse clock is read at every line, and a few
+// milliseconds' resolution is plenty for a timeout of minutes.
 std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
 }
 
 }  // namespace
@@ -163,14 +167,28 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       case EventKind::link_down:
         note("LINK-DOWN", label + " " + std::string(text), true);
         break;
-      case EventKind::line_out:
-        log.write(clock.now_ns(), "OUT", label, text);
-        break;
       default:
-        log.write(clock.now_ns(), "IN", label, "(reply on our link)", text);
         break;
     }
     emit(kind, peer.name, text, queue_bytes);
+  }
+
+  void on_link_lines(const PeerEndpoint& peer, std::string_view label, EventKind kind,
+                     std::string_view lines, std::size_t queue_bytes) override {
+    // One clock reading for the batch: a write carries every line queued while the last was in
+    // flight, and they went out together.
+    auto now = clock.now_ns();
+    bool out = kind == EventKind::line_out;
+    while (!lines.empty()) {
+      auto end = lines.find('\n');
+      auto line = lines.substr(0, end);
+      if (out)
+        log.write(now, "OUT", label, line);
+      else
+        log.write(now, "IN", label, "(reply on our link)", line);
+      if (sink && !stopped) sink(NodeEvent{kind, options.name, peer.name, line, now, queue_bytes});
+      lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+    }
   }
 
   void on_link_note(const PeerEndpoint& peer, std::string_view text, bool also_stderr) override {
@@ -181,9 +199,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
-  void reply(Session& session, std::string_view line) {
+  void reply(Session& session, std::string_view line) { reply(session, line, clock.now_ns()); }
+  // With the time the line was handled: an answer made at once is logged at that time.
+  void reply(Session& session, std::string_view line, std::int64_t time_ns) {
     session.out.append(line).push_back('\n');
-    log.write(clock.now_ns(), "OUT", session.label, line);
+    log.write(time_ns, "OUT", session.label, line);
     emit(EventKind::line_out, {}, line);
   }
 
@@ -312,7 +332,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       bool stored = accept_record({iamat->time, at_scratch}, {});
       // An older report is still answered; the log says it changed nothing.
       log.write(received_ns, "IN", session.label, stored ? "(stored)" : "(stale)", line);
-      reply(session, at_scratch);
+      reply(session, at_scratch, received_ns);
     } else if (auto* at = std::get_if<AtMessage>(&command)) {
       become_peer(session);
       bool stored = accept_record(record_from_at(*at), session.peer_name);

@@ -37,6 +37,7 @@ PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<LinkOwner> owne
       settings_(settings),
       wake_(strand),
       backoff_timer_(strand),
+      label_("[" + peer_.name + "]"),
       backoff_(settings.reconnect_initial_ms, settings.reconnect_max_ms,
                settings.reconnect_stable_ms, settings.seed ^ stable_hash(peer_.name)) {}
 
@@ -230,13 +231,14 @@ asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
 }
 
 void PeerLink::report_lines(std::string_view lines, EventKind kind) {
-  while (!lines.empty()) {
-    auto end = lines.find('\n');
-    auto line = lines.substr(0, end);
-    if (kind == EventKind::line_in) notice_reply(line);
-    owner_->on_link_event(peer_, kind, line, queue_.bytes());
-    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+  if (kind == EventKind::line_in) {
+    for (std::string_view rest = lines; !rest.empty();) {
+      auto end = rest.find('\n');
+      notice_reply(rest.substr(0, end));
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    }
   }
+  owner_->on_link_lines(peer_, label_, kind, lines, queue_.bytes());
 }
 
 // A Herd peer answers nothing on a link; another herd's server answers "? LINE" to what it

@@ -23,9 +23,13 @@ namespace herd {
 class LinkOwner {
  public:
   virtual ~LinkOwner() = default;
-  // Link up/down, lines sent and lines received on the link: the node logs and emits them.
+  // Link up and down: the node logs and emits them.
   virtual void on_link_event(const PeerEndpoint& peer, EventKind kind, std::string_view text,
                              std::size_t queue_bytes) = 0;
+  // Lines written (line_out) or read (line_in) on the link, several at once, each ending in
+  // "\n"; `label` is "[NAME]".
+  virtual void on_link_lines(const PeerEndpoint& peer, std::string_view label, EventKind kind,
+                             std::string_view lines, std::size_t queue_bytes) = 0;
   // A log line about the link that is not an event (a line dropped in classic mode, a peer that
   // rejects our lines); also on stderr when `also_stderr`.
   virtual void on_link_note(const PeerEndpoint& peer, std::string_view text,
@@ -81,6 +85,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::shared_ptr<Connection> connection_;
   LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
+  std::string label_;  // "[NAME]", for the log
   ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point connected_at_;
   bool connected_ = false;

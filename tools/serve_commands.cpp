@@ -33,6 +33,7 @@ struct ServeSettings {
   int places_port = 0;  // herd up: where the mock Places listens (0: any free port)
   bool places_url_given = false;
   bool check = false;
+  int threads = 1;
   NodeOptions node = cli_node_defaults();
 };
 
@@ -131,6 +132,14 @@ const std::vector<ServeFlag>& serve_flags() {
         [](ServeSettings& s, const std::string& v) {
           s.node.max_clients =
               static_cast<std::size_t>(parse_integer("max-clients", v, 1, 10'000'000));
+        }}},
+      {for_both,
+       {"threads", "N",
+        "threads that run the servers; one is fastest unless herd up has spare cores (each "
+        "server runs on one thread at a time, and threads hand work to each other)",
+        [](const ServeSettings& s) { return std::to_string(s.threads); },
+        [](ServeSettings& s, const std::string& v) {
+          s.threads = static_cast<int>(parse_integer("threads", v, 1, 256));
         }}},
       {for_both,
        {"check", "", "check the flags and the config, print each server's settings, and exit",
@@ -250,11 +259,11 @@ int run_node(const Args& args) {
     for (const auto& peer : node_options.peers)
       std::printf("  neighbour %s %s:%u\n", peer.name.c_str(), peer.host.c_str(), peer.port);
     print_settings(node_options, "");
+    std::printf("  threads %d\n", settings.threads);
     return 0;
   }
   report_open_files("node", limit);
-  // One thread: a node runs on one strand, so a second thread would only add handoffs.
-  Runtime runtime(1);
+  Runtime runtime(static_cast<unsigned>(settings.threads));
   Node node(runtime, node_options);
   if (auto ec = node.bind())
     throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) +
@@ -292,6 +301,7 @@ int run_up(const Args& args) {
                              (settings.places_port ? std::to_string(settings.places_port)
                                                    : std::string("any free")) +
                              ")");
+    std::printf("  threads %d\n", settings.threads);
     return 0;
   }
   report_open_files("up", limit);
@@ -302,7 +312,7 @@ int run_up(const Args& args) {
                        std::to_string(settings.places_port) + ": " + ec.message()};
     herd_settings.node.places.url = mock.url();
   }
-  Runtime runtime;
+  Runtime runtime(static_cast<unsigned>(settings.threads));
   LocalHerd herd(runtime, herd_settings);
   if (auto error = herd.start()) throw UsageError{*error};
   runtime.start();
