@@ -28,8 +28,10 @@ def readme_pairs(text):
         if "flags of `herd" in line:
             block = {m.group(1) for m in mentions}
             mentions = []
+        # In such a list, a flag belongs to the list's commands unless it follows a `herd X`.
+        before_mentions = line[:mentions[0].start()] if mentions else line
         for command in block:
-            for flag in re.findall(flag_re, line):
+            for flag in re.findall(flag_re, before_mentions):
                 pairs.add((command, flag))
         # On other lines a flag belongs to the `herd COMMAND` it follows (a usage, a table row).
         for i, m in enumerate(mentions):
