@@ -71,6 +71,15 @@ std::string endpoint_label(const tcp::socket& socket) {
 
 // Milliseconds for the idle order: the coarse clock is read at every line, and a few
 // milliseconds' resolution is plenty for a timeout of minutes.
+// "open-file limit 20000, raised from 1024 at start"
+std::string describe_open_files() {
+  auto raise = last_open_file_raise();
+  std::string text = "open-file limit " + std::to_string(open_file_limit());
+  if (raise.now > raise.before)
+    text += ", raised from " + std::to_string(raise.before) + " at start";
+  return text;
+}
+
 std::int64_t steady_ms() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
@@ -673,8 +682,8 @@ void Node::start() {
                "listening on " + node->options.listen_host + ":" +
                    std::to_string(node->bound_port) +
                    (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
-                   std::to_string(node->options.max_clients) + " clients (open-file limit " +
-                   std::to_string(open_file_limit()) + ")",
+                   std::to_string(node->options.max_clients) + " clients (" +
+                   describe_open_files() + ")",
                true);
     LinkSettings settings{node->options.classic,
                           node->options.reconnect_initial_ms,

@@ -3,8 +3,18 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace herd {
+namespace {
+
+std::atomic<std::uint64_t> raised_before{0}, raised_to{0}, raised_hard{0};
+
+}  // namespace
+
+OpenFileLimit last_open_file_raise() {
+  return {raised_before.load(), raised_to.load(), raised_hard.load()};
+}
 
 OpenFileLimit raise_open_file_limit() {
   OpenFileLimit limit;
@@ -17,6 +27,9 @@ OpenFileLimit raise_open_file_limit() {
     raised.rlim_cur = current.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.now = raised.rlim_cur;
   }
+  raised_before = limit.before;
+  raised_to = limit.now;
+  raised_hard = limit.hard;
   return limit;
 }
 

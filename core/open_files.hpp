@@ -14,8 +14,10 @@ struct OpenFileLimit {
   std::uint64_t hard = 0;
 };
 
-// Raises the soft limit to the hard one (never lowers it).
+// Raises the soft limit to the hard one (never lowers it), and remembers what it did.
 OpenFileLimit raise_open_file_limit();
+// What the last raise_open_file_limit() in this process did (all zero if none ran).
+[[nodiscard]] OpenFileLimit last_open_file_raise();
 // The current soft limit.
 [[nodiscard]] std::uint64_t open_file_limit();
 

@@ -13,8 +13,6 @@
 
 namespace herd {
 
-namespace {
-
 int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -30,8 +28,6 @@ int connect_loopback(std::uint16_t port) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
-
-}  // namespace
 
 LineClient::LineClient(std::uint16_t port) : fd_(connect_loopback(port)) {
   if (fd_ < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));

@@ -11,6 +11,9 @@
 
 namespace herd {
 
+// A blocking TCP connection to 127.0.0.1:port with TCP_NODELAY: its descriptor, or -1 if refused.
+[[nodiscard]] int connect_loopback(std::uint16_t port);
+
 class LineClient {
  public:
   // Connects to 127.0.0.1:port; throws if it cannot (for tests, where that is a failure).

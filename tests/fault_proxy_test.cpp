@@ -47,51 +47,50 @@ Connect try_connect(std::uint16_t port, int wait_ms) {
   return outcome;
 }
 
+// A proxy for the link A -> B, B being a listener that accepts anything.
+struct ProxiedLink {
+  ProxiedLink() {
+    runtime.start();
+    REQUIRE_FALSE(proxy.start());
+  }
+  ~ProxiedLink() { proxy.stop(); }
+  Connect connect(int wait_ms) { return try_connect(proxy.port(), wait_ms); }
+  Runtime runtime{1, 1};
+  FakePeer target;
+  FaultProxy proxy{runtime, "A", "B", target.port(), 1};
+};
+
 }  // namespace
 
 TEST_CASE("a cut link refuses connections, and accepts again once restored") {
-  Runtime runtime(1, 1);
-  runtime.start();
-  FakePeer target;
-  FaultProxy proxy(runtime, "A", "B", target.port(), 1);
-  REQUIRE_FALSE(proxy.start());
-  CHECK(try_connect(proxy.port(), 1000) == Connect::accepted);
+  ProxiedLink link;
+  auto& proxy = link.proxy;
+  CHECK(link.connect(1000) == Connect::accepted);
   LinkFaults cut;
   cut.cut = true;
   proxy.set_faults(cut);
-  CHECK(try_connect(proxy.port(), 1000) == Connect::refused);
+  CHECK(link.connect(1000) == Connect::refused);
   proxy.set_faults({});
-  CHECK(try_connect(proxy.port(), 1000) == Connect::accepted);
-  proxy.stop();
+  CHECK(link.connect(1000) == Connect::accepted);
 }
 
 TEST_CASE("a dropped link lets connects go unanswered, as a blackhole does") {
-  Runtime runtime(1, 1);
-  runtime.start();
-  FakePeer target;
-  FaultProxy proxy(runtime, "A", "B", target.port(), 1);
-  REQUIRE_FALSE(proxy.start());
+  ProxiedLink link;
   LinkFaults drop;
   drop.drop = true;
-  proxy.set_faults(drop);
-  CHECK(try_connect(proxy.port(), 300) == Connect::no_answer);
-  CHECK(try_connect(proxy.port(), 300) == Connect::no_answer);
-  proxy.set_faults({});
-  CHECK(try_connect(proxy.port(), 1000) == Connect::accepted);
-  proxy.stop();
+  link.proxy.set_faults(drop);
+  CHECK(link.connect(300) == Connect::no_answer);
+  CHECK(link.connect(300) == Connect::no_answer);
+  link.proxy.set_faults({});
+  CHECK(link.connect(1000) == Connect::accepted);
 }
 
 TEST_CASE("a proxy whose server is down refuses, as the server itself would") {
-  Runtime runtime(1, 1);
-  runtime.start();
-  FakePeer target;
-  FaultProxy proxy(runtime, "A", "B", target.port(), 1);
-  REQUIRE_FALSE(proxy.start());
-  proxy.set_target_up(false);
-  CHECK(try_connect(proxy.port(), 1000) == Connect::refused);
-  proxy.set_target_up(true);
-  CHECK(try_connect(proxy.port(), 1000) == Connect::accepted);
-  proxy.stop();
+  ProxiedLink link;
+  link.proxy.set_target_up(false);
+  CHECK(link.connect(1000) == Connect::refused);
+  link.proxy.set_target_up(true);
+  CHECK(link.connect(1000) == Connect::accepted);
 }
 
 TEST_CASE("stopping a proxy whose io_context is not running returns, and nothing dangles") {

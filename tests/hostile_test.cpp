@@ -12,6 +12,7 @@
 
 #include "core/peer_auth.hpp"
 #include "core/text_file.hpp"
+#include "tests/temp_dir.hpp"
 #include "tests/test_herd.hpp"
 
 using namespace herd;
@@ -33,14 +34,6 @@ std::string read_file(const std::filesystem::path& path) {
   return text;
 }
 
-struct TempDir {
-  TempDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("herd-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))) {}
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-  static inline int counter = 0;
-};
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "sim/line_client.hpp"
 #include "tests/event_recorder.hpp"
 #include "tests/fake_peer.hpp"
+#include "tests/temp_dir.hpp"
 #include "tests/test_herd.hpp"
 
 using namespace herd;
@@ -21,14 +22,6 @@ using namespace herd::test;
 
 namespace {
 
-struct TempDir {
-  TempDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("herd-neighbours-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))) {}
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-  static inline int counter = 0;
-};
 
 std::string read_log(const std::filesystem::path& dir, const std::string& name) {
   std::string text;

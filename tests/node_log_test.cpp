@@ -7,18 +7,11 @@
 #include <string>
 
 #include "core/text_file.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace herd;
 
-namespace {
-
-struct TempDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("herd-log-test-" + std::to_string(::getpid()));
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-}  // namespace
+using herd::test::TempDir;
 
 TEST_CASE("log lines carry UTC time to the microsecond, also across second and day boundaries") {
   TempDir dir;

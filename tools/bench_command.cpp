@@ -11,8 +11,6 @@
 namespace herd::cli {
 namespace {
 
-namespace po = boost::program_options;
-
 std::string section_list() {
   std::string out;
   for (const auto& s : bench_sections()) out += (out.empty() ? "" : ", ") + s;
@@ -44,16 +42,11 @@ const FlagTable<BenchOptions>& bench_flags() {
 
 int run_bench(const Args& args) {
   BenchOptions bench;
-  po::options_description options("Options");
-  register_flags(bench_flags(), options);
-  po::variables_map values;
-  if (!parse_command_line(
-          "bench",
-          "[options]\n\nMeasures Herd beside baselines taken in the same run on this machine, "
-          "each figure with its ratio and target.",
-          args, options, {}, values))
+  if (!parse_flags("bench",
+                   "[options]\n\nMeasures Herd beside baselines taken in the same run on this "
+                   "machine, each figure with its ratio and target.",
+                   args, bench_flags(), bench))
     return 0;
-  apply_flags(bench_flags(), values, bench);
   bench.out = &std::cout;
   bench.progress = &std::cerr;
   return herd::run_bench(bench);
@@ -86,16 +79,11 @@ const FlagTable<EchoSettings>& echo_flags() {
 
 int run_line_echo(const Args& args) {
   EchoSettings settings;
-  po::options_description options("Options");
-  register_flags(echo_flags(), options);
-  po::variables_map values;
-  if (!parse_command_line("line-echo",
-                          "--port N [--epoll]\n\nAnswers every line with the line itself: the "
-                          "baseline `herd bench` measures the node against, in a process of its "
-                          "own.",
-                          args, options, {}, values))
+  if (!parse_flags("line-echo",
+                   "--port N [--epoll]\n\nAnswers every line with the line itself: the "
+                   "baseline `herd bench` measures the node against, in a process of its own.",
+                   args, echo_flags(), settings))
     return 0;
-  apply_flags(echo_flags(), values, settings);
   if (settings.port == 0) throw UsageError{"--port is required"};
   std::string error;
   int status = bench::run_line_echo(static_cast<std::uint16_t>(settings.port),

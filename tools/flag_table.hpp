@@ -82,6 +82,20 @@ bool parse_command_line(const std::string& command, const std::string& synopsis,
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& values);
 
+// Parses `args` for `herd COMMAND`, whose flags are all in `table`, into `settings`; false when
+// the help was printed.
+template <typename Settings>
+bool parse_flags(const std::string& command, const std::string& synopsis,
+                 const std::vector<std::string>& args, const FlagTable<Settings>& table,
+                 Settings& settings) {
+  boost::program_options::options_description options("Options");
+  register_flags(table, options);
+  boost::program_options::variables_map values;
+  if (!parse_command_line(command, synopsis, args, options, {}, values)) return false;
+  apply_flags(table, values, settings);
+  return true;
+}
+
 // "--name: expected an integer from LOW to HIGH, got "VALUE"" unless `value` is one.
 [[nodiscard]] std::int64_t parse_integer(const std::string& flag, const std::string& value,
                                          std::int64_t low, std::int64_t high);

@@ -363,13 +363,9 @@ const FlagTable<MockSettings>& mock_flags() {
 
 int run_places_mock(const Args& args) {
   MockSettings settings;
-  po::options_description options("Options");
-  register_flags(mock_flags(), options);
-  po::variables_map values;
-  if (!parse_command_line("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.",
-                          args, options, {}, values))
+  if (!parse_flags("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.",
+                   args, mock_flags(), settings))
     return 0;
-  apply_flags(mock_flags(), values, settings);
   PlacesMock mock(settings.host, static_cast<std::uint16_t>(settings.port));
   if (auto ec = mock.start())
     throw UsageError{"cannot listen on " + settings.host + ":" + std::to_string(settings.port) +

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <thread>
 
+#include "sim/line_client.hpp"
+
 extern char** environ;
 
 namespace herd::bench {
@@ -54,14 +56,11 @@ ChildProcess::~ChildProcess() {
 bool ChildProcess::wait_for_port(std::uint16_t port, int timeout_ms) const {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline && pid_ > 0) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    if (up) return true;
+    int fd = connect_loopback(port);
+    if (fd >= 0) {
+      ::close(fd);
+      return true;
+    }
     // A process starting up gives no event to wait on; poll its port.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "sim/line_client.hpp"
+
 namespace herd::bench {
 namespace {
 
@@ -25,22 +27,6 @@ struct Connection {
   std::string pending;  // the reply read so far
   SteadyClock::time_point asked;
 };
-
-int connect_to(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
 
 // "IAMAT c3-17 +34.068930-118.445127 1700000000.123456789\n"
 std::size_t make_request(char* out, std::size_t size, const ClosedLoop& load, int connection,
@@ -84,7 +70,7 @@ LoadResult run_closed_loop(const ClosedLoop& load) {
   auto end = start + load.duration;
   for (int c = 0; c < load.connections; ++c) {
     auto& conn = connections[static_cast<std::size_t>(c)];
-    conn.fd = connect_to(load.port);
+    conn.fd = connect_loopback(load.port);
     if (conn.fd < 0) {
       result.error = "cannot connect to port " + std::to_string(load.port);
       break;
