@@ -1,0 +1,169 @@
+#pragma once
+// An in-memory network on a virtual clock, for runs that replay bit for bit from a seed. Pure:
+// no sockets, no threads, no wall clock. Time moves only when the next event runs, so a second
+// of simulated traffic takes as long to run as its events take to handle.
+//
+// Hosts listen on ports and connect to ports; a connection is a pair of byte streams kept in
+// order, as TCP keeps them. Faults are set per directed link, the connections `from` opens to
+// `to`, with the meanings the fault proxies give them on real sockets: cut refuses and closes,
+// drop swallows connects and stalls bytes, hold keeps the initiator's bytes until released,
+// latency (with jitter), bandwidth and slicing shape the initiator's bytes. Every random choice
+// (jitter) comes from one seeded source, and events at the same time run in the order they were
+// scheduled, so the same calls give the same run on every machine.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "sim/net/link_faults.hpp"
+
+namespace herd::vnet {
+
+using Time = std::int64_t;  // virtual nanoseconds since the network was made
+inline constexpr Time millisecond = 1'000'000;
+
+// splitmix64: the same sequence from the same seed on every platform and standard library.
+class Random {
+ public:
+  explicit Random(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();
+  // Uniform in [low, high] (low <= high).
+  std::int64_t between(std::int64_t low, std::int64_t high);
+
+ private:
+  std::uint64_t state_;
+};
+
+using ConnectionId = std::uint64_t;
+enum class End { initiator, acceptor };
+[[nodiscard]] inline End other(End end) {
+  return end == End::initiator ? End::acceptor : End::initiator;
+}
+
+// Why bytes never reached the other end.
+enum class DropReason { reset, crash, cut };
+[[nodiscard]] const char* to_string(DropReason reason);
+
+// What the network did with bytes, for a trace. Called as it happens, in virtual time.
+struct Observer {
+  std::function<void(ConnectionId, End from, const std::string& bytes)> sent;
+  std::function<void(ConnectionId, End to, const std::string& bytes)> delivered;
+  std::function<void(ConnectionId, End from, const std::string& bytes, DropReason)> dropped;
+};
+
+class VirtualNetwork {
+ public:
+  explicit VirtualNetwork(std::uint64_t seed);
+
+  [[nodiscard]] Time now() const { return now_; }
+  [[nodiscard]] Random& random() { return random_; }
+
+  // Runs `action` at virtual time `when` (not before now); same-time events run in order.
+  void at(Time when, std::function<void()> action);
+  void after(Time delay, std::function<void()> action) { at(now_ + delay, std::move(action)); }
+  // Runs the earliest event, moving the clock to its time; false when none is left.
+  bool run_next();
+  // Runs every event up to `until`, then moves the clock there.
+  void run_until(Time until);
+  [[nodiscard]] std::optional<Time> next_event() const;
+
+  // A new connection to `host`:`port` calls `on_accept` with its id (the acceptor's end).
+  using AcceptHandler = std::function<void(ConnectionId)>;
+  [[nodiscard]] bool listen(const std::string& host, std::uint16_t port, AcceptHandler on_accept);
+  void stop_listening(std::uint16_t port);
+  [[nodiscard]] bool listening(std::uint16_t port) const;
+
+  // `from` connects to `port`: `done` gets the new connection (the initiator's end), or nullopt
+  // if it is refused. Across a blackhole it is never called: the caller's timeout decides.
+  void connect(const std::string& from, std::uint16_t port,
+               std::function<void(std::optional<ConnectionId>)> done);
+
+  // An end learns that bytes arrived, or that the stream ended (`on_closed` with reset = false
+  // after the other end closed, true when the connection was reset), through these.
+  struct Receiver {
+    std::function<void()> on_readable;
+    std::function<void(bool reset)> on_closed;
+  };
+  void set_receiver(ConnectionId id, End end, Receiver receiver);
+  // Takes what has arrived at `end`.
+  [[nodiscard]] std::string read(ConnectionId id, End end);
+  // Sends bytes from `end`; false if the connection is gone (reset, or `end` closed it).
+  bool write(ConnectionId id, End end, std::string bytes);
+  // `end` closes: the other end sees the stream end after every byte sent before.
+  void close(ConnectionId id, End end);
+  // Aborts the connection at once: both ends see a reset; bytes in flight are lost.
+  void reset(ConnectionId id, DropReason why = DropReason::reset);
+  [[nodiscard]] bool open(ConnectionId id) const;
+  [[nodiscard]] std::string host_of(ConnectionId id, End end) const;
+
+  // Every connection of `host` is reset and its listeners go: memory and sockets are gone.
+  void crash(const std::string& host);
+
+  // Faults on the connections `from` opens to `to`. Cutting resets the current ones.
+  void set_faults(const std::string& from, const std::string& to, const LinkFaults& faults);
+  [[nodiscard]] LinkFaults faults(const std::string& from, const std::string& to) const;
+
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+ private:
+  struct Direction {
+    std::string held;              // bytes waiting for hold or drop to end
+    std::string arrived;           // delivered, not yet read
+    Time last_delivery = 0;        // bytes in this direction arrive in order
+    std::uint64_t in_flight = 0;   // deliveries scheduled and not yet run
+    bool closing = false;          // the sender closed; the end follows its last byte
+    bool ended = false;            // the receiver has seen the end
+  };
+  struct Connection {
+    std::string initiator_host, acceptor_host;
+    bool open = true;
+    std::uint64_t generation = 0;  // deliveries scheduled before a reset are void
+    Direction forward, backward;   // initiator -> acceptor, acceptor -> initiator
+    Receiver at_initiator, at_acceptor;
+  };
+  struct Listener {
+    std::string host;
+    AcceptHandler on_accept;
+  };
+  struct Event {
+    Time when;
+    std::uint64_t order;
+    std::function<void()> action;
+  };
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const {
+      return a.when != b.when ? a.when > b.when : a.order > b.order;
+    }
+  };
+
+  Direction& direction(Connection& c, End from) {
+    return from == End::initiator ? c.forward : c.backward;
+  }
+  Receiver& receiver(Connection& c, End at) {
+    return at == End::initiator ? c.at_initiator : c.at_acceptor;
+  }
+  [[nodiscard]] LinkFaults faults_of(const Connection& c) const;
+  void send(ConnectionId id, End from, std::string bytes);
+  void deliver(ConnectionId id, End from, std::string bytes, std::uint64_t generation);
+  void finish_close(ConnectionId id, End from, std::uint64_t generation);
+  void release_held(ConnectionId id);
+
+  Time now_ = 0;
+  std::uint64_t next_order_ = 0;
+  std::priority_queue<Event, std::vector<Event>, Later> events_;
+  Random random_;
+  ConnectionId next_id_ = 1;
+  // Ordered containers: iterating them (a crash, a cut) must visit connections in the same order
+  // on every machine.
+  std::map<ConnectionId, Connection> connections_;
+  std::map<std::uint16_t, Listener> listeners_;
+  std::map<std::pair<std::string, std::string>, LinkFaults> faults_;
+  Observer observer_;
+};
+
+}  // namespace herd::vnet

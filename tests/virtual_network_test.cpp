@@ -1,0 +1,218 @@
+// The virtual network: TCP's order, the faults' meanings, and the same run from the same seed.
+
+#include "sim/net/virtual_network.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace herd;
+using namespace herd::vnet;
+
+namespace {
+
+// Host "B" listening on port 80; "A" connects. Everything B receives is gathered.
+struct TwoHosts {
+  TwoHosts() {
+    REQUIRE(net.listen("B", 80, [this](ConnectionId id) {
+      server = id;
+      net.set_receiver(id, End::acceptor,
+                       {[this] { at_b += net.read(server, End::acceptor); },
+                        [this](bool reset) { (reset ? b_reset : b_ended) = true; }});
+    }));
+  }
+  // Connects A to B and runs the network until the connection is made.
+  std::optional<ConnectionId> connect() {
+    std::optional<ConnectionId> made;
+    bool answered = false;
+    net.connect("A", 80, [&](std::optional<ConnectionId> id) {
+      made = id;
+      answered = true;
+      if (id)
+        net.set_receiver(*id, End::initiator,
+                         {[this, c = *id] { at_a += net.read(c, End::initiator); },
+                          [this](bool reset) { a_reset = reset; }});
+    });
+    net.run_until(net.now());
+    if (!answered) return std::nullopt;
+    return made;
+  }
+  VirtualNetwork net{7};
+  ConnectionId server = 0;
+  std::string at_a, at_b;
+  bool a_reset = false, b_reset = false, b_ended = false;
+};
+
+}  // namespace
+
+TEST_CASE("bytes on a connection arrive in order, however the latency jitters") {
+  TwoHosts h;
+  LinkFaults slow;
+  slow.latency_ms = 10;
+  slow.jitter_ms = 9;
+  h.net.set_faults("A", "B", slow);
+  auto id = h.connect();
+  REQUIRE(id);
+  std::string sent;
+  for (int i = 0; i < 200; ++i) {
+    std::string chunk = "line " + std::to_string(i) + "\n";
+    sent += chunk;
+    REQUIRE(h.net.write(*id, End::initiator, chunk));
+    h.net.run_until(h.net.now() + millisecond / 4);
+  }
+  while (h.net.run_next()) {
+  }
+  CHECK(h.at_b == sent);
+}
+
+TEST_CASE("latency delays delivery on the virtual clock, and bandwidth paces it") {
+  TwoHosts h;
+  LinkFaults slow;
+  slow.latency_ms = 30;
+  h.net.set_faults("A", "B", slow);
+  auto id = h.connect();
+  REQUIRE(id);
+  auto start = h.net.now();
+  REQUIRE(h.net.write(*id, End::initiator, "hello\n"));
+  h.net.run_until(start + 29 * millisecond);
+  CHECK(h.at_b.empty());
+  h.net.run_until(start + 30 * millisecond);
+  CHECK(h.at_b == "hello\n");
+  // 1000 bytes at 10,000 B/s in 100-byte slices: the last slice leaves 90 ms after the first.
+  LinkFaults narrow;
+  narrow.bytes_per_s = 10'000;
+  narrow.slice_bytes = 100;
+  h.net.set_faults("A", "B", narrow);
+  h.at_b.clear();
+  auto begin = h.net.now();
+  REQUIRE(h.net.write(*id, End::initiator, std::string(1000, 'x')));
+  h.net.run_until(begin + 89 * millisecond);
+  CHECK(h.at_b.size() == 900);
+  h.net.run_until(begin + 90 * millisecond);
+  CHECK(h.at_b.size() == 1000);
+}
+
+TEST_CASE("a cut link refuses connections and resets the current ones; restore lets them in") {
+  TwoHosts h;
+  auto id = h.connect();
+  REQUIRE(id);
+  LinkFaults cut;
+  cut.cut = true;
+  h.net.set_faults("A", "B", cut);
+  h.net.run_until(h.net.now());
+  CHECK(h.a_reset);
+  CHECK(h.b_reset);
+  CHECK_FALSE(h.net.write(*id, End::initiator, "lost\n"));
+  bool refused = false;
+  h.net.connect("A", 80, [&](std::optional<ConnectionId> made) { refused = !made; });
+  h.net.run_until(h.net.now());
+  CHECK(refused);
+  h.net.set_faults("A", "B", {});
+  CHECK(h.connect().has_value());
+}
+
+TEST_CASE("a one-way cut stops only the connections its side opens") {
+  TwoHosts h;
+  REQUIRE(h.net.listen("A", 81, [](ConnectionId) {}));
+  LinkFaults cut;
+  cut.cut = true;
+  h.net.set_faults("A", "B", cut);
+  CHECK_FALSE(h.connect().has_value());
+  bool made = false;
+  h.net.connect("B", 81, [&](std::optional<ConnectionId> id) { made = id.has_value(); });
+  h.net.run_until(h.net.now());
+  CHECK(made);
+}
+
+TEST_CASE("a dropped link never answers a connect and stalls bytes until the drop ends") {
+  TwoHosts h;
+  auto id = h.connect();
+  REQUIRE(id);
+  LinkFaults drop;
+  drop.drop = true;
+  h.net.set_faults("A", "B", drop);
+  REQUIRE(h.net.write(*id, End::initiator, "waits\n"));
+  REQUIRE(h.net.write(*id, End::acceptor, "so does the reply\n"));
+  bool answered = false;
+  h.net.connect("A", 80, [&](std::optional<ConnectionId>) { answered = true; });
+  h.net.run_until(h.net.now() + 10'000 * millisecond);
+  CHECK_FALSE(answered);
+  CHECK(h.at_b.empty());
+  CHECK(h.at_a.empty());
+  h.net.set_faults("A", "B", {});
+  h.net.run_until(h.net.now());
+  CHECK(h.at_b == "waits\n");
+  CHECK(h.at_a == "so does the reply\n");
+}
+
+TEST_CASE("hold keeps the initiator's bytes until release; the other way passes") {
+  TwoHosts h;
+  auto id = h.connect();
+  REQUIRE(id);
+  LinkFaults hold;
+  hold.hold = true;
+  h.net.set_faults("A", "B", hold);
+  REQUIRE(h.net.write(*id, End::initiator, "held\n"));
+  REQUIRE(h.net.write(*id, End::acceptor, "free\n"));
+  h.net.close(*id, End::initiator);
+  h.net.run_until(h.net.now() + 1000 * millisecond);
+  CHECK(h.at_b.empty());
+  CHECK_FALSE(h.b_ended);  // the end of the stream waits behind the held bytes
+  CHECK(h.at_a == "free\n");
+  h.net.set_faults("A", "B", {});
+  h.net.run_until(h.net.now());
+  CHECK(h.at_b == "held\n");
+  CHECK(h.b_ended);
+}
+
+TEST_CASE("a crash resets every connection of the host and stops its listeners") {
+  TwoHosts h;
+  auto id = h.connect();
+  REQUIRE(id);
+  std::vector<std::string> dropped;
+  h.net.set_observer({{}, {}, [&](ConnectionId, End, const std::string& bytes, DropReason why) {
+                        dropped.push_back(std::string(to_string(why)) + ":" + bytes);
+                      }});
+  LinkFaults hold;
+  hold.hold = true;
+  h.net.set_faults("A", "B", hold);
+  REQUIRE(h.net.write(*id, End::initiator, "never\n"));
+  h.net.crash("B");
+  h.net.run_until(h.net.now());
+  CHECK(h.a_reset);
+  CHECK(dropped == std::vector<std::string>{"crash:never\n"});
+  CHECK_FALSE(h.net.listening(80));
+  h.net.set_faults("A", "B", {});
+  CHECK_FALSE(h.connect().has_value());  // refused: nothing listens
+}
+
+TEST_CASE("the same seed gives the same deliveries at the same virtual times") {
+  auto run = [](std::uint64_t seed) {
+    VirtualNetwork net(seed);
+    std::vector<std::pair<Time, std::string>> log;
+    ConnectionId server = 0;
+    REQUIRE(net.listen("B", 80, [&](ConnectionId id) {
+      server = id;
+      net.set_receiver(id, End::acceptor,
+                       {[&] { log.emplace_back(net.now(), net.read(server, End::acceptor)); }, {}});
+    }));
+    LinkFaults jittery;
+    jittery.latency_ms = 5;
+    jittery.jitter_ms = 5;
+    net.set_faults("A", "B", jittery);
+    std::optional<ConnectionId> id;
+    net.connect("A", 80, [&](std::optional<ConnectionId> made) { id = made; });
+    net.run_until(0);
+    REQUIRE(id);
+    for (int i = 0; i < 50; ++i) {
+      REQUIRE(net.write(*id, End::initiator, std::to_string(i) + "\n"));
+      net.run_until(net.now() + millisecond);
+    }
+    while (net.run_next()) {
+    }
+    return log;
+  };
+  CHECK(run(11) == run(11));
+  CHECK(run(11) != run(12));
+}
