@@ -11,8 +11,8 @@ namespace herd {
 class IdleOrder {
  public:
   struct Entry {
-    std::uint64_t id;        // the owner's name for the connection
-    std::int64_t since_ms;   // when it last completed a line (or connected)
+    std::uint64_t id;       // the owner's name for the connection
+    std::int64_t since_ms;  // when it last completed a line (or connected)
   };
   using Handle = std::list<Entry>::iterator;
 

@@ -96,8 +96,7 @@ std::uint32_t LocationStore::hash_of(std::string_view client) {
 }
 
 std::size_t LocationStore::probe(std::string_view client, std::uint32_t hash) const {
-  const std::size_t mask = capacity_ - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = home(hash);; i = i + 1 == capacity_ ? 0 : i + 1) {
     const Slot& slot = slots_[i];
     if (slot.text == nullptr) return i;
     if (slot.hash == hash && slot.view().client() == client) return i;
@@ -114,8 +113,9 @@ LocationStore::Slot* allocate_slots(std::size_t count) {
   std::size_t bytes = count * sizeof(LocationStore::Slot);
   void* memory = nullptr;
   if (bytes >= huge_page) {
-    memory = std::aligned_alloc(huge_page, bytes);
-    if (memory != nullptr) ::madvise(memory, bytes, MADV_HUGEPAGE);
+    std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;  // aligned_alloc wants
+    memory = std::aligned_alloc(huge_page, rounded);                        // whole multiples
+    if (memory != nullptr) ::madvise(memory, rounded, MADV_HUGEPAGE);
   } else {
     memory = std::malloc(bytes);
   }
@@ -134,13 +134,14 @@ void LocationStore::SlotsDeleter::operator()(Slot* slots) const {
 void LocationStore::grow() {
   std::size_t old_capacity = capacity_;
   auto old = std::move(slots_);
-  capacity_ = old_capacity == 0 ? 64 : old_capacity * 2;
+  // Half as large again, not twice: the table stays between half and three quarters full, so a
+  // stored record never costs more than 64 bytes of slots.
+  capacity_ = old_capacity == 0 ? 64 : old_capacity + old_capacity / 2;
   slots_.reset(allocate_slots(capacity_));
-  const std::size_t mask = capacity_ - 1;
   for (std::size_t i = 0; i < old_capacity; ++i) {
     if (old[i].text == nullptr) continue;
-    std::size_t j = old[i].hash & mask;
-    while (slots_[j].text != nullptr) j = (j + 1) & mask;
+    std::size_t j = home(old[i].hash);
+    while (slots_[j].text != nullptr) j = j + 1 == capacity_ ? 0 : j + 1;
     slots_[j] = old[i];
   }
 }

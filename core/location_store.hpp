@@ -84,6 +84,10 @@ class LocationStore {
 
  private:
   [[nodiscard]] static std::uint32_t hash_of(std::string_view client);
+  // Where a hash's probe starts: the hash scaled to the capacity (which need not be a power of 2).
+  [[nodiscard]] std::size_t home(std::uint32_t hash) const {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(hash) * capacity_) >> 32);
+  }
   // The slot holding `client`, or the empty slot where it would go.
   [[nodiscard]] std::size_t probe(std::string_view client, std::uint32_t hash) const;
   void grow();
@@ -92,7 +96,7 @@ class LocationStore {
     void operator()(Slot* slots) const;
   };
   std::unique_ptr<Slot[], SlotsDeleter> slots_;
-  std::size_t capacity_ = 0;  // a power of two, or 0
+  std::size_t capacity_ = 0;
   std::size_t size_ = 0;
 };
 

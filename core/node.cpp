@@ -1,5 +1,7 @@
 #include "core/node.hpp"
 
+#include <time.h>
+
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -12,8 +14,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <time.h>
-
 #include <cstdio>
 #include <future>
 #include <optional>
@@ -95,10 +95,10 @@ struct Session {
   Session(tcp::socket s, std::uint64_t i) : socket(std::move(s)), id(i) {}
   tcp::socket socket;
   std::uint64_t id;
-  std::string label;  // "[127.0.0.1:60456]", or "[Jaquez]" once a neighbour greets
+  std::string label;             // "[127.0.0.1:60456]", or "[Jaquez]" once a neighbour greets
   std::array<char, 512> buffer;  // what the last read brought; lines are handled in place
-  std::string in;     // the part of a line not yet complete
-  std::string out;    // replies not yet written
+  std::string in;                // the part of a line not yet complete
+  std::string out;               // replies not yet written
   // Another server's link: it greeted us, authenticated, or sent an AT. Links are exempt from
   // the idle timeout and hold no client slot.
   bool is_peer = false;
@@ -133,9 +133,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   const Clock& clock;
   // Shared with the WHATSAT calls in flight on the blocking pool, which may outlive a session.
   std::shared_ptr<PlacesClient> places;
-  asio::any_io_executor strand;      // control that must reach a paused node: stop, snapshot
-  std::shared_ptr<PauseGate> gate;   // closed while the node is paused
-  asio::any_io_executor exec;        // everything the node does runs here
+  asio::any_io_executor strand;     // control that must reach a paused node: stop, snapshot
+  std::shared_ptr<PauseGate> gate;  // closed while the node is paused
+  asio::any_io_executor exec;       // everything the node does runs here
   tcp::acceptor acceptor;
   asio::steady_timer flush_timer;
   asio::steady_timer idle_timer;  // wakes when the longest-idle client times out
@@ -330,8 +330,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
         !session.is_peer) {
       log.write(received_ns, "IN", session.label, line);
-      note("PEER",
-           session.label + " AT from a connection that did not authenticate; refused", true);
+      note("PEER", session.label + " AT from a connection that did not authenticate; refused",
+           true);
       reply(session, format_invalid(line));
       return std::nullopt;
     }
@@ -533,9 +533,9 @@ bool evict_longest_idle(Node::Impl& node) {
   auto it = node.sessions.find(oldest.id);
   if (it == node.sessions.end()) return false;
   Session& victim = *it->second;
-  node.note("LIMIT",
-            std::to_string(node.options.max_clients) + " clients open; closing the longest idle, " +
-                victim.label + " (idle " + std::to_string(steady_ms() - oldest.since_ms) + " ms)");
+  node.note("LIMIT", std::to_string(node.options.max_clients) +
+                         " clients open; closing the longest idle, " + victim.label + " (idle " +
+                         std::to_string(steady_ms() - oldest.since_ms) + " ms)");
   node.release_slot(victim);
   error_code ignored;
   victim.socket.close(ignored);
@@ -547,10 +547,10 @@ asio::awaitable<void> wait_for_a_slot(Node::Impl& node) {
   bool reported = false;
   while (!node.stopped && node.counted_clients >= node.options.max_clients && node.idle.empty()) {
     if (!reported)
-      node.note("LIMIT",
-                std::to_string(node.options.max_clients) +
-                    " clients open and none idle; new ones wait",
-                true);
+      node.note(
+          "LIMIT",
+          std::to_string(node.options.max_clients) + " clients open and none idle; new ones wait",
+          true);
     reported = true;
     node.slot_free.expires_at(asio::steady_timer::time_point::max());
     co_await node.slot_free.async_wait(use_tuple);
@@ -678,13 +678,12 @@ void Node::start() {
   node->started = true;
   asio::post(node->exec, [node] {
     if (node->stopped) return;
-    node->note("START",
-               "listening on " + node->options.listen_host + ":" +
-                   std::to_string(node->bound_port) +
-                   (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
-                   std::to_string(node->options.max_clients) + " clients (" +
-                   describe_open_files() + ")",
-               true);
+    node->note(
+        "START",
+        "listening on " + node->options.listen_host + ":" + std::to_string(node->bound_port) +
+            (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
+            std::to_string(node->options.max_clients) + " clients (" + describe_open_files() + ")",
+        true);
     LinkSettings settings{node->options.classic,
                           node->options.reconnect_initial_ms,
                           node->options.reconnect_max_ms,

@@ -44,8 +44,7 @@ std::size_t default_client_cap(std::uint64_t open_files, std::size_t servers) {
   // Per server: its listener, log, links in and out, a Places pool; plus the process's own.
   const std::uint64_t reserve = 64 + 48 * servers;
   std::uint64_t share = open_files > reserve ? (open_files - reserve) / servers : 0;
-  return static_cast<std::size_t>(
-      std::clamp<std::uint64_t>(share, 16, max_default_clients));
+  return static_cast<std::size_t>(std::clamp<std::uint64_t>(share, 16, max_default_clients));
 }
 
 }  // namespace herd

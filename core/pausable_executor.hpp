@@ -33,8 +33,7 @@ class PauseGate {
   void resume() {
     std::lock_guard lock(mutex_);
     paused_.store(false, std::memory_order_release);
-    for (auto& work : held_)
-      boost::asio::post(strand_, [work = std::move(work)] { work->run(); });
+    for (auto& work : held_) boost::asio::post(strand_, [work = std::move(work)] { work->run(); });
     held_.clear();
   }
 
@@ -73,21 +72,21 @@ class PausableExecutor {
       : inner_(std::move(inner)), gate_(std::move(gate)) {}
 
   template <typename Property>
-    requires boost::asio::can_query<const Inner&, const Property&>::value
-  decltype(auto) query(const Property& p) const {
+  requires boost::asio::can_query<const Inner&, const Property&>::value decltype(auto) query(
+      const Property& p) const {
     return boost::asio::query(inner_, p);
   }
 
   template <typename Property>
-    requires boost::asio::can_require<const Inner&, const Property&>::value
-  auto require(const Property& p) const {
+  requires boost::asio::can_require<const Inner&, const Property&>::value auto require(
+      const Property& p) const {
     using Next = std::decay_t<decltype(boost::asio::require(inner_, p))>;
     return PausableExecutor<Next>(boost::asio::require(inner_, p), gate_);
   }
 
   template <typename Property>
-    requires boost::asio::can_prefer<const Inner&, const Property&>::value
-  auto prefer(const Property& p) const {
+  requires boost::asio::can_prefer<const Inner&, const Property&>::value auto prefer(
+      const Property& p) const {
     using Next = std::decay_t<decltype(boost::asio::prefer(inner_, p))>;
     return PausableExecutor<Next>(boost::asio::prefer(inner_, p), gate_);
   }

@@ -6,8 +6,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -81,8 +81,8 @@ asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
     error_code ec;
     auto address = asio::ip::make_address(peer_.host, ec);
     if (!ec) {
-      auto [connect_ec] = co_await connection.socket.async_connect(
-          tcp::endpoint(address, peer_.port), use_tuple);
+      auto [connect_ec] =
+          co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
       co_return connect_ec;
     }
     tcp::resolver resolver(strand_);

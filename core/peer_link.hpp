@@ -7,15 +7,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
-#include <chrono>
 #include <string>
 #include <string_view>
 
 #include "core/line_queue.hpp"
-#include "core/reconnect_backoff.hpp"
 #include "core/node.hpp"
+#include "core/reconnect_backoff.hpp"
 
 namespace herd {
 
@@ -85,7 +85,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::shared_ptr<Connection> connection_;
   LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
-  std::string label_;  // "[NAME]", for the log
+  std::string label_;     // "[NAME]", for the log
   ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point connected_at_;
   bool connected_ = false;

@@ -55,8 +55,7 @@ std::string PlacesClient::describe_failure(int error,
   if (code == httplib::Error::ConnectionTimeout ||
       ((code == httplib::Error::Read || code == httplib::Error::Write) && out_of_time))
     return "Places timed out after " + std::to_string(settings_.timeout_ms) + " ms";
-  if (code == httplib::Error::Connection)
-    return "cannot connect to Places at " + origin_;
+  if (code == httplib::Error::Connection) return "cannot connect to Places at " + origin_;
   return "Places request failed: " + httplib::to_string(code) + " after " + std::to_string(waited) +
          " ms";
 }
@@ -128,7 +127,8 @@ std::string PlacesClient::fetch(const NearbyQuery& query) {
       if (pool_->idle.size() < max_idle_connections) pool_->idle.push_back(std::move(client));
     }
     if (too_large) return places_error_body("Places answered with a body over the size limit");
-    if (!result) return places_error_body(describe_failure(static_cast<int>(result.error()), began));
+    if (!result)
+      return places_error_body(describe_failure(static_cast<int>(result.error()), began));
     if (result->status != 200)
       return places_error_body("Places answered HTTP " + std::to_string(result->status));
     return shape_places_body(body, query.bound);

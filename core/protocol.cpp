@@ -118,8 +118,8 @@ Command parse_command(std::string_view line) {
   if (f[0] == "AT") {
     if (n < 6) return InvalidCommand{"AT takes 5 fields"};
     const char* end = f[5].data() + f[5].size();
-    AtMessage msg{f[1], f[2], f[3], f[4], f[5], std::string_view(f[0].data(), end - f[0].data()),
-                  n > 6, {}, {}};
+    AtMessage msg{f[1],  f[2], f[3], f[4], f[5], std::string_view(f[0].data(), end - f[0].data()),
+                  n > 6, {},   {}};
     auto skew = f[2];
     if (skew.size() < 2 || (skew[0] != '+' && skew[0] != '-') || !is_plain_decimal(skew.substr(1)))
       return InvalidCommand{"bad time difference"};

@@ -1,7 +1,6 @@
 #include "sim/fault_proxy.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
 #include <future>
 #include <mutex>
 #include <random>

@@ -15,7 +15,6 @@ namespace herd {
 
 class Runtime;
 
-
 class FaultProxy {
  public:
   // Listens on a free loopback port and forwards to 127.0.0.1:target_port.

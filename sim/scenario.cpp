@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -49,7 +49,8 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::wait, "wait", {"ms"}},
       {StepKind::expect_converged, "expect_converged", {"within_ms"}},
       {StepKind::expect_diverged, "expect_diverged", {"within_ms"}},
-      {StepKind::expect_record, "expect_record",
+      {StepKind::expect_record,
+       "expect_record",
        {"node", "client", "time", "origin", "absent", "within_ms"}},
   };
   return all;
@@ -190,9 +191,8 @@ void read_expect(const StepReader& r, Step& step) {
       try {
         std::regex compiled(step.expect_text);
       } catch (const std::regex_error& e) {
-        throw FieldError{path + ".pattern",
-                         "an ECMAScript regular expression, got " + show(text) + " (" + e.what() +
-                             ")"};
+        throw FieldError{path + ".pattern", "an ECMAScript regular expression, got " + show(text) +
+                                                " (" + e.what() + ")"};
       }
     }
     return;

@@ -223,7 +223,8 @@ class Driver {
     *options_.progress << head << printable(o.description) << (o.ok ? "  ok" : "  FAIL");
     if (!o.message.empty()) *options_.progress << ": " << printable(o.message);
     *options_.progress << "\n";
-    for (const auto& detail : o.details) *options_.progress << "         " << printable(detail) << "\n";
+    for (const auto& detail : o.details)
+      *options_.progress << "         " << printable(detail) << "\n";
     *options_.progress << std::flush;
   }
 

@@ -23,8 +23,8 @@ struct SimOptions {
   int reconnect_max_ms = 250;
   int reconnect_stable_ms = 10;
   int connect_timeout_ms = 500;
-  std::uint16_t places_port = 0;      // the mock Places' port; 0: any free port
-  std::string log_dir;                // the servers' own logs, in DIR/SCENARIO/NAME.log; "": none
+  std::uint16_t places_port = 0;  // the mock Places' port; 0: any free port
+  std::string log_dir;            // the servers' own logs, in DIR/SCENARIO/NAME.log; "": none
 };
 
 struct StepOutcome {
@@ -33,7 +33,7 @@ struct StepOutcome {
   std::string description;
   double started_s = 0, finished_s = 0;  // since the herd came up
   bool ok = true;
-  std::string message;  // what happened, or why it failed
+  std::string message;               // what happened, or why it failed
   std::vector<std::string> details;  // with --verbose: every problem a failed check found
 };
 

@@ -1,6 +1,8 @@
 // The simulator's faults mean what they say: a cut link refuses, a dropped link swallows
 // connects, a paused server answers nobody until it resumes.
 
+#include "sim/fault_proxy.hpp"
+
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,7 +13,6 @@
 #include <chrono>
 
 #include "core/runtime.hpp"
-#include "sim/fault_proxy.hpp"
 #include "sim/line_client.hpp"
 #include "tests/fake_peer.hpp"
 #include "tests/test_herd.hpp"
@@ -112,8 +113,8 @@ TEST_CASE("a paused server answers nobody and stores nothing until it resumes") 
   CHECK_FALSE(client.read_line(300).has_value());
   // Its neighbours' updates wait too.
   std::string elsewhere = h.ask("Jaquez", "IAMAT elsewhere +1+1 1700000000");
-  REQUIRE(h.events.wait_for_all({"Bona", "Bailey", "Campbell"}, EventKind::update_stored,
-                                elsewhere));
+  REQUIRE(
+      h.events.wait_for_all({"Bona", "Bailey", "Campbell"}, EventKind::update_stored, elsewhere));
   CHECK_FALSE(h.holds("Clark", elsewhere));  // read while paused, as a debugger would
   h.herd->node("Clark")->resume();
   auto reply = client.read_line();

@@ -34,7 +34,6 @@ std::string read_file(const std::filesystem::path& path) {
   return text;
 }
 
-
 }  // namespace
 
 TEST_CASE("random bytes, NULs and invalid UTF-8 without newlines harm nothing") {

@@ -22,7 +22,6 @@ using namespace herd::test;
 
 namespace {
 
-
 std::string read_log(const std::filesystem::path& dir, const std::string& name) {
   std::string text;
   CHECK(read_text_file((dir / (name + ".log")).string(), text));
@@ -127,13 +126,14 @@ TEST_CASE("a Places timeout is logged as a timeout, on one line with the reply")
     client.send("WHATSAT slow 10 1\n");
     auto reply = client.read_through("\n\n");
     REQUIRE(reply.has_value());
-    CHECK(reply->find("\"error_message\" : \"Places timed out after 300 ms\"") != std::string::npos);
+    CHECK(reply->find("\"error_message\" : \"Places timed out after 300 ms\"") !=
+          std::string::npos);
     h.mock.set_faults({});
   }
   auto clark = read_log(logs.path, "Clark");
   auto at = clark.find("Places timed out after 300 ms");
   REQUIRE(at != std::string::npos);
   auto line_start = clark.rfind('\n', at) + 1;
-  CHECK(clark.substr(line_start, clark.find('\n', at) - line_start)
-            .find(" OUT [127.0.0.1:") != std::string::npos);
+  CHECK(clark.substr(line_start, clark.find('\n', at) - line_start).find(" OUT [127.0.0.1:") !=
+        std::string::npos);
 }

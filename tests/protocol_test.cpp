@@ -170,8 +170,7 @@ TEST_CASE("a peer AT line parses into its five fields") {
   CHECK(at.time == Timestamp{1621464827, 959498503});
 }
 TEST_CASE("an AT with fields after the time (another herd's relay path) keeps its six fields") {
-  auto command = parse_command(
-      "  AT Bailey +0.1 c +1+1 1700000000 Bailey Bona\t");
+  auto command = parse_command("  AT Bailey +0.1 c +1+1 1700000000 Bailey Bona\t");
   REQUIRE(std::holds_alternative<AtMessage>(command));
   auto at = std::get<AtMessage>(command);
   CHECK(at.had_extra_fields);

@@ -243,8 +243,10 @@ TEST_CASE("a number too large for any type is a clear error, not a crash (found 
           .starts_with("s.json: not valid JSON: "));
 }
 
-TEST_CASE("an invalid regular expression in expect.pattern is a bad file, found before any step runs") {
+TEST_CASE(
+    "an invalid regular expression in expect.pattern is a bad file, found before any step runs") {
   auto error = error_of(with_steps(
       R"({"do": "wait", "ms": 1}, {"do": "send", "node": "Clark", "line": "x", "expect": {"pattern": "AT ("}})"));
-  CHECK(error.starts_with("s.json: steps[1].expect.pattern: expected an ECMAScript regular expression, got \"AT (\""));
+  CHECK(error.starts_with(
+      "s.json: steps[1].expect.pattern: expected an ECMAScript regular expression, got \"AT (\""));
 }

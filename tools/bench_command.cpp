@@ -19,14 +19,23 @@ std::string section_list() {
 
 const FlagTable<BenchOptions>& bench_flags() {
   static const FlagTable<BenchOptions> table = {
-      {"quick", "", "small sizes and short runs (CI runs this so the bench never rots)", {},
+      {"quick",
+       "",
+       "small sizes and short runs (CI runs this so the bench never rots)",
+       {},
        [](BenchOptions& b, const std::string&) { b.quick = true; }},
-      {"json", "", "print the figures as JSON", {},
+      {"json",
+       "",
+       "print the figures as JSON",
+       {},
        [](BenchOptions& b, const std::string&) { b.json = true; }},
       {"svg", "FILE", "write a plot of latency against load here (\"\": none; iamat section only)",
        [](const BenchOptions& b) { return b.svg_path; },
        [](BenchOptions& b, const std::string& v) { b.svg_path = v; }},
-      {"only", "SECTION...", "run only these sections: " + section_list(), {},
+      {"only",
+       "SECTION...",
+       "run only these sections: " + section_list(),
+       {},
        [](BenchOptions& b, const std::string& v) {
          const auto& known = bench_sections();
          if (std::find(known.begin(), known.end(), v) == known.end())
@@ -69,7 +78,10 @@ const FlagTable<EchoSettings>& echo_flags() {
        [](EchoSettings& s, const std::string& v) {
          s.port = static_cast<int>(parse_integer("port", v, 1, 65535));
        }},
-      {"epoll", "", "a plain epoll loop instead of the node's own Asio loop", {},
+      {"epoll",
+       "",
+       "a plain epoll loop instead of the node's own Asio loop",
+       {},
        [](EchoSettings& s, const std::string&) { s.epoll = true; }},
   };
   return table;
@@ -86,10 +98,11 @@ int run_line_echo(const Args& args) {
     return 0;
   if (settings.port == 0) throw UsageError{"--port is required"};
   std::string error;
-  int status = bench::run_line_echo(static_cast<std::uint16_t>(settings.port),
-                                    settings.epoll ? bench::EchoLoop::epoll : bench::EchoLoop::asio,
-                                    error);
-  if (status != 0) throw UsageError{"cannot serve on port " + std::to_string(settings.port) + ": " + error};
+  int status =
+      bench::run_line_echo(static_cast<std::uint16_t>(settings.port),
+                           settings.epoll ? bench::EchoLoop::epoll : bench::EchoLoop::asio, error);
+  if (status != 0)
+    throw UsageError{"cannot serve on port " + std::to_string(settings.port) + ": " + error};
   return 0;
 }
 

@@ -34,7 +34,8 @@ using FlagTable = std::vector<Flag<Settings>>;
 // Registers every flag of `table` as text; values are checked by apply_flags, so the messages
 // are ours and name the flag.
 template <typename Settings>
-void register_flags(const FlagTable<Settings>& table, boost::program_options::options_description& od) {
+void register_flags(const FlagTable<Settings>& table,
+                    boost::program_options::options_description& od) {
   namespace po = boost::program_options;
   const Settings defaults{};
   for (const auto& flag : table) {
@@ -46,10 +47,10 @@ void register_flags(const FlagTable<Settings>& table, boost::program_options::op
     if (flag.value_name.empty()) {
       od.add_options()(flag.name.c_str(), po::bool_switch(), help.c_str());
     } else if (flag.repeatable) {
-      od.add_options()(flag.name.c_str(),
-                       po::value<std::vector<std::string>>()->multitoken()->value_name(
-                           flag.value_name),
-                       help.c_str());
+      od.add_options()(
+          flag.name.c_str(),
+          po::value<std::vector<std::string>>()->multitoken()->value_name(flag.value_name),
+          help.c_str());
     } else {
       od.add_options()(flag.name.c_str(), po::value<std::string>()->value_name(flag.value_name),
                        help.c_str());
@@ -59,8 +60,8 @@ void register_flags(const FlagTable<Settings>& table, boost::program_options::op
 
 // Applies what the command line gave; flags not given keep their defaults.
 template <typename Settings>
-void apply_flags(const FlagTable<Settings>& table, const boost::program_options::variables_map& values,
-                 Settings& settings) {
+void apply_flags(const FlagTable<Settings>& table,
+                 const boost::program_options::variables_map& values, Settings& settings) {
   for (const auto& flag : table) {
     auto it = values.find(flag.name);
     if (it == values.end() || it->second.empty()) continue;

@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
   std::string command = args.front();
   args.erase(args.begin());
   const std::map<std::string, std::function<int(const Args&)>> commands = {
-      {"node", run_node},   {"up", run_up},       {"places-mock", run_places_mock},
-      {"sim", run_sim},     {"bench", run_bench}, {"line-echo", run_line_echo}};
+      {"node", run_node}, {"up", run_up},       {"places-mock", run_places_mock},
+      {"sim", run_sim},   {"bench", run_bench}, {"line-echo", run_line_echo}};
   if (command == "--help" || command == "-h" || command == "help") {
     print_usage();
     return 0;

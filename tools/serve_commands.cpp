@@ -28,8 +28,8 @@ NodeOptions cli_node_defaults() {
 }
 
 struct ServeSettings {
-  std::string config;  // empty: SPEC.md's five servers
-  int base_port = -1;  // -1: the config's own ports
+  std::string config;   // empty: SPEC.md's five servers
+  int base_port = -1;   // -1: the config's own ports
   int places_port = 0;  // herd up: where the mock Places listens (0: any free port)
   bool places_url_given = false;
   bool check = false;
@@ -58,7 +58,9 @@ const std::vector<ServeFlag>& serve_flags() {
       {for_both,
        {"base-port", "N",
         "shift every port so the lowest is N (SPEC.md's five: Bailey N .. Jaquez N+4)",
-        [](const ServeSettings&) { return std::string("the config's ports; 12000 for SPEC.md's five"); },
+        [](const ServeSettings&) {
+          return std::string("the config's ports; 12000 for SPEC.md's five");
+        },
         [](ServeSettings& s, const std::string& v) {
           s.base_port = static_cast<int>(parse_integer("base-port", v, 1, 65535));
         }}},
@@ -86,7 +88,9 @@ const std::vector<ServeFlag>& serve_flags() {
         }}},
       {for_both,
        {"places-max-bytes", "N", "a Places body larger than this is answered with an error object",
-        [](const ServeSettings& s) { return text(static_cast<std::int64_t>(s.node.places.max_body_bytes)); },
+        [](const ServeSettings& s) {
+          return text(static_cast<std::int64_t>(s.node.places.max_body_bytes));
+        },
         [](ServeSettings& s, const std::string& v) {
           s.node.places.max_body_bytes =
               static_cast<std::size_t>(parse_integer("places-max-bytes", v, 1024, 1 << 30));
@@ -102,7 +106,8 @@ const std::vector<ServeFlag>& serve_flags() {
         [](const ServeSettings& s) { return s.node.log_dir; },
         [](ServeSettings& s, const std::string& v) { s.node.log_dir = v; }}},
       {for_both,
-       {"classic", "",
+       {"classic",
+        "",
         "the course's minimum: no anti-entropy when a link comes up, nothing queued for a down "
         "link",
         {},
@@ -110,7 +115,9 @@ const std::vector<ServeFlag>& serve_flags() {
       {for_both,
        {"max-line-bytes", "N",
         "a longer line is answered \"? [line over N bytes]\" and its connection closed",
-        [](const ServeSettings& s) { return text(static_cast<std::int64_t>(s.node.max_line_bytes)); },
+        [](const ServeSettings& s) {
+          return text(static_cast<std::int64_t>(s.node.max_line_bytes));
+        },
         [](ServeSettings& s, const std::string& v) {
           s.node.max_line_bytes =
               static_cast<std::size_t>(parse_integer("max-line-bytes", v, 64, 1 << 30));
@@ -142,7 +149,9 @@ const std::vector<ServeFlag>& serve_flags() {
           s.threads = static_cast<int>(parse_integer("threads", v, 1, 256));
         }}},
       {for_both,
-       {"check", "", "check the flags and the config, print each server's settings, and exit",
+       {"check",
+        "",
+        "check the flags and the config, print each server's settings, and exit",
         {},
         [](ServeSettings& s, const std::string&) { s.check = true; }}},
   };
@@ -168,8 +177,8 @@ bool read_serve_flags(unsigned command, const std::string& synopsis, const Args&
   }
   register_flags(table, options);
   po::variables_map values;
-  if (!parse_command_line(command == for_node ? "node" : "up", synopsis, args, options,
-                          positional, values))
+  if (!parse_command_line(command == for_node ? "node" : "up", synopsis, args, options, positional,
+                          values))
     return false;
   apply_flags(table, values, settings);
   if (settings.node.places.key.empty())
@@ -230,8 +239,10 @@ void report_open_files(const char* command, const OpenFileLimit& limit) {
 int run_node(const Args& args) {
   ServeSettings settings;
   std::string name;
-  if (!read_serve_flags(for_node, "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
-                        args, settings, &name))
+  if (!read_serve_flags(
+          for_node,
+          "NAME [options]\n\nRuns one server of the herd, a drop-in for `python3 server.py NAME`.",
+          args, settings, &name))
     return 0;
   if (name.empty()) throw UsageError{"missing the server NAME (for example: herd node Clark)"};
   Topology topology = load_topology(settings);

@@ -34,7 +34,9 @@ struct SimSettings {
 
 const FlagTable<SimSettings>& sim_flags() {
   static const FlagTable<SimSettings> table = {
-      {"seed", "N", "the seed for traffic and faults (overrides the scenario's; with --explore, the first run's)",
+      {"seed", "N",
+       "the seed for traffic and faults (overrides the scenario's; with --explore, the first "
+       "run's)",
        [](const SimSettings&) { return std::string("the scenario's; 1 for --explore"); },
        [](SimSettings& s, const std::string& v) {
          s.seed = static_cast<std::uint64_t>(
@@ -43,11 +45,20 @@ const FlagTable<SimSettings>& sim_flags() {
       {"report-dir", "DIR", "write NAME.report.json and NAME.timeline.svg here (\"\": none)",
        [](const SimSettings& s) { return s.report_dir; },
        [](SimSettings& s, const std::string& v) { s.report_dir = v; }},
-      {"classic", "", "run every scenario in classic mode (no anti-entropy)", {},
+      {"classic",
+       "",
+       "run every scenario in classic mode (no anti-entropy)",
+       {},
        [](SimSettings& s, const std::string&) { s.classic = true; }},
-      {"verbose", "", "list every problem a failed check found, one per line", {},
+      {"verbose",
+       "",
+       "list every problem a failed check found, one per line",
+       {},
        [](SimSettings& s, const std::string&) { s.verbose = true; }},
-      {"explore", "", "run random fault schedules and check that each converges", {},
+      {"explore",
+       "",
+       "run random fault schedules and check that each converges",
+       {},
        [](SimSettings& s, const std::string&) { s.explore = true; }},
       {"runs", "N", "with --explore: how many random schedules",
        [](const SimSettings& s) { return std::to_string(s.runs); },
@@ -55,7 +66,8 @@ const FlagTable<SimSettings>& sim_flags() {
          s.runs = static_cast<int>(parse_integer("runs", v, 1, 1'000'000));
          s.runs_given = true;
        }},
-      {"log-dir", "DIR", "keep each server's own log, DIR/SCENARIO/NAME.log, as herd node writes it",
+      {"log-dir", "DIR",
+       "keep each server's own log, DIR/SCENARIO/NAME.log, as herd node writes it",
        [](const SimSettings&) { return std::string("none"); },
        [](SimSettings& s, const std::string& v) { s.log_dir = v; }},
       {"places-port", "N", "the port of the mock Places",
@@ -129,8 +141,8 @@ int explore(const SimSettings& settings, const SimOptions& sim) {
     file << scenario_to_json(scenario);
     file.close();
     if (!file) {
-      std::cout << "  FAILED with seed " << run_seed << ", and the scenario could not be written to "
-                << path << "\n\n";
+      std::cout << "  FAILED with seed " << run_seed
+                << ", and the scenario could not be written to " << path << "\n\n";
       continue;
     }
     std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
@@ -138,8 +150,8 @@ int explore(const SimSettings& settings, const SimOptions& sim) {
   }
   std::cout << "explore: " << settings.runs - static_cast<int>(failed.size()) << " passed, "
             << failed.size() << " failed (" << (settings.classic ? "classic" : "anti-entropy")
-            << ", seeds " << first << " to " << first + static_cast<std::uint64_t>(settings.runs) - 1
-            << ")\n";
+            << ", seeds " << first << " to "
+            << first + static_cast<std::uint64_t>(settings.runs) - 1 << ")\n";
   return failed.empty() ? 0 : 1;
 }
 
@@ -183,7 +195,8 @@ int run_sim(const Args& args) {
   sim.progress = &std::cout;
 
   if (settings.explore) {
-    if (!settings.files.empty()) throw UsageError{"--explore makes its own scenarios; give no files"};
+    if (!settings.files.empty())
+      throw UsageError{"--explore makes its own scenarios; give no files"};
     return explore(settings, sim);
   }
   if (settings.files.empty()) settings.files = scenario_files(default_scenario_dir());

@@ -132,14 +132,13 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes) {
     delay = std::max<Time>(0, (link.latency_ms + jitter) * millisecond);
   }
   Time when = start + delay;
-  std::size_t piece = shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes)
-                                                    : bytes.size();
+  std::size_t piece =
+      shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes) : bytes.size();
   for (std::size_t offset = 0; offset < bytes.size(); offset += piece) {
     auto part = bytes.substr(offset, piece);
     ++d.in_flight;
-    at(when, [this, id, from, part, generation = c.generation] {
-      deliver(id, from, part, generation);
-    });
+    at(when,
+       [this, id, from, part, generation = c.generation] { deliver(id, from, part, generation); });
     if (shaped && link.bytes_per_s > 0)
       when += static_cast<Time>(part.size()) * 1'000'000'000 / link.bytes_per_s;
   }

@@ -112,12 +112,12 @@ class VirtualNetwork {
 
  private:
   struct Direction {
-    std::string held;              // bytes waiting for hold or drop to end
-    std::string arrived;           // delivered, not yet read
-    Time last_delivery = 0;        // bytes in this direction arrive in order
-    std::uint64_t in_flight = 0;   // deliveries scheduled and not yet run
-    bool closing = false;          // the sender closed; the end follows its last byte
-    bool ended = false;            // the receiver has seen the end
+    std::string held;             // bytes waiting for hold or drop to end
+    std::string arrived;          // delivered, not yet read
+    Time last_delivery = 0;       // bytes in this direction arrive in order
+    std::uint64_t in_flight = 0;  // deliveries scheduled and not yet run
+    bool closing = false;         // the sender closed; the end follows its last byte
+    bool ended = false;           // the receiver has seen the end
   };
   struct Connection {
     std::string initiator_host, acceptor_host;

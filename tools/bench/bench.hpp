@@ -10,8 +10,8 @@
 namespace herd {
 
 struct BenchOptions {
-  bool quick = false;             // small sizes and short runs, for CI: the bench must not rot
-  bool json = false;              // print JSON instead of the table
+  bool quick = false;  // small sizes and short runs, for CI: the bench must not rot
+  bool json = false;   // print JSON instead of the table
   std::string svg_path = "herd-bench-latency.svg";  // latency against load; empty: none
   std::vector<std::string> only;  // sections to run (of bench_sections()); empty: all
   std::ostream* out = nullptr;

@@ -2,9 +2,10 @@
 // A server the bench starts in a process of its own (this same binary, another subcommand), as a
 // user starts one, and stops with SIGTERM when done.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace herd::bench {

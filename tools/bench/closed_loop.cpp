@@ -114,7 +114,8 @@ LoadResult run_closed_loop(const ClosedLoop& load) {
         continue;
       }
       conn.asked = SteadyClock::now();
-      if (!send_all(conn.fd, request, make_request(request, sizeof request, load, c, conn.sent++))) {
+      if (!send_all(conn.fd, request,
+                    make_request(request, sizeof request, load, c, conn.sent++))) {
         result.error = "cannot send";
         ::epoll_ctl(epoll, EPOLL_CTL_DEL, conn.fd, nullptr);
         --open;

@@ -8,12 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -62,8 +62,7 @@ asio::awaitable<void> asio_accept(tcp::acceptor& acceptor) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec) break;
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), asio_session(std::move(socket)),
-                   asio::detached);
+    asio::co_spawn(acceptor.get_executor(), asio_session(std::move(socket)), asio::detached);
   }
 }
 
@@ -142,7 +141,8 @@ int run_epoll(std::uint16_t port, std::string& error) {
         out.clear();
         echo_lines(in, out);
         // A closed-loop client never fills the socket buffer with its one line in flight.
-        if (!out.empty()) [[maybe_unused]] auto written = ::write(fd, out.data(), out.size());
+        if (!out.empty()) [[maybe_unused]]
+          auto written = ::write(fd, out.data(), out.size());
       }
     }
   }
