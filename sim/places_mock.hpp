@@ -7,15 +7,9 @@
 #include <string>
 #include <system_error>
 
-namespace herd {
+#include "sim/places_faults.hpp"
 
-struct PlacesFaults {
-  int latency_ms = 0;      // added before every answer
-  int http_status = 0;     // non-zero: answer with this status and a short text body
-  bool malformed = false;  // answer 200 with a truncated, invalid JSON body
-  bool silent = false;     // never answer (until the mock stops)
-  bool operator==(const PlacesFaults&) const = default;
-};
+namespace herd {
 
 class PlacesMock {
  public:

@@ -42,27 +42,11 @@ std::string xml_escape(std::string_view text) {
 }
 
 bool is_fault(StepKind k) {
-  switch (k) {
-    case StepKind::cut:
-    case StepKind::drop:
-    case StepKind::partition:
-    case StepKind::latency:
-    case StepKind::reset:
-    case StepKind::bandwidth:
-    case StepKind::slice:
-    case StepKind::hold:
-    case StepKind::crash:
-    case StepKind::pause:
-    case StepKind::places:
-      return true;
-    default:
-      return false;
-  }
+  return role_of(k) == StepRole::fault;
 }
 
 bool is_repair(StepKind k) {
-  return k == StepKind::restore || k == StepKind::heal || k == StepKind::release ||
-         k == StepKind::restart || k == StepKind::resume;
+  return role_of(k) == StepRole::repair;
 }
 
 }  // namespace

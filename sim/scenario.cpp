@@ -7,8 +7,10 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/text_file.hpp"
+#include "sim/step_context.hpp"
 
 namespace herd {
 namespace {
@@ -19,42 +21,6 @@ using nlohmann::json;
 struct FieldError {
   std::string path, expected;
 };
-
-struct KindInfo {
-  StepKind kind;
-  const char* name;
-  std::vector<std::string> fields;  // allowed besides "do" and "note"
-};
-
-const std::vector<KindInfo>& kinds() {
-  static const std::vector<KindInfo> all = {
-      {StepKind::send, "send", {"node", "line", "expect", "background"}},
-      {StepKind::traffic, "traffic", {"clients", "rate", "duration_ms", "nodes"}},
-      {StepKind::cut, "cut", {"from", "to", "one_way"}},
-      {StepKind::drop, "drop", {"from", "to", "one_way"}},
-      {StepKind::restore, "restore", {"from", "to", "one_way"}},
-      {StepKind::partition, "partition", {"groups"}},
-      {StepKind::heal, "heal", {}},
-      {StepKind::latency, "latency", {"from", "to", "one_way", "ms", "jitter_ms"}},
-      {StepKind::reset, "reset", {"from", "to", "one_way"}},
-      {StepKind::bandwidth, "bandwidth", {"from", "to", "one_way", "bytes_per_s"}},
-      {StepKind::slice, "slice", {"from", "to", "one_way", "bytes"}},
-      {StepKind::hold, "hold", {"from", "to", "one_way"}},
-      {StepKind::release, "release", {"from", "to", "one_way"}},
-      {StepKind::crash, "crash", {"node"}},
-      {StepKind::restart, "restart", {"node"}},
-      {StepKind::pause, "pause", {"node"}},
-      {StepKind::resume, "resume", {"node"}},
-      {StepKind::places, "places", {"latency_ms", "http_status", "malformed", "silent"}},
-      {StepKind::wait, "wait", {"ms"}},
-      {StepKind::expect_converged, "expect_converged", {"within_ms"}},
-      {StepKind::expect_diverged, "expect_diverged", {"within_ms"}},
-      {StepKind::expect_record,
-       "expect_record",
-       {"node", "client", "time", "origin", "absent", "within_ms"}},
-  };
-  return all;
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -216,124 +182,395 @@ void read_link(const StepReader& r, Step& step) {
                                  " are not neighbours"};
 }
 
+void read_groups(const StepReader& r, Step& step) {
+  const auto& path = r.path();
+  if (!r.has("groups") || !r.at("groups").is_array() || r.at("groups").size() < 2)
+    throw FieldError{path + ".groups", "an array of two or more arrays of server names"};
+  std::set<std::string> seen;
+  for (std::size_t g = 0; g < r.at("groups").size(); ++g) {
+    auto group_path = path + ".groups[" + std::to_string(g) + "]";
+    const auto& group = r.at("groups")[g];
+    if (!group.is_array() || group.empty())
+      throw FieldError{group_path, "a non-empty array of server names"};
+    step.groups.emplace_back();
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      auto item_path = group_path + "[" + std::to_string(i) + "]";
+      if (!group[i].is_string())
+        throw FieldError{item_path, "a server name, got " + show(group[i])};
+      auto server = group[i].get<std::string>();
+      r.check_server(server, item_path);
+      if (!seen.insert(server).second)
+        throw FieldError{item_path,
+                         "each server in one group only, \"" + server + "\" is repeated"};
+      step.groups.back().push_back(server);
+    }
+  }
+}
+
+void write_link(const Step& s, json& j) {
+  if (!s.from.empty()) j["from"] = s.from, j["to"] = s.to;
+  if (s.one_way) j["one_way"] = true;
+}
+
+std::string link_text(const Step& s) {
+  if (s.from.empty()) return "every link";
+  return s.from + (s.one_way ? " -> " : " <-> ") + s.to;
+}
+
+void read_node(const StepReader& r, Step& s) {
+  s.node = r.server("node", true);
+}
+void write_node(const Step& s, json& j) {
+  j["node"] = s.node;
+}
+
+const char* expect_word(ReplyKind kind) {
+  switch (kind) {
+    case ReplyKind::at:
+      return "at";
+    case ReplyKind::invalid:
+      return "invalid";
+    case ReplyKind::whatsat:
+      return "whatsat";
+    default:
+      return nullptr;
+  }
+}
+
+// Every step kind, each in one entry: its fields, how it is read from and written to a scenario
+// file, how it is described, and what it does to a run. Adding a kind is an enum value (in
+// scenario.hpp), an entry here, and an example in scenarios/README.md.
+struct KindInfo {
+  StepKind kind;
+  const char* name;
+  std::vector<std::string> fields;  // allowed besides "do" and "note"
+  StepRole role;
+  void (*read)(const StepReader&, Step&);
+  void (*write)(const Step&, json&);
+  std::string (*describe)(const Step&);
+  void (*apply)(const Step&, StepContext&, StepOutcome&);
+
+  [[nodiscard]] json write_json(const Step& s) const {
+    json j;
+    j["do"] = name;
+    write(s, j);
+    return j;
+  }
+};
+
+// Link faults share their fields and reading; they differ in what they change.
+const std::vector<std::string> link_fields = {"from", "to", "one_way"};
+
+const std::vector<KindInfo>& kinds() {
+  static const std::vector<KindInfo> all = {
+      {StepKind::send,
+       "send",
+       {"node", "line", "expect", "background"},
+       StepRole::client,
+       [](const StepReader& r, Step& s) {
+         s.node = r.server("node", true);
+         s.line = r.string("line", true);
+         s.background = r.boolean("background");
+         read_expect(r, s);
+       },
+       [](const Step& s, json& j) {
+         j["node"] = s.node;
+         j["line"] = s.line;
+         if (s.background) j["background"] = true;
+         if (auto word = expect_word(s.expect)) j["expect"] = word;
+         if (s.expect == ReplyKind::exact) j["expect"] = {{"exact", s.expect_text}};
+         if (s.expect == ReplyKind::pattern) j["expect"] = {{"pattern", s.expect_text}};
+       },
+       [](const Step& s) {
+         return std::string(s.background ? "send in the background to " : "send to ") + s.node +
+                ": " + s.line;
+       },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.send(s, out); }},
+      {StepKind::traffic,
+       "traffic",
+       {"clients", "rate", "duration_ms", "nodes"},
+       StepRole::client,
+       [](const StepReader& r, Step& s) {
+         s.clients = static_cast<int>(r.integer("clients", true, 0, 1, 100000));
+         s.rate = r.number("rate", true, 0, 0.001, 1e6);
+         s.duration_ms = static_cast<int>(r.integer("duration_ms", true, 0, 0, 3'600'000));
+         s.nodes = r.servers("nodes");
+       },
+       [](const Step& s, json& j) {
+         j["clients"] = s.clients;
+         j["rate"] = s.rate;
+         j["duration_ms"] = s.duration_ms;
+         if (!s.nodes.empty()) j["nodes"] = s.nodes;
+       },
+       [](const Step& s) {
+         return "traffic: " + std::to_string(s.clients) + " clients, " +
+                std::to_string(static_cast<int>(s.rate)) + "/s for " +
+                std::to_string(s.duration_ms) + " ms";
+       },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.traffic(s, out); }},
+      {StepKind::cut, "cut", link_fields, StepRole::fault, read_link, write_link,
+       [](const Step& s) { return "cut " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [](LinkFaults& f) { f.cut = true; });
+       }},
+      {StepKind::drop, "drop", link_fields, StepRole::fault, read_link, write_link,
+       [](const Step& s) { return "drop " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [](LinkFaults& f) { f.drop = true; });
+       }},
+      {StepKind::restore, "restore", link_fields, StepRole::repair, read_link, write_link,
+       [](const Step& s) { return "restore " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [](LinkFaults& f) { f = LinkFaults{}; });
+       }},
+      {StepKind::partition,
+       "partition",
+       {"groups"},
+       StepRole::fault,
+       read_groups,
+       [](const Step& s, json& j) { j["groups"] = s.groups; },
+       [](const Step& s) {
+         std::string out = "partition";
+         for (const auto& g : s.groups) out += " [" + join(g) + "]";
+         return out;
+       },
+       [](const Step& s, StepContext& c, StepOutcome&) { c.partition(s); }},
+      {StepKind::heal,
+       "heal",
+       {},
+       StepRole::repair,
+       [](const StepReader&, Step&) {},
+       [](const Step&, json&) {},
+       [](const Step&) { return std::string("heal every link"); },
+       [](const Step&, StepContext& c, StepOutcome&) { c.heal(); }},
+      {StepKind::latency,
+       "latency",
+       {"from", "to", "one_way", "ms", "jitter_ms"},
+       StepRole::fault,
+       [](const StepReader& r, Step& s) {
+         read_link(r, s);
+         s.ms = static_cast<int>(r.integer("ms", true, 0, 0, 60000));
+         s.jitter_ms = static_cast<int>(r.integer("jitter_ms", false, 0, 0, 60000));
+       },
+       [](const Step& s, json& j) {
+         write_link(s, j);
+         j["ms"] = s.ms;
+         if (s.jitter_ms) j["jitter_ms"] = s.jitter_ms;
+       },
+       [](const Step& s) {
+         return "latency " + std::to_string(s.ms) + " ms +/- " + std::to_string(s.jitter_ms) +
+                " ms on " + link_text(s);
+       },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [&s](LinkFaults& f) {
+           f.latency_ms = s.ms;
+           f.jitter_ms = s.jitter_ms;
+         });
+       }},
+      {StepKind::reset, "reset", link_fields, StepRole::fault, read_link, write_link,
+       [](const Step& s) { return "reset " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) { c.reset_links(s); }},
+      {StepKind::bandwidth,
+       "bandwidth",
+       {"from", "to", "one_way", "bytes_per_s"},
+       StepRole::fault,
+       [](const StepReader& r, Step& s) {
+         read_link(r, s);
+         s.bytes_per_s = r.integer("bytes_per_s", true, 0, 1, 1'000'000'000'000);
+       },
+       [](const Step& s, json& j) {
+         write_link(s, j);
+         j["bytes_per_s"] = s.bytes_per_s;
+       },
+       [](const Step& s) {
+         return "bandwidth " + std::to_string(s.bytes_per_s) + " B/s on " + link_text(s);
+       },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [&s](LinkFaults& f) { f.bytes_per_s = s.bytes_per_s; });
+       }},
+      {StepKind::slice,
+       "slice",
+       {"from", "to", "one_way", "bytes"},
+       StepRole::fault,
+       [](const StepReader& r, Step& s) {
+         read_link(r, s);
+         s.bytes = static_cast<int>(r.integer("bytes", true, 0, 1, 1'000'000));
+       },
+       [](const Step& s, json& j) {
+         write_link(s, j);
+         j["bytes"] = s.bytes;
+       },
+       [](const Step& s) {
+         return "slice writes into " + std::to_string(s.bytes) + "-byte pieces on " + link_text(s);
+       },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [&s](LinkFaults& f) { f.slice_bytes = s.bytes; });
+       }},
+      {StepKind::hold, "hold", link_fields, StepRole::fault, read_link, write_link,
+       [](const Step& s) { return "hold " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [](LinkFaults& f) { f.hold = true; });
+       }},
+      {StepKind::release, "release", link_fields, StepRole::repair, read_link, write_link,
+       [](const Step& s) { return "release " + link_text(s); },
+       [](const Step& s, StepContext& c, StepOutcome&) {
+         c.change_links(s, [](LinkFaults& f) { f.hold = false; });
+       }},
+      {StepKind::crash,
+       "crash",
+       {"node"},
+       StepRole::fault,
+       read_node,
+       write_node,
+       [](const Step& s) { return "crash " + s.node; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.crash(s.node, out); }},
+      {StepKind::restart,
+       "restart",
+       {"node"},
+       StepRole::repair,
+       read_node,
+       write_node,
+       [](const Step& s) { return "restart " + s.node; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.restart(s.node, out); }},
+      {StepKind::pause,
+       "pause",
+       {"node"},
+       StepRole::fault,
+       read_node,
+       write_node,
+       [](const Step& s) { return "pause " + s.node; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.pause(s.node, out); }},
+      {StepKind::resume,
+       "resume",
+       {"node"},
+       StepRole::repair,
+       read_node,
+       write_node,
+       [](const Step& s) { return "resume " + s.node; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.resume(s.node, out); }},
+      {StepKind::places,
+       "places",
+       {"latency_ms", "http_status", "malformed", "silent"},
+       StepRole::fault,
+       [](const StepReader& r, Step& s) {
+         s.places.latency_ms = static_cast<int>(r.integer("latency_ms", false, 0, 0, 600000));
+         s.places.http_status = static_cast<int>(r.integer("http_status", false, 0, 0, 599));
+         if (s.places.http_status != 0 && s.places.http_status < 100)
+           throw FieldError{r.path() + ".http_status",
+                            "an HTTP status from 100 to 599 (or 0: none)"};
+         s.places.malformed = r.boolean("malformed");
+         s.places.silent = r.boolean("silent");
+       },
+       [](const Step& s, json& j) {
+         if (s.places.latency_ms) j["latency_ms"] = s.places.latency_ms;
+         if (s.places.http_status) j["http_status"] = s.places.http_status;
+         if (s.places.malformed) j["malformed"] = true;
+         if (s.places.silent) j["silent"] = true;
+       },
+       [](const Step& s) {
+         std::string out = "places:";
+         if (s.places.latency_ms) out += " latency " + std::to_string(s.places.latency_ms) + " ms";
+         if (s.places.http_status) out += " HTTP " + std::to_string(s.places.http_status);
+         if (s.places.malformed) out += " malformed";
+         if (s.places.silent) out += " silent";
+         return out == "places:" ? std::string("places: healthy") : out;
+       },
+       [](const Step& s, StepContext& c, StepOutcome&) { c.set_places(s.places); }},
+      {StepKind::wait,
+       "wait",
+       {"ms"},
+       StepRole::wait,
+       [](const StepReader& r, Step& s) {
+         s.ms = static_cast<int>(r.integer("ms", true, 0, 0, 3'600'000));
+       },
+       [](const Step& s, json& j) { j["ms"] = s.ms; },
+       [](const Step& s) { return "wait " + std::to_string(s.ms) + " ms"; },
+       [](const Step& s, StepContext& c, StepOutcome&) { c.wait(s.ms); }},
+      {StepKind::expect_converged,
+       "expect_converged",
+       {"within_ms"},
+       StepRole::check,
+       [](const StepReader& r, Step& s) {
+         s.ms = static_cast<int>(r.integer("within_ms", false, 5000, 1, 3'600'000));
+       },
+       [](const Step& s, json& j) { j["within_ms"] = s.ms; },
+       [](const Step& s) { return "expect converged within " + std::to_string(s.ms) + " ms"; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.expect_converged(s, out, true); }},
+      {StepKind::expect_diverged,
+       "expect_diverged",
+       {"within_ms"},
+       StepRole::check,
+       [](const StepReader& r, Step& s) {
+         s.ms = static_cast<int>(r.integer("within_ms", false, 1000, 1, 3'600'000));
+       },
+       [](const Step& s, json& j) { j["within_ms"] = s.ms; },
+       [](const Step& s) { return "expect diverged after " + std::to_string(s.ms) + " ms"; },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.expect_converged(s, out, false); }},
+      {StepKind::expect_record,
+       "expect_record",
+       {"node", "client", "time", "origin", "absent", "within_ms"},
+       StepRole::check,
+       [](const StepReader& r, Step& s) {
+         s.node = r.server("node", true);
+         s.client = r.string("client", true);
+         s.time = r.string("time", false);
+         s.origin = r.string("origin", false);
+         s.absent = r.boolean("absent");
+         if (s.absent && (!s.time.empty() || !s.origin.empty()))
+           throw FieldError{r.path(),
+                            "\"absent\" alone, or \"time\"/\"origin\" without \"absent\""};
+         s.ms = static_cast<int>(r.integer("within_ms", false, 0, 0, 3'600'000));
+         if (s.absent && s.ms != 0)
+           throw FieldError{r.path() + ".within_ms",
+                            "no within_ms with \"absent\" (wait first, then check)"};
+       },
+       [](const Step& s, json& j) {
+         j["node"] = s.node;
+         j["client"] = s.client;
+         if (!s.time.empty()) j["time"] = s.time;
+         if (!s.origin.empty()) j["origin"] = s.origin;
+         if (s.absent) j["absent"] = true;
+         if (s.ms) j["within_ms"] = s.ms;
+       },
+       [](const Step& s) {
+         return "expect " + s.node + (s.absent ? " lacks " : " holds ") + s.client +
+                (s.time.empty() ? "" : " at " + s.time) +
+                (s.origin.empty() ? "" : " from " + s.origin) +
+                (s.ms ? " within " + std::to_string(s.ms) + " ms" : "");
+       },
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.expect_record(s, out); }},
+  };
+  return all;
+}
+
+const KindInfo& info(StepKind kind) {
+  for (const auto& k : kinds())
+    if (k.kind == kind) return k;
+  throw std::logic_error("a step kind without an entry in kinds()");
+}
+
 Step read_step(const json& value, const std::string& path, const Topology& topology) {
   if (!value.is_object()) throw FieldError{path, "an object with \"do\", got " + show(value)};
   if (!value.contains("do") || !value.at("do").is_string())
     throw FieldError{path + ".do", "the step's kind as a string (send, traffic, cut, ...)"};
   auto name = value.at("do").get<std::string>();
-  auto info = std::find_if(kinds().begin(), kinds().end(),
+  auto kind = std::find_if(kinds().begin(), kinds().end(),
                            [&](const KindInfo& k) { return name == k.name; });
-  if (info == kinds().end()) {
+  if (kind == kinds().end()) {
     std::vector<std::string> names;
     for (const auto& k : kinds()) names.push_back(k.name);
     throw FieldError{path + ".do", "one of " + join(names) + ", got \"" + name + "\""};
   }
   for (auto& [key, unused] : value.items())
     if (key != "do" && key != "note" &&
-        std::find(info->fields.begin(), info->fields.end(), key) == info->fields.end())
+        std::find(kind->fields.begin(), kind->fields.end(), key) == kind->fields.end())
       throw FieldError{path + "." + key, "a field of \"" + name + "\" (" +
-                                             (info->fields.empty() ? "none" : join(info->fields)) +
+                                             (kind->fields.empty() ? "none" : join(kind->fields)) +
                                              "), not \"" + key + "\""};
   StepReader r(value, path, topology);
   Step step;
-  step.kind = info->kind;
-  switch (step.kind) {
-    case StepKind::send:
-      step.node = r.server("node", true);
-      step.line = r.string("line", true);
-      step.background = r.boolean("background");
-      read_expect(r, step);
-      break;
-    case StepKind::traffic:
-      step.clients = static_cast<int>(r.integer("clients", true, 0, 1, 100000));
-      step.rate = r.number("rate", true, 0, 0.001, 1e6);
-      step.duration_ms = static_cast<int>(r.integer("duration_ms", true, 0, 0, 3'600'000));
-      step.nodes = r.servers("nodes");
-      break;
-    case StepKind::cut:
-    case StepKind::drop:
-    case StepKind::restore:
-    case StepKind::reset:
-    case StepKind::hold:
-    case StepKind::release:
-      read_link(r, step);
-      break;
-    case StepKind::latency:
-      read_link(r, step);
-      step.ms = static_cast<int>(r.integer("ms", true, 0, 0, 60000));
-      step.jitter_ms = static_cast<int>(r.integer("jitter_ms", false, 0, 0, 60000));
-      break;
-    case StepKind::bandwidth:
-      read_link(r, step);
-      step.bytes_per_s = r.integer("bytes_per_s", true, 0, 1, 1'000'000'000'000);
-      break;
-    case StepKind::slice:
-      read_link(r, step);
-      step.bytes = static_cast<int>(r.integer("bytes", true, 0, 1, 1'000'000));
-      break;
-    case StepKind::partition: {
-      if (!r.has("groups") || !r.at("groups").is_array() || r.at("groups").size() < 2)
-        throw FieldError{path + ".groups", "an array of two or more arrays of server names"};
-      std::set<std::string> seen;
-      for (std::size_t g = 0; g < r.at("groups").size(); ++g) {
-        auto group_path = path + ".groups[" + std::to_string(g) + "]";
-        const auto& group = r.at("groups")[g];
-        if (!group.is_array() || group.empty())
-          throw FieldError{group_path, "a non-empty array of server names"};
-        step.groups.emplace_back();
-        for (std::size_t i = 0; i < group.size(); ++i) {
-          auto item_path = group_path + "[" + std::to_string(i) + "]";
-          if (!group[i].is_string())
-            throw FieldError{item_path, "a server name, got " + show(group[i])};
-          auto server = group[i].get<std::string>();
-          r.check_server(server, item_path);
-          if (!seen.insert(server).second)
-            throw FieldError{item_path,
-                             "each server in one group only, \"" + server + "\" is repeated"};
-          step.groups.back().push_back(server);
-        }
-      }
-      break;
-    }
-    case StepKind::heal:
-      break;
-    case StepKind::crash:
-    case StepKind::restart:
-    case StepKind::pause:
-    case StepKind::resume:
-      step.node = r.server("node", true);
-      break;
-    case StepKind::places:
-      step.places.latency_ms = static_cast<int>(r.integer("latency_ms", false, 0, 0, 600000));
-      step.places.http_status = static_cast<int>(r.integer("http_status", false, 0, 0, 599));
-      if (step.places.http_status != 0 && step.places.http_status < 100)
-        throw FieldError{path + ".http_status", "an HTTP status from 100 to 599 (or 0: none)"};
-      step.places.malformed = r.boolean("malformed");
-      step.places.silent = r.boolean("silent");
-      break;
-    case StepKind::wait:
-      step.ms = static_cast<int>(r.integer("ms", true, 0, 0, 3'600'000));
-      break;
-    case StepKind::expect_converged:
-      step.ms = static_cast<int>(r.integer("within_ms", false, 5000, 1, 3'600'000));
-      break;
-    case StepKind::expect_diverged:
-      step.ms = static_cast<int>(r.integer("within_ms", false, 1000, 1, 3'600'000));
-      break;
-    case StepKind::expect_record:
-      step.node = r.server("node", true);
-      step.client = r.string("client", true);
-      step.time = r.string("time", false);
-      step.origin = r.string("origin", false);
-      step.absent = r.boolean("absent");
-      if (step.absent && (!step.time.empty() || !step.origin.empty()))
-        throw FieldError{path, "\"absent\" alone, or \"time\"/\"origin\" without \"absent\""};
-      step.ms = static_cast<int>(r.integer("within_ms", false, 0, 0, 3'600'000));
-      if (step.absent && step.ms != 0)
-        throw FieldError{path + ".within_ms",
-                         "no within_ms with \"absent\" (wait first, then check)"};
-      break;
-  }
+  step.kind = kind->kind;
+  kind->read(r, step);
   return step;
 }
 
@@ -423,107 +660,18 @@ Scenario read_scenario(const json& root) {
   return scenario;
 }
 
-json step_to_json(const Step& s) {
-  json j;
-  j["do"] = to_string(s.kind);
-  auto link = [&] {
-    if (!s.from.empty()) j["from"] = s.from, j["to"] = s.to;
-    if (s.one_way) j["one_way"] = true;
-  };
-  switch (s.kind) {
-    case StepKind::send:
-      j["node"] = s.node;
-      j["line"] = s.line;
-      if (s.background) j["background"] = true;
-      switch (s.expect) {
-        case ReplyKind::none:
-          break;
-        case ReplyKind::at:
-          j["expect"] = "at";
-          break;
-        case ReplyKind::invalid:
-          j["expect"] = "invalid";
-          break;
-        case ReplyKind::whatsat:
-          j["expect"] = "whatsat";
-          break;
-        case ReplyKind::exact:
-          j["expect"] = {{"exact", s.expect_text}};
-          break;
-        case ReplyKind::pattern:
-          j["expect"] = {{"pattern", s.expect_text}};
-          break;
-      }
-      break;
-    case StepKind::traffic:
-      j["clients"] = s.clients;
-      j["rate"] = s.rate;
-      j["duration_ms"] = s.duration_ms;
-      if (!s.nodes.empty()) j["nodes"] = s.nodes;
-      break;
-    case StepKind::latency:
-      link();
-      j["ms"] = s.ms;
-      if (s.jitter_ms) j["jitter_ms"] = s.jitter_ms;
-      break;
-    case StepKind::bandwidth:
-      link();
-      j["bytes_per_s"] = s.bytes_per_s;
-      break;
-    case StepKind::slice:
-      link();
-      j["bytes"] = s.bytes;
-      break;
-    case StepKind::cut:
-    case StepKind::drop:
-    case StepKind::restore:
-    case StepKind::reset:
-    case StepKind::hold:
-    case StepKind::release:
-      link();
-      break;
-    case StepKind::partition:
-      j["groups"] = s.groups;
-      break;
-    case StepKind::heal:
-      break;
-    case StepKind::crash:
-    case StepKind::restart:
-    case StepKind::pause:
-    case StepKind::resume:
-      j["node"] = s.node;
-      break;
-    case StepKind::places:
-      if (s.places.latency_ms) j["latency_ms"] = s.places.latency_ms;
-      if (s.places.http_status) j["http_status"] = s.places.http_status;
-      if (s.places.malformed) j["malformed"] = true;
-      if (s.places.silent) j["silent"] = true;
-      break;
-    case StepKind::wait:
-      j["ms"] = s.ms;
-      break;
-    case StepKind::expect_converged:
-    case StepKind::expect_diverged:
-      j["within_ms"] = s.ms;
-      break;
-    case StepKind::expect_record:
-      j["node"] = s.node;
-      j["client"] = s.client;
-      if (!s.time.empty()) j["time"] = s.time;
-      if (!s.origin.empty()) j["origin"] = s.origin;
-      if (s.absent) j["absent"] = true;
-      if (s.ms) j["within_ms"] = s.ms;
-      break;
-  }
-  return j;
-}
-
 }  // namespace
 
 const char* to_string(StepKind kind) {
-  for (const auto& k : kinds())
-    if (k.kind == kind) return k.name;
-  return "unknown";
+  return info(kind).name;
+}
+
+StepRole role_of(StepKind kind) {
+  return info(kind).role;
+}
+
+void apply_step(const Step& step, StepContext& context, StepOutcome& out) {
+  info(step.kind).apply(step, context, out);
 }
 
 std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
@@ -564,7 +712,7 @@ std::string scenario_to_json(const Scenario& scenario) {
   root["mode"] = scenario.classic ? "classic" : "anti-entropy";
   root["seed"] = scenario.seed;
   json steps = json::array();
-  for (const auto& step : scenario.steps) steps.push_back(step_to_json(step));
+  for (const auto& step : scenario.steps) steps.push_back(info(step.kind).write_json(step));
   root["steps"] = steps;
   // One step per line keeps a written scenario easy to read and to edit.
   std::string out = "{\n";
@@ -581,66 +729,8 @@ std::string scenario_to_json(const Scenario& scenario) {
   return out;
 }
 
-std::string describe(const Step& s) {
-  auto link = [&] {
-    if (s.from.empty()) return std::string("every link");
-    return s.from + (s.one_way ? " -> " : " <-> ") + s.to;
-  };
-  switch (s.kind) {
-    case StepKind::send:
-      return std::string(s.background ? "send in the background to " : "send to ") + s.node + ": " +
-             s.line;
-    case StepKind::traffic:
-      return "traffic: " + std::to_string(s.clients) + " clients, " +
-             std::to_string(static_cast<int>(s.rate)) + "/s for " + std::to_string(s.duration_ms) +
-             " ms";
-    case StepKind::partition: {
-      std::string out = "partition";
-      for (const auto& g : s.groups) out += " [" + join(g) + "]";
-      return out;
-    }
-    case StepKind::heal:
-      return "heal every link";
-    case StepKind::latency:
-      return "latency " + std::to_string(s.ms) + " ms +/- " + std::to_string(s.jitter_ms) +
-             " ms on " + link();
-    case StepKind::bandwidth:
-      return "bandwidth " + std::to_string(s.bytes_per_s) + " B/s on " + link();
-    case StepKind::slice:
-      return "slice writes into " + std::to_string(s.bytes) + "-byte pieces on " + link();
-    case StepKind::cut:
-    case StepKind::drop:
-    case StepKind::restore:
-    case StepKind::reset:
-    case StepKind::hold:
-    case StepKind::release:
-      return std::string(to_string(s.kind)) + " " + link();
-    case StepKind::crash:
-    case StepKind::restart:
-    case StepKind::pause:
-    case StepKind::resume:
-      return std::string(to_string(s.kind)) + " " + s.node;
-    case StepKind::places: {
-      std::string out = "places:";
-      if (s.places.latency_ms) out += " latency " + std::to_string(s.places.latency_ms) + " ms";
-      if (s.places.http_status) out += " HTTP " + std::to_string(s.places.http_status);
-      if (s.places.malformed) out += " malformed";
-      if (s.places.silent) out += " silent";
-      return out == "places:" ? "places: healthy" : out;
-    }
-    case StepKind::wait:
-      return "wait " + std::to_string(s.ms) + " ms";
-    case StepKind::expect_converged:
-      return "expect converged within " + std::to_string(s.ms) + " ms";  // 5000 unless given
-    case StepKind::expect_diverged:
-      return "expect diverged after " + std::to_string(s.ms) + " ms";
-    case StepKind::expect_record:
-      return "expect " + s.node + (s.absent ? " lacks " : " holds ") + s.client +
-             (s.time.empty() ? "" : " at " + s.time) +
-             (s.origin.empty() ? "" : " from " + s.origin) +
-             (s.ms ? " within " + std::to_string(s.ms) + " ms" : "");
-  }
-  return "?";
+std::string describe(const Step& step) {
+  return info(step.kind).describe(step);
 }
 
 }  // namespace herd

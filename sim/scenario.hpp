@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/topology.hpp"
-#include "sim/places_mock.hpp"
+#include "sim/places_faults.hpp"
 
 namespace herd {
 
@@ -29,7 +29,7 @@ enum class StepKind {
   release,           // let held traffic go
   crash,             // a node closes every socket and loses its memory
   restart,           // a fresh node on the crashed node's port
-  pause,             // a node's links stop moving, as if the process hung
+  pause,             // a node freezes, as a process does under SIGSTOP
   resume,            // undo pause
   places,            // set the mock Places' faults (no fields: healthy)
   wait,              // let ms pass
@@ -39,6 +39,10 @@ enum class StepKind {
 };
 
 [[nodiscard]] const char* to_string(StepKind kind);
+
+// What a step does to a run, for reports and pictures.
+enum class StepRole { client, fault, repair, wait, check };
+[[nodiscard]] StepRole role_of(StepKind kind);
 
 enum class ReplyKind { none, at, invalid, whatsat, exact, pattern };
 

@@ -107,7 +107,7 @@ class EventLog {
   std::size_t link_ups_ = 0;
 };
 
-class Driver {
+class Driver final : public StepContext {
  public:
   Driver(const Scenario& scenario, const SimOptions& options)
       : scenario_(scenario),
@@ -291,7 +291,7 @@ class Driver {
     std::unique_ptr<LineClient> client;
   };
 
-  void send(const Step& step, StepOutcome& out) {
+  void send(const Step& step, StepOutcome& out) override {
     auto line = expand(step.line);
     auto client = LineClient::try_connect(port_of(step.node));
     if (!client) {
@@ -377,7 +377,7 @@ class Driver {
     return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
   }
 
-  void traffic(const Step& step, StepOutcome& out) {
+  void traffic(const Step& step, StepOutcome& out) override {
     std::vector<std::string> targets;
     // A paused server answers nobody, so traffic goes to the others.
     for (const auto& name : step.nodes.empty() ? herd_->names() : step.nodes)
@@ -432,7 +432,7 @@ class Driver {
     }
   }
 
-  void partition(const Step& step) {
+  void partition(const Step& step) override {
     std::map<std::string, std::size_t> group_of;
     for (std::size_t g = 0; g < step.groups.size(); ++g)
       for (const auto& name : step.groups[g]) group_of[name] = g;
@@ -453,7 +453,7 @@ class Driver {
       if (key.second == node) proxy->set_target_up(up);
   }
 
-  void expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
+  void expect_converged(const Step& step, StepOutcome& out, bool want_converged) override {
     auto start = Clock::now();
     auto converged =
         log_.wait_for_convergence(live_, history_, start + std::chrono::milliseconds(step.ms));
@@ -497,7 +497,7 @@ class Driver {
     return out;
   }
 
-  void expect_record(const Step& step, StepOutcome& out) {
+  void expect_record(const Step& step, StepOutcome& out) override {
     if (!live_.count(step.node)) {
       out.ok = false;
       out.message = step.node + " is crashed";
@@ -528,99 +528,60 @@ class Driver {
     out.message = "holds \"" + it->second + "\"";
   }
 
-  void run_step(const Step& step, StepOutcome& out) {
-    switch (step.kind) {
-      case StepKind::send:
-        send(step, out);
-        break;
-      case StepKind::traffic:
-        traffic(step, out);
-        break;
-      case StepKind::cut:
-        each_link(step, [](LinkFaults& f, FaultProxy&) { f.cut = true; });
-        break;
-      case StepKind::drop:
-        each_link(step, [](LinkFaults& f, FaultProxy&) { f.drop = true; });
-        break;
-      case StepKind::restore:
-        each_link(step, [](LinkFaults& f, FaultProxy&) { f = LinkFaults{}; });
-        break;
-      case StepKind::partition:
-        partition(step);
-        break;
-      case StepKind::heal:
-        for (auto& [key, proxy] : proxies_) proxy->set_faults(LinkFaults{});
-        break;
-      case StepKind::latency:
-        each_link(step, [&](LinkFaults& f, FaultProxy&) {
-          f.latency_ms = step.ms;
-          f.jitter_ms = step.jitter_ms;
-        });
-        break;
-      case StepKind::reset:
-        each_link(step, [](LinkFaults&, FaultProxy& p) { p.reset_connections(); });
-        break;
-      case StepKind::bandwidth:
-        each_link(step, [&](LinkFaults& f, FaultProxy&) { f.bytes_per_s = step.bytes_per_s; });
-        break;
-      case StepKind::slice:
-        each_link(step, [&](LinkFaults& f, FaultProxy&) { f.slice_bytes = step.bytes; });
-        break;
-      case StepKind::hold:
-        each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = true; });
-        break;
-      case StepKind::release:
-        each_link(step, [](LinkFaults& f, FaultProxy&) { f.hold = false; });
-        break;
-      case StepKind::crash:
-        paused_.erase(step.node);
-        herd_->crash(step.node);
-        set_target_up(step.node, false);
-        log_.forget(step.node);
-        live_.erase(step.node);
-        clients_.erase(step.node);
-        break;
-      case StepKind::restart:
-        paused_.erase(step.node);
-        log_.forget(step.node);
-        clients_.erase(step.node);
-        if (auto error = herd_->restart(step.node)) {
-          out.ok = false;
-          out.message = *error;
-          live_.erase(step.node);
-        } else {
-          live_.insert(step.node);
-          set_target_up(step.node, true);
-        }
-        break;
-      case StepKind::pause:
-        if (!live_.count(step.node)) {
-          out.ok = false;
-          out.message = step.node + " is crashed";
-        } else if (paused_.insert(step.node).second) {
-          herd_->node(step.node)->pause();
-        }
-        break;
-      case StepKind::resume:
-        if (paused_.erase(step.node) && live_.count(step.node)) herd_->node(step.node)->resume();
-        break;
-      case StepKind::places:
-        mock_.set_faults(step.places);
-        break;
-      case StepKind::wait:
-        std::this_thread::sleep_for(std::chrono::milliseconds(step.ms));
-        break;
-      case StepKind::expect_converged:
-        expect_converged(step, out, true);
-        break;
-      case StepKind::expect_diverged:
-        expect_converged(step, out, false);
-        break;
-      case StepKind::expect_record:
-        expect_record(step, out);
-        break;
+  // StepContext: what the steps of the scenario's table do, on real sockets.
+  void change_links(const Step& step, const std::function<void(LinkFaults&)>& change) override {
+    each_link(step, [&change](LinkFaults& f, FaultProxy&) { change(f); });
+  }
+
+  void reset_links(const Step& step) override {
+    each_link(step, [](LinkFaults&, FaultProxy& p) { p.reset_connections(); });
+  }
+
+  void heal() override {
+    for (auto& [key, proxy] : proxies_) proxy->set_faults(LinkFaults{});
+  }
+
+  void crash(const std::string& node, StepOutcome&) override {
+    paused_.erase(node);
+    herd_->crash(node);
+    set_target_up(node, false);
+    log_.forget(node);
+    live_.erase(node);
+    clients_.erase(node);
+  }
+
+  void restart(const std::string& node, StepOutcome& out) override {
+    paused_.erase(node);
+    log_.forget(node);
+    clients_.erase(node);
+    if (auto error = herd_->restart(node)) {
+      out.ok = false;
+      out.message = *error;
+      live_.erase(node);
+    } else {
+      live_.insert(node);
+      set_target_up(node, true);
     }
   }
+
+  void pause(const std::string& node, StepOutcome& out) override {
+    if (!live_.count(node)) {
+      out.ok = false;
+      out.message = node + " is crashed";
+    } else if (paused_.insert(node).second) {
+      herd_->node(node)->pause();
+    }
+  }
+
+  void resume(const std::string& node, StepOutcome&) override {
+    if (paused_.erase(node) && live_.count(node)) herd_->node(node)->resume();
+  }
+
+  void set_places(const PlacesFaults& faults) override { mock_.set_faults(faults); }
+
+  void wait(int ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+  void run_step(const Step& step, StepOutcome& out) { apply_step(step, *this, out); }
 
   const Scenario& scenario_;
   const SimOptions& options_;

@@ -10,6 +10,7 @@
 
 #include "sim/metrics.hpp"
 #include "sim/scenario.hpp"
+#include "sim/step_context.hpp"
 
 namespace herd {
 
@@ -25,16 +26,6 @@ struct SimOptions {
   int connect_timeout_ms = 500;
   std::uint16_t places_port = 0;  // the mock Places' port; 0: any free port
   std::string log_dir;            // the servers' own logs, in DIR/SCENARIO/NAME.log; "": none
-};
-
-struct StepOutcome {
-  std::size_t index = 0;
-  StepKind kind = StepKind::wait;
-  std::string description;
-  double started_s = 0, finished_s = 0;  // since the herd came up
-  bool ok = true;
-  std::string message;               // what happened, or why it failed
-  std::vector<std::string> details;  // with --verbose: every problem a failed check found
 };
 
 struct RunResult {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "sim/checker.hpp"
 #include "sim/explore.hpp"
 #include "sim/metrics.hpp"
@@ -249,4 +251,34 @@ TEST_CASE(
       R"({"do": "wait", "ms": 1}, {"do": "send", "node": "Clark", "line": "x", "expect": {"pattern": "AT ("}})"));
   CHECK(error.starts_with(
       "s.json: steps[1].expect.pattern: expected an ECMAScript regular expression, got \"AT (\""));
+}
+
+TEST_CASE("every step kind has one entry: a name, a role, a description, and a JSON round trip") {
+  auto last = static_cast<int>(StepKind::expect_record);
+  std::set<std::string> names;
+  for (int i = 0; i <= last; ++i) {
+    auto kind = static_cast<StepKind>(i);
+    std::string name = to_string(kind);
+    CHECK(names.insert(name).second);
+    // A step written with only its required fields reads back as itself.
+    std::string step = R"({"do": ")" + name + "\"";
+    if (name == "send") step += R"(, "node": "Clark", "line": "IAMAT a +1+1 1")";
+    if (name == "traffic") step += R"(, "clients": 2, "rate": 10, "duration_ms": 100)";
+    if (name == "partition") step += R"(, "groups": [["Clark"], ["Bona"]])";
+    if (name == "latency" || name == "wait") step += R"(, "ms": 5)";
+    if (name == "bandwidth") step += R"(, "bytes_per_s": 100)";
+    if (name == "slice") step += R"(, "bytes": 3)";
+    if (name == "crash" || name == "restart" || name == "pause" || name == "resume")
+      step += R"(, "node": "Bona")";
+    if (name == "expect_record") step += R"(, "node": "Bona", "client": "kiwi")";
+    step += "}";
+    auto s = parsed(with_steps(step));
+    REQUIRE(s.steps.size() == 1);
+    CHECK(s.steps[0].kind == kind);
+    CHECK_FALSE(describe(s.steps[0]).empty());
+    CHECK(scenario_to_json(parsed(scenario_to_json(s))) == scenario_to_json(s));
+  }
+  CHECK(role_of(StepKind::cut) == StepRole::fault);
+  CHECK(role_of(StepKind::heal) == StepRole::repair);
+  CHECK(role_of(StepKind::expect_record) == StepRole::check);
 }
