@@ -18,8 +18,8 @@
 #include "sim/checker.hpp"
 #include "sim/fault_proxy.hpp"
 #include "sim/line_client.hpp"
-#include "sim/local_herd.hpp"
-#include "sim/places_mock.hpp"
+#include "core/local_herd.hpp"
+#include "sim/places/places_mock.hpp"
 
 namespace herd {
 namespace {

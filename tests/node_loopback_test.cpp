@@ -11,9 +11,9 @@
 #include "core/places_format.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "sim/local_herd.hpp"
-#include "sim/places_body.hpp"
-#include "sim/places_mock.hpp"
+#include "core/local_herd.hpp"
+#include "sim/places/places_body.hpp"
+#include "sim/places/places_mock.hpp"
 #include "tests/event_recorder.hpp"
 #include "tests/test_herd.hpp"
 

@@ -11,8 +11,8 @@
 
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "sim/local_herd.hpp"
-#include "sim/places_mock.hpp"
+#include "core/local_herd.hpp"
+#include "sim/places/places_mock.hpp"
 #include "tests/event_recorder.hpp"
 
 namespace herd::test {

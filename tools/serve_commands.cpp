@@ -10,8 +10,8 @@
 #include "core/node.hpp"
 #include "core/open_files.hpp"
 #include "core/runtime.hpp"
-#include "sim/local_herd.hpp"
-#include "sim/places_mock.hpp"
+#include "core/local_herd.hpp"
+#include "sim/places/places_mock.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
 

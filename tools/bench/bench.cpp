@@ -35,10 +35,10 @@
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "sim/local_herd.hpp"
+#include "core/local_herd.hpp"
 #include "sim/metrics.hpp"
-#include "sim/places_body.hpp"
-#include "sim/places_mock.hpp"
+#include "sim/places/places_body.hpp"
+#include "sim/places/places_mock.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/closed_loop.hpp"
 

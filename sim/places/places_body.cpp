@@ -1,4 +1,4 @@
-#include "sim/places_body.hpp"
+#include "sim/places/places_body.hpp"
 
 #include <charconv>
 #include <cmath>

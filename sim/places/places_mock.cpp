@@ -1,4 +1,4 @@
-#include "sim/places_mock.hpp"
+#include "sim/places/places_mock.hpp"
 
 #include <httplib.h>
 
@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "core/places_client.hpp"
-#include "sim/places_body.hpp"
+#include "sim/places/places_body.hpp"
 
 namespace herd {
 

@@ -1,4 +1,4 @@
-#include "sim/local_herd.hpp"
+#include "core/local_herd.hpp"
 
 #include "core/open_files.hpp"
 
