@@ -9,16 +9,11 @@ ReconnectBackoff::ReconnectBackoff(int initial_ms, int max_ms, int stable_ms, st
       max_ms_(std::max(initial_ms_, max_ms)),
       stable_ms_(stable_ms),
       current_ms_(initial_ms_),
-      state_(seed) {}
+      jitter_(seed) {}
 
 int ReconnectBackoff::next_delay_ms() {
-  state_ += 0x9e3779b97f4a7c15ULL;
-  std::uint64_t z = state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
   int half = current_ms_ / 2;
-  int delay = half + static_cast<int>(z % static_cast<std::uint64_t>(current_ms_ - half + 1));
+  auto delay = static_cast<int>(jitter_.between(half, current_ms_));
   current_ms_ = std::min(current_ms_ * 2, max_ms_);
   return delay;
 }

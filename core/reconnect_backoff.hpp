@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "core/seeded_random.hpp"
+
 namespace herd {
 
 class ReconnectBackoff {
@@ -25,7 +27,7 @@ class ReconnectBackoff {
  private:
   int initial_ms_, max_ms_, stable_ms_;
   int current_ms_;
-  std::uint64_t state_;  // splitmix64: the same jitter from the same seed on every platform
+  SeededRandom jitter_;
 };
 
 }  // namespace herd

@@ -4,20 +4,6 @@
 
 namespace herd::vnet {
 
-std::uint64_t Random::next() {
-  state_ += 0x9e3779b97f4a7c15ULL;
-  std::uint64_t z = state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-std::int64_t Random::between(std::int64_t low, std::int64_t high) {
-  if (high <= low) return low;
-  auto span = static_cast<std::uint64_t>(high - low) + 1;
-  return low + static_cast<std::int64_t>(next() % span);
-}
-
 const char* to_string(DropReason reason) {
   switch (reason) {
     case DropReason::reset:

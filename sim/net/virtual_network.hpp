@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/seeded_random.hpp"
 #include "sim/net/link_faults.hpp"
 
 namespace herd::vnet {
@@ -27,17 +28,7 @@ namespace herd::vnet {
 using Time = std::int64_t;  // virtual nanoseconds since the network was made
 inline constexpr Time millisecond = 1'000'000;
 
-// splitmix64: the same sequence from the same seed on every platform and standard library.
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next();
-  // Uniform in [low, high] (low <= high).
-  std::int64_t between(std::int64_t low, std::int64_t high);
-
- private:
-  std::uint64_t state_;
-};
+using Random = SeededRandom;
 
 using ConnectionId = std::uint64_t;
 enum class End { initiator, acceptor };
