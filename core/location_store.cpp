@@ -133,11 +133,14 @@ void LocationStore::SlotsDeleter::operator()(Slot* slots) const {
 
 void LocationStore::grow() {
   std::size_t old_capacity = capacity_;
-  auto old = std::move(slots_);
   // Half as large again, not twice: the table stays between half and three quarters full, so a
-  // stored record never costs more than 64 bytes of slots.
-  capacity_ = old_capacity == 0 ? 64 : old_capacity + old_capacity / 2;
-  slots_.reset(allocate_slots(capacity_));
+  // stored record never costs more than 64 bytes of slots. Allocated before anything changes, so
+  // running out of memory leaves the store as it was.
+  std::size_t new_capacity = old_capacity == 0 ? 64 : old_capacity + old_capacity / 2;
+  std::unique_ptr<Slot[], SlotsDeleter> fresh(allocate_slots(new_capacity));
+  auto old = std::move(slots_);
+  slots_ = std::move(fresh);
+  capacity_ = new_capacity;
   for (std::size_t i = 0; i < old_capacity; ++i) {
     if (old[i].text == nullptr) continue;
     std::size_t j = home(old[i].hash);

@@ -265,6 +265,12 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   // A neighbour's link said who it is: label its lines by name and do not echo its updates.
   void identify(Session& session, const std::string& name) {
+    // A session that greets again under another name gives up the first: the map must never
+    // keep a session under a name it no longer has (it would outlive the session).
+    if (!session.peer_name.empty() && session.peer_name != name)
+      if (auto old = greeted.find(session.peer_name);
+          old != greeted.end() && old->second == &session)
+        greeted.erase(old);
     session.peer_name = name;
     session.label = "[" + name + "]";
     become_peer(session);
@@ -427,6 +433,13 @@ asio::awaitable<void> write_rest(Session& session, error_code& ec) {
 
 asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> session) {
   auto& s = *session;
+  // Its start may have been held by the pause gate past a stop: it would hold a socket no one
+  // closes.
+  if (node->stopped) {
+    error_code ignored;
+    s.socket.close(ignored);
+    co_return;
+  }
   node->sessions.emplace(s.id, &s);
   ++node->counted_clients;
   node->list_idle(s);

@@ -16,6 +16,7 @@
 #include <boost/asio/require.hpp>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,8 +28,16 @@ class PauseGate {
   // `strand`: where held work runs once the gate opens again.
   explicit PauseGate(boost::asio::any_io_executor strand) : strand_(std::move(strand)) {}
 
-  [[nodiscard]] bool paused() const { return paused_.load(std::memory_order_acquire); }
-  void pause() { paused_.store(true, std::memory_order_release); }
+  [[nodiscard]] bool paused() const { return paused_.load(); }
+  // Closes the gate; once it returns, no handler is on its way through (one that looked before
+  // the gate closed has been queued on the strand, where a barrier posted after it finds it).
+  void pause() {
+    paused_.store(true);
+    while (passing_.load() != 0) std::this_thread::yield();
+  }
+  // Brackets a handler's way through the gate (sequentially consistent, against pause()).
+  void enter() { passing_.fetch_add(1); }
+  void leave() { passing_.fetch_sub(1); }
   // Lets held work run, in the order it arrived.
   void resume() {
     std::lock_guard lock(mutex_);
@@ -61,6 +70,7 @@ class PauseGate {
   boost::asio::any_io_executor strand_;
   std::mutex mutex_;
   std::atomic<bool> paused_{false};
+  std::atomic<int> passing_{0};  // executes between their look at paused_ and their enqueue
   std::vector<std::unique_ptr<Work>> held_;
 };
 
@@ -93,6 +103,11 @@ class PausableExecutor {
 
   template <typename F>
   void execute(F&& f) const {
+    struct Passing {
+      PauseGate& gate;
+      explicit Passing(PauseGate& g) : gate(g) { gate.enter(); }
+      ~Passing() { gate.leave(); }
+    } passing(*gate_);
     if (gate_->paused() && gate_->hold(f)) return;
     inner_.execute(std::forward<F>(f));
   }

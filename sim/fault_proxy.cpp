@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <random>
@@ -27,7 +28,12 @@ namespace {
 
 // One proxied TCP connection: `inbound` from the link's owner, `outbound` to the target node.
 struct Pair {
-  explicit Pair(const asio::any_io_executor& ex) : inbound(ex), outbound(ex), wake(ex) {}
+  explicit Pair(const asio::any_io_executor& ex)
+      : inbound(ex), outbound(ex), wake(ex), back_wake(ex) {}
+  void wake_pumps() {
+    wake.cancel();
+    back_wake.cancel();
+  }
   void close(bool reset) {
     error_code ignored;
     if (reset) {
@@ -36,11 +42,14 @@ struct Pair {
     }
     inbound.close(ignored);
     outbound.close(ignored);
-    wake.cancel();
     closed = true;
+    wake_pumps();
   }
   tcp::socket inbound, outbound;
-  asio::steady_timer wake;  // a held pump sleeps on it until the faults change
+  // Each pump sleeps on its own timer (a delay, or a stall until the faults change): a timer's
+  // new wait cancels the one before, so a shared one had each pump wake the other.
+  asio::steady_timer wake;       // the forward pump's
+  asio::steady_timer back_wake;  // the backward pump's
   bool closed = false;
 };
 
@@ -104,7 +113,7 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
         std::fprintf(stderr, "fault proxy %s -> %s: cannot reopen port %u: %s\n", from.c_str(),
                      to.c_str(), port, ec.message().c_str());
     }
-    for (auto& pair : pairs) pair->wake.cancel();  // held pumps look again
+    for (auto& pair : pairs) pair->wake_pumps();  // stalled pumps look again
   }
 
   std::chrono::milliseconds next_delay() {
@@ -118,27 +127,40 @@ namespace {
 
 using ImplPtr = std::shared_ptr<FaultProxy::Impl>;
 
-asio::awaitable<void> sleep_for(Pair& pair, std::chrono::steady_clock::duration d) {
-  pair.wake.expires_after(d);
-  co_await pair.wake.async_wait(use_tuple);
+// Sleeps until `deadline` on the forward pump's timer; a change of faults wakes it early, and it
+// sleeps on.
+asio::awaitable<void> sleep_until(Pair& pair, std::chrono::steady_clock::time_point deadline) {
+  while (!pair.closed && std::chrono::steady_clock::now() < deadline) {
+    pair.wake.expires_at(deadline);
+    co_await pair.wake.async_wait(use_tuple);
+  }
+}
+
+// While the link is held or dropped, waits on `timer` for the faults to change.
+asio::awaitable<void> wait_while(Pair& pair, asio::steady_timer& timer,
+                                 const std::function<bool()>& stalled) {
+  while (stalled() && !pair.closed) {
+    timer.expires_at(asio::steady_timer::time_point::max());
+    co_await timer.async_wait(use_tuple);
+  }
 }
 
 // Bytes from the link's owner to the target, through the faults.
 asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   char buffer[16 * 1024];
+  auto stalled = [&proxy] { return proxy->stalled(); };
   while (!pair->closed) {
     auto [ec, n] = co_await pair->inbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
-    while (proxy->stalled() && !pair->closed) {
-      pair->wake.expires_at(asio::steady_timer::time_point::max());
-      co_await pair->wake.async_wait(use_tuple);
-    }
+    co_await wait_while(*pair, pair->wake, stalled);
     // Sleeping before the write keeps the stream in order: TCP never reorders one connection.
-    if (auto delay = proxy->next_delay(); delay.count() > 0 && !pair->closed)
-      co_await sleep_for(*pair, delay);
+    if (auto delay = proxy->next_delay(); delay.count() > 0)
+      co_await sleep_until(*pair, std::chrono::steady_clock::now() + delay);
     std::size_t piece =
         proxy->faults.slice_bytes > 0 ? static_cast<std::size_t>(proxy->faults.slice_bytes) : n;
     for (std::size_t offset = 0; offset < n && !pair->closed;) {
+      // A hold or drop set while this chunk waited holds the rest of it too.
+      co_await wait_while(*pair, pair->wake, stalled);
       std::size_t length = std::min(piece, n - offset);
       auto [write_ec, written] = co_await asio::async_write(
           pair->outbound, asio::buffer(buffer + offset, length), use_tuple);
@@ -148,8 +170,9 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
       }
       offset += length;
       if (proxy->faults.bytes_per_s > 0)
-        co_await sleep_for(
-            *pair, std::chrono::microseconds(length * 1'000'000 / proxy->faults.bytes_per_s));
+        co_await sleep_until(
+            *pair, std::chrono::steady_clock::now() +
+                       std::chrono::microseconds(length * 1'000'000 / proxy->faults.bytes_per_s));
     }
   }
   error_code ignored;
@@ -163,10 +186,7 @@ asio::awaitable<void> pump_back(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   while (!pair->closed) {
     auto [ec, n] = co_await pair->outbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
-    while (proxy->faults.drop && !pair->closed) {
-      pair->wake.expires_at(asio::steady_timer::time_point::max());
-      co_await pair->wake.async_wait(use_tuple);
-    }
+    co_await wait_while(*pair, pair->back_wake, [&proxy] { return proxy->faults.drop; });
     auto [write_ec, written] =
         co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
     if (write_ec) break;

@@ -283,3 +283,17 @@ TEST_CASE("without a secret the handshake lines are just invalid commands") {
   TestHerd h;
   CHECK(h.ask("Bona", "HERD-HELLO Clark 00") == "? HERD-HELLO Clark 00");
 }
+
+TEST_CASE("a client greeting as two neighbours and leaving leaves nothing dangling") {
+  TestHerd h;
+  {
+    LineClient impostor(h.port("Clark"));
+    impostor.send("HERD-HELLO Jaquez\nHERD-HELLO Bona\nIAMAT via-impostor +1+1 1700000000\n");
+    CHECK(impostor.read_line().value_or("").starts_with("AT Clark "));
+  }  // gone; AddressSanitizer reports any record of it the node kept
+  // The real Jaquez connects again and greets as itself.
+  h.herd->crash("Jaquez");
+  REQUIRE_FALSE(h.herd->restart("Jaquez").has_value());
+  std::string at = h.ask("Jaquez", "IAMAT after-impostor +1+1 1700000000.5");
+  CHECK(h.events.wait_for_all(all_five, EventKind::update_stored, at));
+}

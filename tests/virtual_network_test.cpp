@@ -79,6 +79,12 @@ TEST_CASE("latency delays delivery on the virtual clock, and bandwidth paces it"
   CHECK(h.at_b.empty());
   h.net.run_until(start + 30 * millisecond);
   CHECK(h.at_b == "hello\n");
+  // Back-to-back writes each take one latency, not one more than the write before.
+  h.at_b.clear();
+  auto burst = h.net.now();
+  for (int i = 0; i < 5; ++i) REQUIRE(h.net.write(*id, End::initiator, "x"));
+  h.net.run_until(burst + 30 * millisecond);
+  CHECK(h.at_b == "xxxxx");
   // 1000 bytes at 10,000 B/s in 100-byte slices: the last slice leaves 90 ms after the first.
   LinkFaults narrow;
   narrow.bytes_per_s = 10'000;

@@ -111,13 +111,14 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes) {
     d.held += bytes;
     return;
   }
-  Time start = std::max(now_, d.last_delivery);
   Time delay = 0;
   if (shaped && (link.latency_ms > 0 || link.jitter_ms > 0)) {
     auto jitter = random_.between(-link.jitter_ms, link.jitter_ms);
     delay = std::max<Time>(0, (link.latency_ms + jitter) * millisecond);
   }
-  Time when = start + delay;
+  // One latency from now, but never before what was sent earlier: the stream stays in order,
+  // and back-to-back writes do not pile their latencies up.
+  Time when = std::max(now_ + delay, d.last_delivery);
   std::size_t piece =
       shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes) : bytes.size();
   for (std::size_t offset = 0; offset < bytes.size(); offset += piece) {
@@ -178,10 +179,10 @@ void VirtualNetwork::reset(ConnectionId id, DropReason why) {
   ++c.generation;  // what is in flight never arrives
   for (End from : {End::initiator, End::acceptor}) {
     auto& d = direction(c, from);
-    std::string lost = d.held + d.arrived;
-    // Bytes still in flight are in the scheduled deliveries, which the new generation voids;
-    // the trace learns of them from the sends it saw and the deliveries it did not.
-    if (!lost.empty() && observer_.dropped) observer_.dropped(id, from, lost, why);
+    // Held bytes never left; bytes in flight are in the scheduled deliveries, which the new
+    // generation voids (a trace knows them as sent and never delivered); bytes that arrived were
+    // delivered, read or not.
+    if (!d.held.empty() && observer_.dropped) observer_.dropped(id, from, d.held, why);
     d = Direction{};
     d.ended = true;
   }
