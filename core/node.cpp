@@ -155,7 +155,12 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   void emit(EventKind kind, std::string_view peer, std::string_view text, std::size_t queue = 0) {
     if (!sink || stopped) return;
-    sink(NodeEvent{kind, options.name, peer, text, clock.now_ns(), queue});
+    emit_at(clock.now_ns(), kind, peer, text, queue);
+  }
+  void emit_at(std::int64_t time_ns, EventKind kind, std::string_view peer, std::string_view text,
+               std::size_t queue = 0) {
+    if (!sink || stopped) return;
+    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue});
   }
 
   void note(std::string_view what, std::string_view text, bool also_stderr = false) {
@@ -195,7 +200,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         log.write(now, "OUT", label, line);
       else
         log.write(now, "IN", label, "(reply on our link)", line);
-      if (sink && !stopped) sink(NodeEvent{kind, options.name, peer.name, line, now, queue_bytes});
+      emit_at(now, kind, peer.name, line, queue_bytes);
       lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
     }
   }
@@ -238,11 +243,15 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   // A client slot and an idle-order place are for clients; links have neither.
+  // A client that is busy or gone leaves the idle order.
+  void unlist_idle(Session& session) {
+    if (!session.idle) return;
+    idle.remove(*session.idle);
+    session.idle.reset();
+  }
+
   void release_slot(Session& session) {
-    if (session.idle) {
-      idle.remove(*session.idle);
-      session.idle.reset();
-    }
+    unlist_idle(session);
     if (!session.counted) return;
     session.counted = false;
     --counted_clients;
@@ -256,6 +265,14 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       slot_free.cancel();   // a full node can admit a client again, by closing this one
     }
     session.idle = idle.add(session.id, steady_ms());
+  }
+
+  // The node closes a client it has to let go (idle too long, or making room), saying why.
+  void close_client(Session& session, const std::string& why, bool also_stderr) {
+    note("LIMIT", why, also_stderr);
+    release_slot(session);
+    error_code ignored;
+    session.socket.close(ignored);
   }
 
   void become_peer(Session& session) {
@@ -473,10 +490,7 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
   // A WHATSAT first sends what is already answered, then waits for Places.
   auto answer_whatsat = [&](PendingWhatsat pending) -> asio::awaitable<void> {
     // Busy: neither idle nor the one to close when the node is full.
-    if (s.idle) {
-      node->idle.remove(*s.idle);
-      s.idle.reset();
-    }
+    node->unlist_idle(s);
     if (write_now(s, ec)) co_await write_rest(s, ec);
     std::string body =
         co_await asio::co_spawn(node->runtime.blocking_pool(),
@@ -546,12 +560,11 @@ bool evict_longest_idle(Node::Impl& node) {
   auto it = node.sessions.find(oldest.id);
   if (it == node.sessions.end()) return false;
   Session& victim = *it->second;
-  node.note("LIMIT", std::to_string(node.options.max_clients) +
-                         " clients open; closing the longest idle, " + victim.label + " (idle " +
-                         std::to_string(steady_ms() - oldest.since_ms) + " ms)");
-  node.release_slot(victim);
-  error_code ignored;
-  victim.socket.close(ignored);
+  node.close_client(victim,
+                    std::to_string(node.options.max_clients) +
+                        " clients open; closing the longest idle, " + victim.label + " (idle " +
+                        std::to_string(steady_ms() - oldest.since_ms) + " ms)",
+                    false);
   return true;
 }
 
@@ -616,13 +629,10 @@ asio::awaitable<void> expire_idle_clients(ImplPtr node) {
     auto it = node->sessions.find(oldest.id);
     if (it == node->sessions.end()) break;  // cannot happen: a listed session is open
     Session& session = *it->second;
-    node->note("LIMIT",
-               session.label + " idle for " + std::to_string(timeout) +
-                   " ms without a complete line; closing",
-               true);
-    node->release_slot(session);
-    error_code ignored;
-    session.socket.close(ignored);
+    node->close_client(session,
+                       session.label + " idle for " + std::to_string(timeout) +
+                           " ms without a complete line; closing",
+                       true);
   }
 }
 

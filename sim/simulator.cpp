@@ -13,12 +13,12 @@
 #include <set>
 #include <thread>
 
+#include "core/local_herd.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
 #include "sim/checker.hpp"
 #include "sim/fault_proxy.hpp"
 #include "sim/line_client.hpp"
-#include "core/local_herd.hpp"
 #include "sim/places/places_mock.hpp"
 
 namespace herd {

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/local_herd.hpp"
 #include "core/places_format.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "core/local_herd.hpp"
 #include "sim/places/places_body.hpp"
 #include "sim/places/places_mock.hpp"
 #include "tests/event_recorder.hpp"

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/local_herd.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "core/local_herd.hpp"
 #include "sim/places/places_mock.hpp"
 #include "tests/event_recorder.hpp"
 

@@ -7,10 +7,10 @@
 #include <iostream>
 
 #include "core/config.hpp"
+#include "core/local_herd.hpp"
 #include "core/node.hpp"
 #include "core/open_files.hpp"
 #include "core/runtime.hpp"
-#include "core/local_herd.hpp"
 #include "sim/places/places_mock.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"

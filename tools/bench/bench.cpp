@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,14 +27,15 @@
 #include <unordered_map>
 
 #include "core/coro.hpp"
+#include "core/local_herd.hpp"
 #include "core/location_store.hpp"
 #include "core/node.hpp"
+#include "core/open_files.hpp"
 #include "core/places_client.hpp"
 #include "core/places_format.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
 #include "sim/line_client.hpp"
-#include "core/local_herd.hpp"
 #include "sim/metrics.hpp"
 #include "sim/places/places_body.hpp"
 #include "sim/places/places_mock.hpp"
@@ -202,7 +202,7 @@ class Bench {
   explicit Bench(const BenchOptions& options) : options_(options) {}
 
   int run() {
-    raise_file_limit();
+    raise_open_file_limit();  // the idle section holds thousands of connections
     if (wanted("iamat")) client_throughput();
     if (wanted("idle")) idle_clients();
     if (wanted("flood")) flood_latency();
@@ -224,13 +224,6 @@ class Bench {
   }
 
   void add(Figure f) { figures_.push_back(std::move(f)); }
-
-  static void raise_file_limit() {
-    rlimit limit{};
-    getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
 
   std::chrono::milliseconds load_time() const {
     return std::chrono::milliseconds(options_.quick ? 300 : 2000);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/line_client.hpp"
+#include "sim/metrics.hpp"
 
 namespace herd::bench {
 namespace {
@@ -49,12 +50,6 @@ bool send_all(int fd, const char* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return true;
-}
-
-double quantile(std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1));
-  return sorted[i];
 }
 
 }  // namespace
