@@ -1,6 +1,7 @@
 #include "core/local_herd.hpp"
 
 #include "core/open_files.hpp"
+#include "core/runtime.hpp"
 
 namespace herd {
 
@@ -43,8 +44,7 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
 std::optional<std::string> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i] =
-        std::make_unique<Node>(runtime_, options_for(servers[i], false), settings_.sink, clock());
+    nodes_[i] = make_node(servers[i], false);
     if (auto ec = nodes_[i]->bind()) {
       std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
                             std::to_string(servers[i].port) + ": " + ec.message();
@@ -61,9 +61,22 @@ std::optional<std::string> LocalHerd::start() {
   return std::nullopt;
 }
 
+std::unique_ptr<Node> LocalHerd::make_node(const ServerSpec& server, bool with_peers) const {
+  return std::make_unique<Node>(
+      runtime_, options_for(server, with_peers), settings_.sink, clock(),
+      settings_.environment ? settings_.environment(server.name) : nullptr);
+}
+
+void LocalHerd::stop_node(Node& node) {
+  if (runtime_.running())
+    node.stop_and_wait();
+  else
+    node.stop();
+}
+
 void LocalHerd::stop() {
   for (auto& node : nodes_) {
-    if (node) node->stop_and_wait();
+    if (node) stop_node(*node);
     node.reset();
   }
 }
@@ -82,7 +95,7 @@ std::vector<std::string> LocalHerd::names() const {
 void LocalHerd::crash(std::string_view name) {
   auto i = index_of(name);
   if (i >= nodes_.size() || !nodes_[i]) return;
-  nodes_[i]->stop_and_wait();
+  stop_node(*nodes_[i]);
   nodes_[i].reset();
 }
 
@@ -91,7 +104,7 @@ std::optional<std::string> LocalHerd::restart(std::string_view name) {
   if (i >= nodes_.size()) return "no server named " + std::string(name);
   crash(name);
   const auto& server = settings_.topology.servers[i];
-  auto node = std::make_unique<Node>(runtime_, options_for(server, true), settings_.sink, clock());
+  auto node = make_node(server, true);
   if (auto ec = node->bind())
     return server.name + ": cannot listen again on port " + std::to_string(server.port) + ": " +
            ec.message();

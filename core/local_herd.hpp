@@ -26,6 +26,10 @@ struct HerdSettings {
   // Where the link from `from` to `to` connects; by default `to`'s own listener. Called once every
   // listener is bound, so `to.port` is the real port.
   std::function<PeerEndpoint(const std::string& from, const ServerSpec& to)> route;
+  // Each server's outside world (node.hpp); unset: real sockets. A herd whose Runtime is not
+  // started runs on the caller's thread: stop and crash then return at once, and the caller's
+  // next poll of the io_context closes what the node held.
+  std::function<std::shared_ptr<io::Environment>(const std::string& name)> environment;
 };
 
 class LocalHerd {
@@ -55,6 +59,8 @@ class LocalHerd {
  private:
   [[nodiscard]] NodeOptions options_for(const ServerSpec& server, bool with_peers) const;
   [[nodiscard]] std::size_t index_of(std::string_view name) const;
+  [[nodiscard]] std::unique_ptr<Node> make_node(const ServerSpec& server, bool with_peers) const;
+  void stop_node(Node& node);
   [[nodiscard]] const Clock& clock() const {
     return settings_.clock != nullptr ? *settings_.clock : system_clock();
   }

@@ -1,26 +1,23 @@
 #include "core/node.hpp"
 
-#include <time.h>
-
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <future>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
 #include "core/coro.hpp"
 #include "core/idle_order.hpp"
+#include "core/io/environment.hpp"
+#include "core/io/tcp_environment.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
 #include "core/open_files.hpp"
@@ -57,20 +54,6 @@ struct PendingWhatsat {
   std::string at_line;
 };
 
-asio::awaitable<std::string> fetch_on_pool(std::shared_ptr<PlacesClient> places,
-                                           NearbyQuery query) {
-  co_return places->fetch(query);
-}
-
-std::string endpoint_label(const tcp::socket& socket) {
-  error_code ec;
-  auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "[client]";
-  return "[" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + "]";
-}
-
-// Milliseconds for the idle order: the coarse clock is read at every line, and a few
-// milliseconds' resolution is plenty for a timeout of minutes.
 // "open-file limit 20000, raised from 1024 at start"
 std::string describe_open_files() {
   auto raise = last_open_file_raise();
@@ -80,20 +63,14 @@ std::string describe_open_files() {
   return text;
 }
 
-std::int64_t steady_ms() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
-}
-
 }  // namespace
 
 // One accepted connection: a client, or another server's link once it says so. It holds a small
 // read buffer and no timer (the node's idle order times it out), so ten thousand idle clients
 // cost little.
 struct Session {
-  Session(tcp::socket s, std::uint64_t i) : socket(std::move(s)), id(i) {}
-  tcp::socket socket;
+  Session(std::unique_ptr<io::Stream> s, std::uint64_t i) : stream(std::move(s)), id(i) {}
+  std::unique_ptr<io::Stream> stream;
   std::uint64_t id;
   std::string label;             // "[127.0.0.1:60456]", or "[Jaquez]" once a neighbour greets
   std::array<char, 512> buffer;  // what the last read brought; lines are handled in place
@@ -111,19 +88,19 @@ struct Session {
 };
 
 struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
-  Impl(Runtime& rt, NodeOptions opts, EventSink events, const Clock& clk)
+  Impl(Runtime& rt, NodeOptions opts, EventSink events, const Clock& clk,
+       std::shared_ptr<io::Environment> environment)
       : runtime(rt),
         options(std::move(opts)),
         sink(std::move(events)),
         clock(clk),
-        places(std::make_shared<PlacesClient>(options.places)),
+        env(environment ? std::move(environment) : make_tcp_environment(rt, options.places)),
         strand(serial_executor(rt)),
         gate(std::make_shared<PauseGate>(strand)),
         exec(gated(strand, rt, gate)),
-        acceptor(exec),
-        flush_timer(exec),
-        idle_timer(exec),
-        slot_free(exec) {
+        flush_timer(env->make_timer(exec)),
+        idle_timer(env->make_timer(exec)),
+        slot_free(env->make_timer(exec)) {
     if (options.max_clients == 0) options.max_clients = default_client_cap(open_file_limit(), 1);
   }
 
@@ -131,20 +108,21 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   NodeOptions options;
   EventSink sink;
   const Clock& clock;
-  // Shared with the WHATSAT calls in flight on the blocking pool, which may outlive a session.
-  std::shared_ptr<PlacesClient> places;
+  // Sockets, timers, the steady clock, randomness and Places: real, or the simulator's.
+  std::shared_ptr<io::Environment> env;
   asio::any_io_executor strand;     // control that must reach a paused node: stop, snapshot
   std::shared_ptr<PauseGate> gate;  // closed while the node is paused
   asio::any_io_executor exec;       // everything the node does runs here
-  tcp::acceptor acceptor;
-  asio::steady_timer flush_timer;
-  asio::steady_timer idle_timer;  // wakes when the longest-idle client times out
-  asio::steady_timer slot_free;   // the accept loop sleeps on it while every client is busy
+  std::unique_ptr<io::Listener> listener;  // once bound
+  std::unique_ptr<io::Timer> flush_timer;
+  std::unique_ptr<io::Timer> idle_timer;  // wakes when the longest-idle client times out
+  std::unique_ptr<io::Timer> slot_free;   // the accept loop sleeps on it while every client is busy
   LocationStore store;
   std::string at_scratch;  // the AT line being made for an IAMAT, reused to spare an allocation
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
-  std::unordered_map<std::uint64_t, Session*> sessions;
+  // Ordered: closing them all (a stop) must go the same way in every run of a simulation.
+  std::map<std::uint64_t, Session*> sessions;
   std::unordered_map<std::string, Session*> greeted;  // each neighbour's current link to us
   IdleOrder idle;
   std::size_t counted_clients = 0;  // what max_clients caps
@@ -255,24 +233,23 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (!session.counted) return;
     session.counted = false;
     --counted_clients;
-    slot_free.cancel();
+    slot_free->cancel();
   }
 
   // A client waiting for its next line joins the back of the idle order.
   void list_idle(Session& session) {
     if (idle.empty()) {
-      idle_timer.cancel();  // it sleeps for ever on an empty order
-      slot_free.cancel();   // a full node can admit a client again, by closing this one
+      idle_timer->cancel();  // it sleeps for ever on an empty order
+      slot_free->cancel();   // a full node can admit a client again, by closing this one
     }
-    session.idle = idle.add(session.id, steady_ms());
+    session.idle = idle.add(session.id, env->steady_ms());
   }
 
   // The node closes a client it has to let go (idle too long, or making room), saying why.
   void close_client(Session& session, const std::string& why, bool also_stderr) {
     note("LIMIT", why, also_stderr);
     release_slot(session);
-    error_code ignored;
-    session.socket.close(ignored);
+    session.stream->close();
   }
 
   void become_peer(Session& session) {
@@ -295,8 +272,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (!inserted && it->second != &session) {
       // A neighbour keeps one link to us: an older connection under its name is dead.
       note("PEER", session.label + " connected again; closing its older connection");
-      error_code ignored;
-      it->second->socket.close(ignored);
+      it->second->stream->close();
       it->second = &session;
     }
   }
@@ -318,7 +294,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       log.write(clock.now_ns(), "IN", session.label, line);
       session.hello_from = std::string(f[1]);
       session.link_nonce = std::string(f[2]);
-      session.node_nonce = random_nonce();
+      session.node_nonce = env->nonce();
       reply(session, "HERD-CHALLENGE " + session.node_nonce);
       return true;
     }
@@ -401,14 +377,13 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   void close_everything() {
     if (stopped) return;
     stopped = true;
-    error_code ignored;
-    acceptor.close(ignored);
-    for (auto& [id, session] : sessions) session->socket.close(ignored);
+    if (listener) listener->close();
+    for (auto& [id, session] : sessions) session->stream->close();
     for (auto& link : links) link->stop();
     links.clear();
-    flush_timer.cancel();
-    idle_timer.cancel();
-    slot_free.cancel();
+    flush_timer->cancel();
+    idle_timer->cancel();
+    slot_free->cancel();
     if (started) note("STOP", "node stopped", true);
     log.close();
   }
@@ -433,8 +408,7 @@ auto log_failure(ImplPtr node, const char* what) {
 // always): true when something is left for an asynchronous write.
 bool write_now(Session& session, error_code& ec) {
   if (session.out.empty() || ec) return false;
-  std::size_t written = session.socket.write_some(asio::buffer(session.out), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  std::size_t written = session.stream->write_some(asio::buffer(session.out), ec);
   if (ec) return false;
   session.out.erase(0, written);
   return !session.out.empty();
@@ -443,7 +417,7 @@ bool write_now(Session& session, error_code& ec) {
 // The rest, when the socket did not take it all.
 asio::awaitable<void> write_rest(Session& session, error_code& ec) {
   auto [write_ec, n] =
-      co_await asio::async_write(session.socket, asio::buffer(session.out), use_tuple);
+      co_await io::async_write(*session.stream, asio::buffer(session.out), use_tuple);
   ec = write_ec;
   session.out.clear();
 }
@@ -453,8 +427,7 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
   // Its start may have been held by the pause gate past a stop: it would hold a socket no one
   // closes.
   if (node->stopped) {
-    error_code ignored;
-    s.socket.close(ignored);
+    s.stream->close();
     co_return;
   }
   node->sessions.emplace(s.id, &s);
@@ -484,7 +457,7 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
       return std::nullopt;
     }
     auto pending = node->handle_line(line, s);
-    if (!pending && s.idle) node->idle.touch(*s.idle, steady_ms());
+    if (!pending && s.idle) node->idle.touch(*s.idle, node->env->steady_ms());
     return pending;
   };
   // A WHATSAT first sends what is already answered, then waits for Places.
@@ -492,9 +465,8 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
     // Busy: neither idle nor the one to close when the node is full.
     node->unlist_idle(s);
     if (write_now(s, ec)) co_await write_rest(s, ec);
-    std::string body =
-        co_await asio::co_spawn(node->runtime.blocking_pool(),
-                                fetch_on_pool(node->places, pending.query), asio::use_awaitable);
+    std::string body = co_await io::async_fetch_places(*node->env, node->exec, pending.query,
+                                                       asio::use_awaitable);
     node->reply(s, pending.at_line + "\n" + body + "\n");
     if (s.counted && !node->stopped) node->list_idle(s);
   };
@@ -538,7 +510,7 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
     if (s.in.capacity() > 4096 && s.in.size() < 1024) s.in.shrink_to_fit();
     // A read (not a wait and a read): Asio keeps the socket registered for input, so a request
     // costs one receive, with no epoll_ctl per wait.
-    auto [read_ec, n] = co_await s.socket.async_read_some(asio::buffer(s.buffer), use_tuple);
+    auto [read_ec, n] = co_await io::async_read_some(*s.stream, asio::buffer(s.buffer), use_tuple);
     if (read_ec == asio::error::eof) {
       at_eof = true;
     } else if (read_ec) {
@@ -547,9 +519,8 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
       fresh = n;
     }
   }
-  error_code ignored;
-  if (at_eof || too_long || s.refused) s.socket.shutdown(tcp::socket::shutdown_send, ignored);
-  s.socket.close(ignored);
+  if (at_eof || too_long || s.refused) s.stream->shutdown_send();
+  s.stream->close();
 }
 
 // Closes the longest-idle client to make room for a new one, as a busy web server drops idle
@@ -563,7 +534,7 @@ bool evict_longest_idle(Node::Impl& node) {
   node.close_client(victim,
                     std::to_string(node.options.max_clients) +
                         " clients open; closing the longest idle, " + victim.label + " (idle " +
-                        std::to_string(steady_ms() - oldest.since_ms) + " ms)",
+                        std::to_string(node.env->steady_ms() - oldest.since_ms) + " ms)",
                     false);
   return true;
 }
@@ -578,8 +549,8 @@ asio::awaitable<void> wait_for_a_slot(Node::Impl& node) {
           std::to_string(node.options.max_clients) + " clients open and none idle; new ones wait",
           true);
     reported = true;
-    node.slot_free.expires_at(asio::steady_timer::time_point::max());
-    co_await node.slot_free.async_wait(use_tuple);
+    node.slot_free->expires_never();
+    co_await io::async_wait(*node.slot_free, use_tuple);
   }
 }
 
@@ -587,23 +558,22 @@ asio::awaitable<void> accept_loop(ImplPtr node) {
   while (!node->stopped) {
     // New connections wait in the listen backlog while no client can make room.
     co_await wait_for_a_slot(*node);
-    auto [ec, socket] = co_await node->acceptor.async_accept(use_tuple);
+    auto [ec, stream] = co_await io::async_accept(*node->listener, use_tuple);
     if (node->stopped) break;
     if (ec) {
       node->note("ERROR", "accept failed: " + ec.message(), true);
       // Out of descriptors or similar: pause rather than spin, and keep serving.
-      asio::steady_timer pause(node->exec, std::chrono::milliseconds(50));
-      co_await pause.async_wait(use_tuple);
+      auto pause = node->env->make_timer(node->exec);
+      pause->expires_after(std::chrono::milliseconds(50));
+      co_await io::async_wait(*pause, use_tuple);
       continue;
     }
     // Every client may have turned busy while the accept was pending: this one waits too.
     co_await wait_for_a_slot(*node);
     if (node->stopped) break;
     if (node->counted_clients >= node->options.max_clients) evict_longest_idle(*node);
-    socket.set_option(tcp::no_delay(true), ec);
-    socket.non_blocking(true, ec);
-    auto session = std::make_shared<Session>(std::move(socket), node->next_session_id++);
-    session->label = endpoint_label(session->socket);
+    auto session = std::make_shared<Session>(std::move(stream), node->next_session_id++);
+    session->label = "[" + session->stream->peer_label() + "]";
     asio::co_spawn(node->exec, serve_client(node, std::move(session)),
                    log_failure(node, "client session"));
   }
@@ -615,15 +585,15 @@ asio::awaitable<void> expire_idle_clients(ImplPtr node) {
   const auto timeout = node->options.idle_timeout_ms;
   while (!node->stopped) {
     if (node->idle.empty()) {
-      node->idle_timer.expires_at(asio::steady_timer::time_point::max());
-      co_await node->idle_timer.async_wait(use_tuple);
+      node->idle_timer->expires_never();
+      co_await io::async_wait(*node->idle_timer, use_tuple);
       continue;
     }
     auto oldest = node->idle.oldest();
-    auto idle_for = steady_ms() - oldest.since_ms;
+    auto idle_for = node->env->steady_ms() - oldest.since_ms;
     if (idle_for < timeout) {
-      node->idle_timer.expires_after(std::chrono::milliseconds(timeout - idle_for));
-      co_await node->idle_timer.async_wait(use_tuple);
+      node->idle_timer->expires_after(std::chrono::milliseconds(timeout - idle_for));
+      co_await io::async_wait(*node->idle_timer, use_tuple);
       continue;
     }
     auto it = node->sessions.find(oldest.id);
@@ -638,16 +608,18 @@ asio::awaitable<void> expire_idle_clients(ImplPtr node) {
 
 asio::awaitable<void> flush_logs_periodically(ImplPtr node) {
   while (!node->stopped) {
-    node->flush_timer.expires_after(std::chrono::milliseconds(500));
-    co_await node->flush_timer.async_wait(use_tuple);
+    node->flush_timer->expires_after(std::chrono::milliseconds(500));
+    co_await io::async_wait(*node->flush_timer, use_tuple);
     node->log.flush();
   }
 }
 
 }  // namespace
 
-Node::Node(Runtime& runtime, NodeOptions options, EventSink sink, const Clock& clock)
-    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(sink), clock)) {}
+Node::Node(Runtime& runtime, NodeOptions options, EventSink sink, const Clock& clock,
+           std::shared_ptr<io::Environment> environment)
+    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(sink), clock,
+                                   std::move(environment))) {}
 
 Node::~Node() {
   stop();
@@ -656,29 +628,9 @@ Node::~Node() {
 std::error_code Node::bind() {
   auto& node = *impl_;
   error_code ec;
-  tcp::endpoint endpoint;
-  auto address = asio::ip::make_address(node.options.listen_host, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, node.options.port);
-  } else {
-    tcp::resolver resolver(node.runtime.io());
-    auto results =
-        resolver.resolve(node.options.listen_host, std::to_string(node.options.port), ec);
-    if (ec) return ec;
-    endpoint = *results.begin();
-  }
-  node.acceptor.open(endpoint.protocol(), ec);
+  node.listener = node.env->listen(node.exec, node.options.listen_host, node.options.port, ec);
   if (ec) return ec;
-  // A restarted node must get its port back while the old connections sit in TIME_WAIT.
-  node.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) node.acceptor.bind(endpoint, ec);
-  if (!ec) node.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error_code ignored;
-    node.acceptor.close(ignored);
-    return ec;
-  }
-  node.bound_port = node.acceptor.local_endpoint().port();
+  node.bound_port = node.listener->port();
   std::string error;
   if (!node.log.open(node.options.log_dir, node.options.name, error))
     return std::make_error_code(std::errc::permission_denied);
@@ -716,7 +668,8 @@ void Node::start() {
                           node->options.name,
                           node->options.peer_secret};
     for (const auto& peer : node->options.peers) {
-      node->links.push_back(std::make_shared<PeerLink>(node->exec, node, peer, settings));
+      node->links.push_back(
+          std::make_shared<PeerLink>(node->exec, node->env, node, peer, settings));
       node->links.back()->start();
     }
     asio::co_spawn(node->exec, accept_loop(node), log_failure(node, "accept loop"));
@@ -753,6 +706,8 @@ void Node::stop_and_wait() {
 
 void Node::pause() {
   impl_->gate->pause();
+  // Between the caller's own polls nothing of the node is running.
+  if (!impl_->runtime.running()) return;
   // Once this has run on the strand, whatever was running there has finished, and everything
   // after it is held by the gate.
   std::promise<void> quiet;

@@ -17,6 +17,9 @@
 namespace herd {
 
 class Runtime;
+namespace io {
+class Environment;  // core/io/environment.hpp
+}
 
 // Where the node's link to one neighbour connects. The simulator points this at a fault proxy.
 struct PeerEndpoint {
@@ -56,8 +59,10 @@ struct NodeOptions {
 
 class Node {
  public:
+  // `environment`: the sockets, timers, steady clock, randomness and Places the node uses; null
+  // for the real ones (core/io/tcp_environment.hpp). The simulator passes its virtual network.
   Node(Runtime& runtime, NodeOptions options, EventSink sink = {},
-       const Clock& clock = system_clock());
+       const Clock& clock = system_clock(), std::shared_ptr<io::Environment> environment = nullptr);
   ~Node();  // stops the node if it is still running
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -80,6 +85,7 @@ class Node {
   // Freezes the whole node, as SIGSTOP freezes a process: no client is answered, no link writes,
   // no timer acts; the kernel still queues connections and bytes. Blocks until nothing of the
   // node runs; never call it from the io_context's threads. stop() and snapshot() still work.
+  // When the caller runs the io_context itself (the virtual network), it returns at once.
   void pause();
   // Lets the node go on from where it was frozen.
   void resume();

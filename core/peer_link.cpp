@@ -3,13 +3,8 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "core/coro.hpp"
 #include "core/peer_auth.hpp"
@@ -19,24 +14,23 @@
 namespace herd {
 
 struct PeerLink::Connection {
-  explicit Connection(const asio::any_io_executor& ex) : socket(ex) {}
   void close() {
     open = false;
-    error_code ignored;
-    socket.close(ignored);
+    if (stream) stream->close();
   }
-  tcp::socket socket;
+  std::unique_ptr<io::Stream> stream;  // once connected
   bool open = true;
 };
 
-PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner,
-                   PeerEndpoint peer, LinkSettings settings)
+PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<io::Environment> env,
+                   std::shared_ptr<LinkOwner> owner, PeerEndpoint peer, LinkSettings settings)
     : strand_(strand),
+      env_(std::move(env)),
       owner_(std::move(owner)),
       peer_(std::move(peer)),
       settings_(settings),
-      wake_(strand),
-      backoff_timer_(strand),
+      wake_(env_->make_timer(strand)),
+      backoff_timer_(env_->make_timer(strand)),
       label_("[" + peer_.name + "]"),
       backoff_(settings.reconnect_initial_ms, settings.reconnect_max_ms,
                settings.reconnect_stable_ms, settings.seed ^ stable_hash(peer_.name)) {}
@@ -63,55 +57,35 @@ void PeerLink::push(std::string_view line) {
     return;
   }
   queue_.push(line);
-  wake_.cancel();
+  wake_->cancel();
 }
 
 void PeerLink::stop() {
   stopped_ = true;
   if (connection_) connection_->close();
-  wake_.cancel();
-  backoff_timer_.cancel();
-}
-
-asio::awaitable<error_code> PeerLink::connect(Connection& connection) {
-  using namespace asio::experimental::awaitable_operators;
-  // Across a blackhole a connect hears nothing for minutes; give up sooner and try again.
-  asio::steady_timer deadline(strand_, std::chrono::milliseconds(settings_.connect_timeout_ms));
-  auto attempt = [this, &connection]() -> asio::awaitable<error_code> {
-    error_code ec;
-    auto address = asio::ip::make_address(peer_.host, ec);
-    if (!ec) {
-      auto [connect_ec] =
-          co_await connection.socket.async_connect(tcp::endpoint(address, peer_.port), use_tuple);
-      co_return connect_ec;
-    }
-    tcp::resolver resolver(strand_);
-    auto [resolve_ec, endpoints] =
-        co_await resolver.async_resolve(peer_.host, std::to_string(peer_.port), use_tuple);
-    if (resolve_ec) co_return resolve_ec;
-    auto [connect_ec, endpoint] =
-        co_await asio::async_connect(connection.socket, endpoints, use_tuple);
-    co_return connect_ec;
-  };
-  auto result = co_await (attempt() || deadline.async_wait(use_tuple));
-  if (result.index() == 1) co_return asio::error::timed_out;
-  co_return std::get<0>(result);
+  wake_->cancel();
+  backoff_timer_->cancel();
 }
 
 asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::string& why) {
-  auto link_nonce = random_nonce();
+  auto link_nonce = env_->nonce();
   std::string hello = "HERD-HELLO " + settings_.own_name + " " + link_nonce + "\n";
   auto [write_ec, written] =
-      co_await asio::async_write(connection.socket, asio::buffer(hello), use_tuple);
+      co_await io::async_write(*connection.stream, asio::buffer(hello), use_tuple);
   if (write_ec) co_return write_ec;
+  // The challenge is one line; the node says nothing else before our proof.
   std::string answer;
-  auto [read_ec, n] = co_await asio::async_read_until(
-      connection.socket, asio::dynamic_buffer(answer, 4096), '\n', use_tuple);
-  if (read_ec) {
-    why = "no answer to the handshake: " + read_ec.message();
-    co_return read_ec;
+  char chunk[512];
+  while (answer.find('\n') == std::string::npos) {
+    auto [read_ec, n] = co_await io::async_read_some(*connection.stream, asio::buffer(chunk), use_tuple);
+    if (!read_ec && answer.size() + n > 4096) read_ec = asio::error::message_size;
+    if (read_ec) {
+      why = "no answer to the handshake: " + read_ec.message();
+      co_return read_ec;
+    }
+    answer.append(chunk, n);
   }
-  std::string_view line = std::string_view(answer).substr(0, n);
+  std::string_view line = std::string_view(answer).substr(0, answer.find('\n') + 1);
   while (!line.empty() && is_field_space(line.back())) line.remove_suffix(1);
   if (!line.starts_with("HERD-CHALLENGE ")) {
     why =
@@ -123,20 +97,22 @@ asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::
                      peer_proof(settings_.peer_secret, settings_.own_name, link_nonce, node_nonce) +
                      "\n";
   auto [auth_ec, auth_written] =
-      co_await asio::async_write(connection.socket, asio::buffer(auth), use_tuple);
+      co_await io::async_write(*connection.stream, asio::buffer(auth), use_tuple);
   co_return auth_ec;
 }
 
 asio::awaitable<void> PeerLink::back_off() {
-  backoff_timer_.expires_after(std::chrono::milliseconds(backoff_.next_delay_ms()));
-  co_await backoff_timer_.async_wait(use_tuple);
+  backoff_timer_->expires_after(std::chrono::milliseconds(backoff_.next_delay_ms()));
+  co_await io::async_wait(*backoff_timer_, use_tuple);
 }
 
 asio::awaitable<void> PeerLink::run() {
   while (!stopped_) {
-    auto connection = std::make_shared<Connection>(strand_);
+    auto connection = std::make_shared<Connection>();
     connection_ = connection;
-    auto ec = co_await connect(*connection);
+    auto [ec, stream] = co_await io::async_connect(*env_, strand_, peer_.host, peer_.port,
+                                                   settings_.connect_timeout_ms, use_tuple);
+    connection->stream = std::move(stream);
     if (stopped_) break;
     if (ec) {
       connection->close();
@@ -147,7 +123,6 @@ asio::awaitable<void> PeerLink::run() {
       co_await back_off();
       continue;
     }
-    connection->socket.set_option(tcp::no_delay(true), ec);
     if (!settings_.peer_secret.empty()) {
       std::string why;
       ec = co_await authenticate(*connection, why);
@@ -164,7 +139,7 @@ asio::awaitable<void> PeerLink::run() {
       }
     }
     connected_ = true;
-    connected_at_ = std::chrono::steady_clock::now();
+    connected_at_ms_ = env_->steady_ms();
     down_reported_ = false;
     rejection_shown_ = false;
     owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
@@ -180,9 +155,7 @@ asio::awaitable<void> PeerLink::run() {
     connection->close();
     connected_ = false;
     queue_.clear();
-    backoff_.connection_ended(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - connected_at_)
-                                  .count());
+    backoff_.connection_ended(env_->steady_ms() - connected_at_ms_);
     if (stopped_) break;
     down_reported_ = true;
     owner_->on_link_event(peer_, EventKind::link_down, "connection lost", 0);
@@ -194,14 +167,14 @@ asio::awaitable<void> PeerLink::run() {
 asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> connection) {
   while (connection->open && !stopped_) {
     if (queue_.empty()) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(use_tuple);
+      wake_->expires_never();
+      co_await io::async_wait(*wake_, use_tuple);
       continue;
     }
     // Everything pushed while the last write was in flight goes out in one write.
     queue_.take(inflight_);
     auto [ec, written] =
-        co_await asio::async_write(connection->socket, asio::buffer(inflight_), use_tuple);
+        co_await io::async_write(*connection->stream, asio::buffer(inflight_), use_tuple);
     if (ec) {
       connection->open = false;
       break;
@@ -217,7 +190,7 @@ asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
   std::string partial;
   char chunk[4096];
   while (connection->open) {
-    auto [ec, n] = co_await connection->socket.async_read_some(asio::buffer(chunk), use_tuple);
+    auto [ec, n] = co_await io::async_read_some(*connection->stream, asio::buffer(chunk), use_tuple);
     if (ec) break;
     partial.append(chunk, n);
     auto end = partial.rfind('\n');
@@ -227,7 +200,7 @@ asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
     }
   }
   connection->close();
-  self->wake_.cancel();
+  self->wake_->cancel();
 }
 
 void PeerLink::report_lines(std::string_view lines, EventKind kind) {

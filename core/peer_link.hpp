@@ -5,14 +5,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <chrono>
+#include <boost/system/error_code.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "core/io/environment.hpp"
 #include "core/line_queue.hpp"
 #include "core/node.hpp"
 #include "core/reconnect_backoff.hpp"
@@ -51,8 +50,8 @@ struct LinkSettings {
 
 class PeerLink : public std::enable_shared_from_this<PeerLink> {
  public:
-  PeerLink(boost::asio::any_io_executor strand, std::shared_ptr<LinkOwner> owner, PeerEndpoint peer,
-           LinkSettings settings);
+  PeerLink(boost::asio::any_io_executor strand, std::shared_ptr<io::Environment> env,
+           std::shared_ptr<LinkOwner> owner, PeerEndpoint peer, LinkSettings settings);
 
   // All of these run on the owner's strand.
   void start();
@@ -65,7 +64,6 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
  private:
   struct Connection;
   boost::asio::awaitable<void> run();
-  boost::asio::awaitable<boost::system::error_code> connect(Connection& connection);
   // With a peer secret: proves this link knows it (peer_auth.hpp); an error if the peer refuses.
   boost::asio::awaitable<boost::system::error_code> authenticate(Connection& connection,
                                                                  std::string& why);
@@ -77,17 +75,18 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void notice_reply(std::string_view line);
 
   boost::asio::any_io_executor strand_;
+  std::shared_ptr<io::Environment> env_;
   std::shared_ptr<LinkOwner> owner_;
   PeerEndpoint peer_;
   LinkSettings settings_;
-  boost::asio::steady_timer wake_;
-  boost::asio::steady_timer backoff_timer_;
+  std::unique_ptr<io::Timer> wake_;
+  std::unique_ptr<io::Timer> backoff_timer_;
   std::shared_ptr<Connection> connection_;
   LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
   std::string label_;     // "[NAME]", for the log
   ReconnectBackoff backoff_;
-  std::chrono::steady_clock::time_point connected_at_;
+  std::int64_t connected_at_ms_ = 0;
   bool connected_ = false;
   // The peer answered our greeting with "? ": not a Herd server, so it is not greeted again.
   bool plain_peer_ = false;

@@ -60,12 +60,15 @@ std::string PlacesClient::describe_failure(int error,
          " ms";
 }
 
-std::string nearby_query_string(const NearbyQuery& query, std::string_view key) {
+std::string nearby_location(const NearbyQuery& query) {
   // A '+' would read as a space in a query string, and Google wants no sign on positives.
   auto unsigned_plus = [](std::string_view v) { return v.starts_with('+') ? v.substr(1) : v; };
-  std::string location = std::string(unsigned_plus(query.latitude)) + "," +
-                         std::string(unsigned_plus(query.longitude));
-  return "location=" + percent_encode(location) + "&radius=" + percent_encode(query.radius_metres) +
+  return std::string(unsigned_plus(query.latitude)) + "," +
+         std::string(unsigned_plus(query.longitude));
+}
+
+std::string nearby_query_string(const NearbyQuery& query, std::string_view key) {
+  return "location=" + percent_encode(nearby_location(query)) + "&radius=" + percent_encode(query.radius_metres) +
          "&key=" + percent_encode(key);
 }
 

@@ -25,6 +25,9 @@ struct NearbyQuery {
   int bound = 1;
 };
 
+// "LAT,LNG" as Nearby Search wants it: no '+' on positive numbers.
+[[nodiscard]] std::string nearby_location(const NearbyQuery& query);
+
 // The query string (without '?') for the legacy Nearby Search. The key is appended last.
 [[nodiscard]] std::string nearby_query_string(const NearbyQuery& query, std::string_view key);
 

@@ -44,6 +44,10 @@ asio::thread_pool& Runtime::blocking_pool() {
   return impl_->blocking;
 }
 
+bool Runtime::running() const {
+  return !impl_->runners.empty();
+}
+
 void Runtime::start() {
   if (!impl_->runners.empty()) return;
   impl_->work.emplace(impl_->io.get_executor());

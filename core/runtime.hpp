@@ -24,6 +24,8 @@ class Runtime {
   [[nodiscard]] unsigned threads() const;
   [[nodiscard]] boost::asio::thread_pool& blocking_pool();
 
+  // Whether start() gave the io_context threads of its own; if not, the caller runs it.
+  [[nodiscard]] bool running() const;
   // Starts the io_context threads (idempotent).
   void start();
   // Lets the io_context finish its work and joins every thread.

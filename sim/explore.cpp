@@ -1,7 +1,9 @@
 #include "sim/explore.hpp"
 
 #include <algorithm>
-#include <random>
+#include <cstdio>
+
+#include "core/seeded_random.hpp"
 
 namespace herd {
 namespace {
@@ -39,16 +41,63 @@ Step simple(StepKind kind, int ms = 0) {
 
 }  // namespace
 
-Scenario random_scenario(std::uint64_t seed, bool classic) {
+const char* to_string(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::crash: return "crash";
+    case FaultKind::partition: return "partition";
+    case FaultKind::cut: return "cut";
+    case FaultKind::latency: return "latency";
+    case FaultKind::flap: return "flap";
+    case FaultKind::drop: return "drop";
+    case FaultKind::hold: return "hold";
+    case FaultKind::pause: return "pause";
+    case FaultKind::reset: return "reset";
+    case FaultKind::count: break;
+  }
+  return "?";
+}
+
+std::string Swarm::describe() const {
+  std::string out;
+  for (auto kind : kinds) out += (out.empty() ? "" : "+") + std::string(to_string(kind));
+  char tail[64];
+  std::snprintf(tail, sizeof tail, ", %d episodes, traffic x%.2g", episodes, traffic_scale);
+  return out + tail;
+}
+
+Swarm draw_swarm(std::uint64_t seed, bool swarm) {
+  // Its own stream, so the scenario's draws after it do not shift when the swarm's change.
+  SeededRandom random(seed ^ 0x5eed5a4a4d00ULL);
+  Swarm out;
+  constexpr int kinds = static_cast<int>(FaultKind::count);
+  if (!swarm) {
+    // The five kinds explore has always drawn from.
+    out.kinds = {FaultKind::crash, FaultKind::partition, FaultKind::cut, FaultKind::latency,
+                 FaultKind::flap};
+    out.episodes = 2 + static_cast<int>(random.between(0, 2));
+    return out;
+  }
+  for (int k = 0; k < kinds; ++k)
+    if (random.between(0, 1) == 1) out.kinds.push_back(static_cast<FaultKind>(k));
+  if (out.kinds.empty()) out.kinds.push_back(static_cast<FaultKind>(random.between(0, kinds - 1)));
+  out.episodes = 1 + static_cast<int>(random.between(0, 5));
+  out.traffic_scale = 0.5 * static_cast<double>(1 + random.between(0, 3));
+  return out;
+}
+
+Scenario random_scenario(std::uint64_t seed, bool classic, bool swarm) {
   // Each episode is a fault, traffic while it lasts, and its repair, one after the other, so a
   // node is never crashed while cut off: that would lose updates in any mode and prove nothing.
-  std::mt19937_64 random(seed);
+  SeededRandom random(seed);
   auto pick = [&](std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+    return static_cast<std::size_t>(random.between(0, static_cast<std::int64_t>(n) - 1));
   };
+  const Swarm drawn = draw_swarm(seed, swarm);
+  auto rate = [&drawn](double base) { return base * drawn.traffic_scale; };
   Scenario scenario;
   scenario.name = "explore-" + std::to_string(seed);
-  scenario.description = "random faults and traffic, generated from seed " + std::to_string(seed);
+  scenario.description = "random faults and traffic, generated from seed " + std::to_string(seed) +
+                         (swarm ? " (swarm: " + drawn.describe() + ")" : "");
   scenario.topology = default_topology(0);
   scenario.classic = classic;
   scenario.seed = seed;
@@ -57,24 +106,30 @@ Scenario random_scenario(std::uint64_t seed, bool classic) {
   // More clients than updates per episode, so some client is not updated after a fault and what
   // the fault lost stays visible.
   const int clients = 12 + static_cast<int>(pick(12));
-  scenario.steps.push_back(traffic(clients, 200, 150));
-  const int episodes = 2 + static_cast<int>(pick(3));
-  for (int e = 0; e < episodes; ++e) {
-    switch (pick(5)) {
-      case 0: {
+  scenario.steps.push_back(traffic(clients, rate(200), 150));
+  for (int e = 0; e < drawn.episodes; ++e) {
+    const FaultKind kind = drawn.kinds[pick(drawn.kinds.size())];
+    switch (kind) {
+      case FaultKind::crash:
+      case FaultKind::pause: {
+        // A paused server is frozen, not gone: its updates wait, and the others go on.
         auto node = servers[pick(servers.size())].name;
-        scenario.steps.push_back(on_node(StepKind::crash, node));
-        Step t = traffic(clients, 100, 50 + static_cast<int>(pick(100)));
+        bool crash = kind == FaultKind::crash;
+        // An update the server answered a moment ago may not have left it yet; a crash then
+        // loses it in any herd, which proves nothing. Its flood gets time to go out first.
+        if (crash) scenario.steps.push_back(simple(StepKind::wait, 10));
+        scenario.steps.push_back(on_node(crash ? StepKind::crash : StepKind::pause, node));
+        Step t = traffic(clients, rate(100), 50 + static_cast<int>(pick(100)));
         for (const auto& s : servers)
           if (s.name != node) t.nodes.push_back(s.name);
         scenario.steps.push_back(t);
-        scenario.steps.push_back(on_node(StepKind::restart, node));
+        scenario.steps.push_back(on_node(crash ? StepKind::restart : StepKind::resume, node));
         break;
       }
-      case 1: {
+      case FaultKind::partition: {
         std::vector<std::string> names;
         for (const auto& s : servers) names.push_back(s.name);
-        std::shuffle(names.begin(), names.end(), random);
+        for (std::size_t i = names.size() - 1; i > 0; --i) std::swap(names[i], names[pick(i + 1)]);
         auto cut = 1 + pick(names.size() - 1);
         Step p;
         p.kind = StepKind::partition;
@@ -82,32 +137,47 @@ Scenario random_scenario(std::uint64_t seed, bool classic) {
                     std::vector<std::string>(names.begin() + static_cast<long>(cut), names.end())};
         scenario.steps.push_back(p);
         scenario.steps.push_back(simple(StepKind::wait, 20));
-        scenario.steps.push_back(traffic(clients, 100, 50 + static_cast<int>(pick(100))));
+        scenario.steps.push_back(traffic(clients, rate(100), 50 + static_cast<int>(pick(100))));
         scenario.steps.push_back(simple(StepKind::heal));
         break;
       }
-      case 2: {
+      case FaultKind::cut:
+      case FaultKind::drop:
+      case FaultKind::hold: {
         auto link = links[pick(links.size())];
-        scenario.steps.push_back(on_link(StepKind::cut, link));
+        auto fault = kind == FaultKind::cut    ? StepKind::cut
+                     : kind == FaultKind::drop ? StepKind::drop
+                                               : StepKind::hold;
+        scenario.steps.push_back(on_link(fault, link));
         scenario.steps.push_back(simple(StepKind::wait, 20));
-        scenario.steps.push_back(traffic(clients, 100, 50 + static_cast<int>(pick(100))));
-        scenario.steps.push_back(on_link(StepKind::restore, link));
+        scenario.steps.push_back(traffic(clients, rate(100), 50 + static_cast<int>(pick(100))));
+        scenario.steps.push_back(
+            on_link(kind == FaultKind::hold ? StepKind::release : StepKind::restore, link));
         break;
       }
-      case 3: {
+      case FaultKind::latency: {
         Step latency = simple(StepKind::latency);
         latency.ms = 2 + static_cast<int>(pick(20));
         latency.jitter_ms = static_cast<int>(pick(static_cast<std::size_t>(latency.ms)));
         scenario.steps.push_back(latency);
-        scenario.steps.push_back(traffic(clients, 200, 100));
+        scenario.steps.push_back(traffic(clients, rate(200), 100));
         scenario.steps.push_back(simple(StepKind::heal));
         break;
       }
-      default: {
+      case FaultKind::reset: {
+        auto link = links[pick(links.size())];
+        for (int again = 0; again < 3; ++again) {
+          scenario.steps.push_back(traffic(clients, rate(100), 30));
+          scenario.steps.push_back(on_link(StepKind::reset, link));
+        }
+        break;
+      }
+      case FaultKind::flap:
+      case FaultKind::count: {
         auto link = links[pick(links.size())];
         for (int flap = 0; flap < 3; ++flap) {
           scenario.steps.push_back(on_link(StepKind::cut, link));
-          scenario.steps.push_back(traffic(clients, 100, 30));
+          scenario.steps.push_back(traffic(clients, rate(100), 30));
           scenario.steps.push_back(on_link(StepKind::restore, link));
           scenario.steps.push_back(simple(StepKind::wait, 10 + static_cast<int>(pick(40))));
         }

@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
-#include <random>
 #include <regex>
 #include <set>
 #include <thread>
@@ -17,9 +16,11 @@
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
 #include "sim/checker.hpp"
+#include "sim/progress.hpp"
 #include "sim/fault_proxy.hpp"
 #include "sim/line_client.hpp"
 #include "sim/places/places_mock.hpp"
+#include "sim/workload/client_work.hpp"
 
 namespace herd {
 namespace {
@@ -168,7 +169,7 @@ class Driver final : public StepContext {
     settings.route = [this](const std::string& from, const ServerSpec& to) {
       auto& proxy = proxies_[{from, to.name}];
       if (!proxy) {
-        proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_());
+        proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_.next());
         if (auto ec = proxy->start())
           proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
       }
@@ -199,46 +200,8 @@ class Driver final : public StepContext {
     return std::chrono::duration<double>(Clock::now() - herd_up_).count();
   }
 
-  // Control bytes (a scenario may send NULs on purpose) are shown as \xNN, not sent to the
-  // terminal.
-  static std::string printable(std::string_view text) {
-    std::string out;
-    for (unsigned char c : text) {
-      if (c < 0x20 || c == 0x7f) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-        out += escaped;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-    }
-    return out;
-  }
-
   void print(const StepOutcome& o) {
-    if (options_.progress == nullptr) return;
-    char head[64];
-    // Numbered from 0, as steps[N] in the file and in its error messages.
-    std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index, o.started_s);
-    *options_.progress << head << printable(o.description) << (o.ok ? "  ok" : "  FAIL");
-    if (!o.message.empty()) *options_.progress << ": " << printable(o.message);
-    *options_.progress << "\n";
-    for (const auto& detail : o.details)
-      *options_.progress << "         " << printable(detail) << "\n";
-    *options_.progress << std::flush;
-  }
-
-  std::string expand(const std::string& text) {
-    std::string out = text;
-    for (auto at = out.find("{now"); at != std::string::npos; at = out.find("{now", at)) {
-      auto close = out.find('}', at);
-      if (close == std::string::npos) break;
-      std::int64_t offset_ns = 0;
-      auto inner = out.substr(at + 4, close - at - 4);  // "", "-5" or "+2"
-      if (!inner.empty()) offset_ns = static_cast<std::int64_t>(std::stod(inner) * 1e9);
-      out.replace(at, close - at + 1, format_timestamp(system_clock().now_ns() + offset_ns));
-    }
-    return out;
+    if (options_.progress != nullptr) print_step(*options_.progress, o);
   }
 
   std::uint16_t port_of(const std::string& node) { return herd_->topology().find(node)->port; }
@@ -261,7 +224,7 @@ class Driver final : public StepContext {
       return false;
     }
     reply = *first;
-    if (std::holds_alternative<WhatsatCommand>(command) && reply.starts_with("AT ")) {
+    if (reply_has_body(line, reply)) {
       auto rest = client.read_through("\n\n", reply_timeout_ms);
       if (!rest) {
         why = node + " sent the AT line of a WHATSAT reply but no JSON";
@@ -274,15 +237,6 @@ class Driver final : public StepContext {
     return true;
   }
 
-  static bool is_at_reply_for(const std::string& reply, const std::string& node,
-                              const IamatCommand& iamat) {
-    auto command = parse_command(reply);
-    auto* at = std::get_if<AtMessage>(&command);
-    return at != nullptr && at->server == node && at->client == iamat.client &&
-           at->location_text == iamat.location_text && at->time_text == iamat.time_text &&
-           std::regex_match(std::string(at->skew), std::regex(R"([+-]\d+\.\d{9})"));
-  }
-
   // A send whose reply is read when the run ends, so that later steps run while it waits.
   struct Background {
     const Step* step;
@@ -292,7 +246,7 @@ class Driver final : public StepContext {
   };
 
   void send(const Step& step, StepOutcome& out) override {
-    auto line = expand(step.line);
+    auto line = expand_now(step.line, system_clock().now_ns());
     auto client = LineClient::try_connect(port_of(step.node));
     if (!client) {
       out.ok = step.expect == ReplyKind::none;
@@ -336,40 +290,9 @@ class Driver final : public StepContext {
       return;
     }
     out.message = reply.empty() ? "no reply (an AT from a peer gets none)" : first_line(reply);
-    auto command = parse_command(line);
-    switch (step.expect) {
-      case ReplyKind::none:
-        break;
-      case ReplyKind::at: {
-        auto* iamat = std::get_if<IamatCommand>(&command);
-        out.ok = iamat != nullptr && is_at_reply_for(reply, step.node, *iamat);
-        break;
-      }
-      case ReplyKind::invalid:
-        out.ok = reply == format_invalid(line);
-        break;
-      case ReplyKind::whatsat: {
-        auto newline = reply.find('\n');
-        auto body = newline == std::string::npos ? std::string() : reply.substr(newline + 1);
-        out.ok = reply.starts_with("AT ") && body.starts_with("{") && body.ends_with("}\n\n") &&
-                 body.substr(0, body.size() - 2).find("\n\n") == std::string::npos;
-        break;
-      }
-      case ReplyKind::exact:
-        out.ok = reply == expand(step.expect_text);
-        break;
-      case ReplyKind::pattern:
-        // The parser compiled it; matching can still give up (a pattern too complex for the reply).
-        try {
-          out.ok = std::regex_match(reply, std::regex(step.expect_text));
-        } catch (const std::regex_error& e) {
-          out.ok = false;
-          out.message = std::string("the pattern could not be matched: ") + e.what();
-          return;
-        }
-        break;
-    }
-    if (!out.ok) out.message = "unexpected reply: " + reply;
+    auto verdict = judge_reply(step, line, reply, system_clock().now_ns());
+    out.ok = verdict.ok;
+    if (!verdict.ok) out.message = verdict.message;
   }
 
   static std::string first_line(const std::string& text) {
@@ -387,23 +310,15 @@ class Driver final : public StepContext {
       out.message = "no live, unpaused node to send to";
       return;
     }
-    auto total = static_cast<std::size_t>(step.rate * step.duration_ms / 1000.0);
-    if (total == 0) total = 1;
-    std::uniform_int_distribution<std::size_t> pick(0, targets.size() - 1);
-    std::uniform_real_distribution<double> lat(-80, 80), lng(-179, 179);
+    auto plan = plan_traffic(step, targets, random_);
+    auto total = plan.size();
     auto begin = Clock::now();
     std::size_t accepted = 0;
     std::string first_error;
-    for (std::size_t i = 0; i < total; ++i) {
-      // The schedule, not the replies, sets the pace: update i goes out at i / rate.
-      std::this_thread::sleep_until(
-          begin + std::chrono::microseconds(static_cast<std::int64_t>(i * 1e6 / step.rate)));
-      const auto& node = targets[pick(random_)];
-      char location[64];
-      std::snprintf(location, sizeof location, "%+.6f%+.6f", lat(random_), lng(random_));
-      std::string line = "IAMAT client-" +
-                         std::to_string(i % static_cast<std::size_t>(step.clients)) + " " +
-                         location + " " + format_timestamp(system_clock().now_ns());
+    for (const auto& update : plan) {
+      std::this_thread::sleep_until(begin + std::chrono::nanoseconds(update.offset_ns));
+      const auto& node = update.node;
+      std::string line = iamat_line(update, system_clock().now_ns());
       auto& client = clients_[node];
       if (!client) client = LineClient::try_connect(port_of(node));
       std::string reply, why;
@@ -471,30 +386,13 @@ class Driver final : public StepContext {
                         ? "converged after " + std::string(took) + " (" +
                               std::to_string(history_.expected().size()) + " clients on " +
                               std::to_string(live_.size()) + " live nodes)"
-                        : summarize(verdict, out.details);
+                        : summarize_verdict(verdict, options_.verbose, out.details);
     } else {
       out.ok = !converged && !verdict.converged;
       out.message = out.ok
-                        ? "diverged as expected: " + summarize(verdict, out.details)
+                        ? "diverged as expected: " + summarize_verdict(verdict, options_.verbose, out.details)
                         : "expected divergence, but the herd converged after " + std::string(took);
     }
-  }
-
-  // The counts and the first problems on the step's line; with --verbose, every problem on a
-  // line of its own below it.
-  std::string summarize(const Verdict& v, std::vector<std::string>& details) {
-    std::string out = "not converged: " + std::to_string(v.missing) + " missing, " +
-                      std::to_string(v.lost_updates) + " lost, " + std::to_string(v.unexplained) +
-                      " unexplained";
-    if (options_.verbose) {
-      details = v.problems;
-      return out;
-    }
-    std::size_t shown = std::min<std::size_t>(v.problems.size(), 2);
-    for (std::size_t i = 0; i < shown; ++i) out += "; " + v.problems[i];
-    if (shown < v.problems.size())
-      out += "; ... (" + std::to_string(v.problems.size() - shown) + " more: --verbose lists them)";
-    return out;
   }
 
   void expect_record(const Step& step, StepOutcome& out) override {
@@ -585,7 +483,7 @@ class Driver final : public StepContext {
 
   const Scenario& scenario_;
   const SimOptions& options_;
-  std::mt19937_64 random_;
+  SeededRandom random_;
   std::int64_t start_ns_;
   // Declared before what runs on it, so it outlives them.
   Runtime runtime_{2, 8};
@@ -603,12 +501,17 @@ class Driver final : public StepContext {
 
 }  // namespace
 
+RunResult run_on_real_network(const Scenario& scenario, const SimOptions& options) {
+  Driver driver(scenario, options);
+  return driver.run();
+}
+
 RunResult run_scenario(const Scenario& scenario, const SimOptions& options) {
   Scenario effective = scenario;
   if (options.seed) effective.seed = *options.seed;
   if (options.force_classic) effective.classic = true;
-  Driver driver(effective, options);
-  return driver.run();
+  if (options.network == NetworkKind::virtual_) return run_on_virtual_network(effective, options);
+  return run_on_real_network(effective, options);
 }
 
 }  // namespace herd

@@ -14,7 +14,14 @@
 
 namespace herd {
 
+enum class NetworkKind {
+  real,     // every node on loopback TCP, links through fault proxies, wall-clock time
+  virtual_  // one thread, an in-memory network, a virtual clock: a seed replays bit for bit
+};
+
 struct SimOptions {
+  NetworkKind network = NetworkKind::real;
+  std::ostream* trace = nullptr;  // one line per event (trace.hpp); nullptr: none
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   bool force_classic = false;         // run in classic mode whatever the scenario says
   bool verbose = false;               // also print what each failed check found
@@ -36,9 +43,16 @@ struct RunResult {
   Metrics metrics;
   std::vector<TimedEvent> events;  // times since the herd came up
   std::vector<std::string> servers;
-  double duration_s = 0;
+  double duration_s = 0;         // wall-clock time the run took
+  double simulated_s = 0;        // on the virtual network: virtual time the run covered
+  std::uint64_t events_run = 0;  // on the virtual network: events it ran
 };
 
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const SimOptions& options);
+
+// The runners behind run_scenario, one per network.
+[[nodiscard]] RunResult run_on_real_network(const Scenario& scenario, const SimOptions& options);
+[[nodiscard]] RunResult run_on_virtual_network(const Scenario& scenario,
+                                               const SimOptions& options);
 
 }  // namespace herd

@@ -1,13 +1,17 @@
 // `herd sim`: runs scenario files, or random ones with --explore, and writes their reports.
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "core/open_files.hpp"
 #include "sim/explore.hpp"
+#include "sim/progress.hpp"
 #include "sim/report.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulator.hpp"
@@ -30,7 +34,15 @@ struct SimSettings {
   bool runs_given = false;
   int places_port = 0;
   std::string log_dir;
+  std::optional<NetworkKind> network;  // unset: real for files, virtual for --explore
+  std::string trace_path;
+  bool check_determinism = false;
+  bool swarm = true;
 };
+
+NetworkKind network_for(const SimSettings& s) {
+  return s.network.value_or(s.explore ? NetworkKind::virtual_ : NetworkKind::real);
+}
 
 const FlagTable<SimSettings>& sim_flags() {
   static const FlagTable<SimSettings> table = {
@@ -70,6 +82,35 @@ const FlagTable<SimSettings>& sim_flags() {
        "keep each server's own log, DIR/SCENARIO/NAME.log, as herd node writes it",
        [](const SimSettings&) { return std::string("none"); },
        [](SimSettings& s, const std::string& v) { s.log_dir = v; }},
+      {"net", "real|virtual",
+       "the network: real (loopback TCP through fault proxies, wall-clock time) or virtual (one "
+       "thread, in-memory, virtual time: a seed replays bit for bit)",
+       [](const SimSettings&) { return std::string("real; virtual for --explore"); },
+       [](SimSettings& s, const std::string& v) {
+         if (v == "real")
+           s.network = NetworkKind::real;
+         else if (v == "virtual")
+           s.network = NetworkKind::virtual_;
+         else
+           throw UsageError{"--net must be real or virtual, not \"" + v + "\""};
+       }},
+      {"trace", "FILE",
+       "write every event (steps, client lines, messages sent, delivered and dropped with their "
+       "ids, stores, links, faults, Places) to FILE, one line each",
+       [](const SimSettings&) { return std::string("none"); },
+       [](SimSettings& s, const std::string& v) { s.trace_path = v; }},
+      {"check-determinism",
+       "",
+       "with --net virtual: run each scenario twice and fail if the traces differ, naming the "
+       "first line that does",
+       {},
+       [](SimSettings& s, const std::string&) { s.check_determinism = true; }},
+      {"no-swarm",
+       "",
+       "with --explore on the virtual network: every fault kind in every run, instead of each "
+       "seed drawing which kinds are on and how hard",
+       {},
+       [](SimSettings& s, const std::string&) { s.swarm = false; }},
       {"places-port", "N", "the port of the mock Places",
        [](const SimSettings&) { return std::string("any free port"); },
        [](SimSettings& s, const std::string& v) {
@@ -96,11 +137,64 @@ std::vector<std::string> scenario_files(const std::string& dir) {
   return files;
 }
 
-bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir) {
+// The first line where two traces differ, as a message; empty when they are the same.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream left(a), right(b);
+  std::string l, r;
+  for (std::size_t line = 1;; ++line) {
+    bool more_l = static_cast<bool>(std::getline(left, l));
+    bool more_r = static_cast<bool>(std::getline(right, r));
+    if (!more_l && !more_r) return {};
+    if (!more_l) l = "(end of trace)";
+    if (!more_r) r = "(end of trace)";
+    if (!more_l || !more_r || l != r)
+      return "traces differ at line " + std::to_string(line) + ":\n    first run:  " + l +
+             "\n    second run: " + r;
+  }
+}
+
+// Runs the scenario, writing its trace where asked; with `check_determinism`, twice, and
+// fails it if the second run's trace differs from the first's.
+RunResult run_traced(const Scenario& scenario, const SimOptions& options, bool check_determinism,
+                     std::ostream* trace) {
+  std::ostringstream first;
+  SimOptions traced = options;
+  if (trace || check_determinism) traced.trace = &first;
+  auto result = run_scenario(scenario, traced);
+  if (trace) {
+    *trace << "# scenario " << scenario.name << " seed " << options.seed.value_or(scenario.seed)
+           << "\n"
+           << first.str();
+    trace->flush();
+  }
+  if (!check_determinism) return result;
+  std::ostringstream second;
+  SimOptions again = options;
+  again.progress = nullptr;
+  again.trace = &second;
+  (void)run_scenario(scenario, again);
+  StepOutcome check;
+  check.index = result.steps.size();
+  check.description = "determinism: the same seed gives the same trace";
+  const std::string text = first.str();
+  auto difference = first_difference(text, second.str());
+  check.ok = difference.empty();
+  check.message = check.ok ? "two runs, " +
+                                 std::to_string(std::count(text.begin(), text.end(), '\n')) +
+                                 " identical trace lines"
+                           : difference;
+  if (options.progress) print_step(*options.progress, check);
+  result.passed = result.passed && check.ok;
+  result.steps.push_back(std::move(check));
+  return result;
+}
+
+bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
+             bool check_determinism = false, std::ostream* trace = nullptr) {
   std::cout << "scenario " << scenario.name
             << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
   if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
-  auto result = run_scenario(scenario, options);
+  auto result = run_traced(scenario, options, check_determinism, trace);
   std::cout << summary_text(result);
   if (!report_dir.empty()) {
     auto written = write_reports(result, report_dir);
@@ -122,17 +216,36 @@ std::string fresh_path(const std::string& dir, const std::string& stem) {
   return base.string();
 }
 
-int explore(const SimSettings& settings, const SimOptions& sim) {
+int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
   const std::uint64_t first = settings.seed.value_or(1);
+  const bool virtual_net = sim.network == NetworkKind::virtual_;
+  const bool swarm = virtual_net && settings.swarm;
   std::vector<std::uint64_t> failed;
+  auto began = std::chrono::steady_clock::now();
+  auto last_progress = began;
+  double simulated_s = 0;
   for (int i = 0; i < settings.runs; ++i) {
     std::uint64_t run_seed = first + static_cast<std::uint64_t>(i);
-    std::cout << "explore run " << i + 1 << "/" << settings.runs << ", seed " << run_seed << "\n";
-    auto scenario = random_scenario(run_seed, settings.classic);
+    auto scenario = random_scenario(run_seed, settings.classic, swarm);
     SimOptions one = sim;
     one.seed.reset();
-    if (run_one(scenario, one, "")) continue;
+    // A run's steps are shown only if it fails: thousands of passing runs would bury that one.
+    std::ostringstream steps;
+    one.progress = &steps;
+    auto result = run_traced(scenario, one, settings.check_determinism, trace);
+    simulated_s += result.simulated_s;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_progress > std::chrono::seconds(2) || i + 1 == settings.runs) {
+      last_progress = now;
+      std::cout << "explore: " << i + 1 << "/" << settings.runs << " runs, " << failed.size()
+                << " failed, "
+                << static_cast<int>(std::chrono::duration<double>(now - began).count()) << " s\n"
+                << std::flush;
+    }
+    if (result.passed) continue;
     failed.push_back(run_seed);
+    std::cout << "\nexplore run seed " << run_seed << ": " << scenario.description << "\n"
+              << steps.str() << summary_text(result);
     std::string dir = settings.report_dir.empty() ? "." : settings.report_dir;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -146,12 +259,26 @@ int explore(const SimSettings& settings, const SimOptions& sim) {
       continue;
     }
     std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
+              << (virtual_net ? " --net virtual" : "")
               << (settings.classic ? " (the file says classic)" : "") << "\n\n";
   }
+  double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::cout << "explore: " << settings.runs - static_cast<int>(failed.size()) << " passed, "
             << failed.size() << " failed (" << (settings.classic ? "classic" : "anti-entropy")
+            << ", " << (virtual_net ? swarm ? "virtual network, swarm" : "virtual network"
+                                     : "real network")
             << ", seeds " << first << " to "
             << first + static_cast<std::uint64_t>(settings.runs) - 1 << ")\n";
+  char rate[160];
+  std::snprintf(rate, sizeof rate, "explore: %.0f runs per minute", settings.runs / wall_s * 60);
+  std::cout << rate;
+  if (virtual_net && wall_s > 0) {
+    std::snprintf(rate, sizeof rate, "; %.1f s simulated in %.2f s of wall time (%.0fx)",
+                  simulated_s, wall_s, simulated_s / wall_s);
+    std::cout << rate;
+  }
+  std::cout << "\n";
   return failed.empty() ? 0 : 1;
 }
 
@@ -193,11 +320,29 @@ int run_sim(const Args& args) {
   sim.places_port = static_cast<std::uint16_t>(settings.places_port);
   sim.log_dir = settings.log_dir;
   sim.progress = &std::cout;
+  sim.network = network_for(settings);
+  if (settings.check_determinism && sim.network != NetworkKind::virtual_)
+    throw UsageError{
+        "--check-determinism compares two runs of a seed, which only the virtual network "
+        "replays: add --net virtual"};
+  if (sim.network == NetworkKind::virtual_ && (settings.places_port != 0 || !settings.log_dir.empty()))
+    throw UsageError{std::string(settings.places_port != 0 ? "--places-port" : "--log-dir") +
+                     " is for the real network; the virtual one has no ports or server logs"};
+  std::ofstream trace_file;
+  std::ostream* trace = nullptr;
+  if (!settings.trace_path.empty()) {
+    trace_file.open(settings.trace_path);
+    if (!trace_file) throw UsageError{"cannot write the trace file " + settings.trace_path};
+    trace = &trace_file;
+  }
+  if (sim.network == NetworkKind::real && trace)
+    throw UsageError{"--trace needs --net virtual for now: the real network's proxies do not "
+                     "number messages yet"};
 
   if (settings.explore) {
     if (!settings.files.empty())
       throw UsageError{"--explore makes its own scenarios; give no files"};
-    return explore(settings, sim);
+    return explore(settings, sim, trace);
   }
   if (settings.files.empty()) settings.files = scenario_files(default_scenario_dir());
   if (settings.files.empty()) throw UsageError{"no scenario files to run"};
@@ -212,7 +357,7 @@ int run_sim(const Args& args) {
   std::size_t passed = 0;
   std::vector<std::string> failures;
   for (const auto& scenario : scenarios) {
-    if (run_one(scenario, sim, settings.report_dir))
+    if (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace))
       ++passed;
     else
       failures.push_back(scenario.name);

@@ -37,17 +37,34 @@ void VirtualNetwork::run_until(Time until) {
   now_ = std::max(now_, until);
 }
 
+void VirtualNetwork::discard_events() {
+  // Popped one at a time: destroying an event may schedule another.
+  while (!events_.empty()) {
+    Event event = std::move(const_cast<Event&>(events_.top()));
+    events_.pop();
+  }
+}
+
 std::optional<Time> VirtualNetwork::next_event() const {
   if (events_.empty()) return std::nullopt;
   return events_.top().when;
 }
 
-bool VirtualNetwork::listen(const std::string& host, std::uint16_t port, AcceptHandler on_accept) {
-  return listeners_.try_emplace(port, Listener{host, std::move(on_accept)}).second;
+VirtualNetwork::ListenerId VirtualNetwork::listen(const std::string& host, std::uint16_t port,
+                                                  AcceptHandler on_accept) {
+  auto id = next_listener_;
+  if (!listeners_.try_emplace(port, Listener{host, std::move(on_accept), id}).second) return 0;
+  ++next_listener_;
+  return id;
 }
 
 void VirtualNetwork::stop_listening(std::uint16_t port) {
   listeners_.erase(port);
+}
+
+void VirtualNetwork::stop_listening(std::uint16_t port, ListenerId id) {
+  auto it = listeners_.find(port);
+  if (it != listeners_.end() && it->second.id == id) listeners_.erase(it);
 }
 
 bool VirtualNetwork::listening(std::uint16_t port) const {
@@ -111,10 +128,10 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes) {
     d.held += bytes;
     return;
   }
-  Time delay = 0;
+  Time delay = base_latency_;
   if (shaped && (link.latency_ms > 0 || link.jitter_ms > 0)) {
     auto jitter = random_.between(-link.jitter_ms, link.jitter_ms);
-    delay = std::max<Time>(0, (link.latency_ms + jitter) * millisecond);
+    delay += std::max<Time>(0, (link.latency_ms + jitter) * millisecond);
   }
   // One latency from now, but never before what was sent earlier: the stream stays in order,
   // and back-to-back writes do not pile their latencies up.
@@ -139,6 +156,8 @@ void VirtualNetwork::deliver(ConnectionId id, End from, std::string bytes,
   auto& c = it->second;
   auto& d = direction(c, from);
   --d.in_flight;
+  // A crashed host reads nothing more; the reset that follows counts these bytes as lost.
+  if (c.crashed_end && *c.crashed_end == other(from)) return;
   d.arrived += bytes;
   if (observer_.delivered) observer_.delivered(id, other(from), bytes);
   if (auto& r = receiver(c, other(from)); r.on_readable) r.on_readable();
@@ -186,6 +205,7 @@ void VirtualNetwork::reset(ConnectionId id, DropReason why) {
     d = Direction{};
     d.ended = true;
   }
+  if (observer_.aborted) observer_.aborted(id, why);
   // Both ends hear of it as an event, as a socket error arrives: never inside the caller.
   after(0, [this, id] {
     auto found = connections_.find(id);
@@ -210,10 +230,20 @@ std::string VirtualNetwork::host_of(ConnectionId id, End end) const {
 }
 
 void VirtualNetwork::crash(const std::string& host) {
-  std::vector<ConnectionId> doomed;
-  for (const auto& [id, c] : connections_)
-    if (c.open && (c.initiator_host == host || c.acceptor_host == host)) doomed.push_back(id);
-  for (auto id : doomed) reset(id, DropReason::crash);
+  for (auto& [id, c] : connections_) {
+    if (!c.open || c.crashed_end || (c.initiator_host != host && c.acceptor_host != host))
+      continue;
+    End dead = c.initiator_host == host ? End::initiator : End::acceptor;
+    c.crashed_end = dead;
+    // What the host sent before it died has left it and still arrives, as the kernel sends a
+    // dead process's buffered bytes; then the other end sees the reset. Bytes toward it are lost.
+    Time when = std::max(now_, direction(c, dead).last_delivery);
+    at(when, [this, id = id, generation = c.generation] {
+      auto it = connections_.find(id);
+      if (it != connections_.end() && it->second.generation == generation)
+        reset(id, DropReason::crash);
+    });
+  }
   for (auto it = listeners_.begin(); it != listeners_.end();)
     it = it->second.host == host ? listeners_.erase(it) : std::next(it);
 }
@@ -234,6 +264,13 @@ void VirtualNetwork::set_faults(const std::string& from, const std::string& to,
     else
       release_held(id);
   }
+}
+
+void VirtualNetwork::reset_link(const std::string& from, const std::string& to) {
+  std::vector<ConnectionId> affected;
+  for (const auto& [id, c] : connections_)
+    if (c.open && c.initiator_host == from && c.acceptor_host == to) affected.push_back(id);
+  for (auto id : affected) reset(id, DropReason::reset);
 }
 
 LinkFaults VirtualNetwork::faults(const std::string& from, const std::string& to) const {

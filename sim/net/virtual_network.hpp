@@ -45,6 +45,8 @@ struct Observer {
   std::function<void(ConnectionId, End from, const std::string& bytes)> sent;
   std::function<void(ConnectionId, End to, const std::string& bytes)> delivered;
   std::function<void(ConnectionId, End from, const std::string& bytes, DropReason)> dropped;
+  // The connection was reset: what was in flight on it never arrives.
+  std::function<void(ConnectionId, DropReason)> aborted;
 };
 
 class VirtualNetwork {
@@ -62,11 +64,18 @@ class VirtualNetwork {
   // Runs every event up to `until`, then moves the clock there.
   void run_until(Time until);
   [[nodiscard]] std::optional<Time> next_event() const;
+  // Forgets every scheduled event unrun (what they hold is destroyed now): the end of a run.
+  void discard_events();
 
   // A new connection to `host`:`port` calls `on_accept` with its id (the acceptor's end).
   using AcceptHandler = std::function<void(ConnectionId)>;
-  [[nodiscard]] bool listen(const std::string& host, std::uint16_t port, AcceptHandler on_accept);
+  // A listener's id, or 0 when the port is taken.
+  using ListenerId = std::uint64_t;
+  [[nodiscard]] ListenerId listen(const std::string& host, std::uint16_t port,
+                                  AcceptHandler on_accept);
   void stop_listening(std::uint16_t port);
+  // Only if `id` still listens there: a restarted server may listen on the port again.
+  void stop_listening(std::uint16_t port, ListenerId id);
   [[nodiscard]] bool listening(std::uint16_t port) const;
 
   // `from` connects to `port`: `done` gets the new connection (the initiator's end), or nullopt
@@ -92,7 +101,8 @@ class VirtualNetwork {
   [[nodiscard]] bool open(ConnectionId id) const;
   [[nodiscard]] std::string host_of(ConnectionId id, End end) const;
 
-  // Every connection of `host` is reset and its listeners go: memory and sockets are gone.
+  // The host dies: its listeners go at once; each of its connections delivers what the host had
+  // already sent, then resets. Bytes on their way to it are lost.
   void crash(const std::string& host);
 
   // Faults on the connections `from` opens to `to`. Cutting resets the current ones.
@@ -100,6 +110,11 @@ class VirtualNetwork {
   [[nodiscard]] LinkFaults faults(const std::string& from, const std::string& to) const;
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // Every connection's bytes take at least this long, as loopback's few microseconds do; links'
+  // latency faults add to it. 0 by default.
+  void set_base_latency(Time latency) { base_latency_ = latency; }
+  // Resets the current connections `from` opened to `to` (a link's reset step).
+  void reset_link(const std::string& from, const std::string& to);
 
  private:
   struct Direction {
@@ -114,12 +129,14 @@ class VirtualNetwork {
     std::string initiator_host, acceptor_host;
     bool open = true;
     std::uint64_t generation = 0;  // deliveries scheduled before a reset are void
+    std::optional<End> crashed_end;  // its host crashed; the reset follows its last bytes
     Direction forward, backward;   // initiator -> acceptor, acceptor -> initiator
     Receiver at_initiator, at_acceptor;
   };
   struct Listener {
     std::string host;
     AcceptHandler on_accept;
+    ListenerId id = 0;
   };
   struct Event {
     Time when;
@@ -145,10 +162,12 @@ class VirtualNetwork {
   void release_held(ConnectionId id);
 
   Time now_ = 0;
+  Time base_latency_ = 0;
   std::uint64_t next_order_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> events_;
   Random random_;
   ConnectionId next_id_ = 1;
+  ListenerId next_listener_ = 1;
   // Ordered containers: iterating them (a crash, a cut) must visit connections in the same order
   // on every machine.
   std::map<ConnectionId, Connection> connections_;

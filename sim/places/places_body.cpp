@@ -157,4 +157,22 @@ std::optional<double> parse_radius_m(std::string_view text) {
   return radius;
 }
 
+MockAnswer mock_places_answer(const std::optional<std::string>& location_text,
+                              const std::optional<std::string>& radius_text,
+                              const PlacesFaults& faults) {
+  if (faults.http_status != 0) return {faults.http_status, "mock Places fault"};
+  // Cut off inside the first result, as a connection that dies mid-body leaves it.
+  if (faults.malformed)
+    return {200, "{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {"};
+  auto location = location_text ? parse_lat_lng(*location_text) : std::nullopt;
+  if (!location)
+    return {200, mock_invalid_request_body(
+                     "Invalid request. Missing or malformed 'location' parameter.")};
+  auto radius = radius_text ? parse_radius_m(*radius_text) : std::nullopt;
+  if (!radius)
+    return {200,
+            mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter.")};
+  return {200, mock_nearby_body(location->lat, location->lng, *radius)};
+}
+
 }  // namespace herd

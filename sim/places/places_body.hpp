@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "sim/places/places_faults.hpp"
+
 namespace herd {
 
 inline constexpr double earth_radius_m = 6'371'008.8;
@@ -28,5 +30,15 @@ struct LatLng {
 };
 [[nodiscard]] std::optional<LatLng> parse_lat_lng(std::string_view text);
 [[nodiscard]] std::optional<double> parse_radius_m(std::string_view text);
+
+// What the mock answers to a Nearby Search whose location and radius parameters are these
+// (nullopt: absent), with `faults` applied but for latency and silence, which are about when.
+struct MockAnswer {
+  int status = 200;
+  std::string body;
+};
+[[nodiscard]] MockAnswer mock_places_answer(const std::optional<std::string>& location,
+                                            const std::optional<std::string>& radius,
+                                            const PlacesFaults& faults);
 
 }  // namespace herd

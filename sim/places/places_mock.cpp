@@ -49,32 +49,14 @@ struct PlacesMock::Impl {
       wait_for(std::chrono::minutes(10));
       return;
     }
-    if (now.http_status != 0) {
-      response.status = now.http_status;
-      response.set_content("mock Places fault", "text/plain");
-      return;
-    }
-    if (now.malformed) {
-      response.set_content("{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {",
-                           "application/json");
-      return;
-    }
-    auto location = parse_lat_lng(request.get_param_value("location"));
-    auto radius = parse_radius_m(request.get_param_value("radius"));
-    if (!request.has_param("location") || !location) {
-      response.set_content(
-          mock_invalid_request_body("Invalid request. Missing or malformed 'location' parameter."),
-          "application/json; charset=UTF-8");
-      return;
-    }
-    if (!request.has_param("radius") || !radius) {
-      response.set_content(
-          mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter."),
-          "application/json; charset=UTF-8");
-      return;
-    }
-    response.set_content(mock_nearby_body(location->lat, location->lng, *radius),
-                         "application/json; charset=UTF-8");
+    auto param = [&request](const char* name) -> std::optional<std::string> {
+      if (!request.has_param(name)) return std::nullopt;
+      return request.get_param_value(name);
+    };
+    auto answer = mock_places_answer(param("location"), param("radius"), now);
+    response.status = answer.status;
+    response.set_content(answer.body, answer.status == 200 ? "application/json; charset=UTF-8"
+                                                           : "text/plain");
   }
 };
 

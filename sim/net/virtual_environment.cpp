@@ -1,0 +1,338 @@
+#include "sim/net/virtual_environment.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include "core/io/environment.hpp"
+#include "core/places_format.hpp"
+#include "sim/net/virtual_network.hpp"
+#include "sim/places/places_body.hpp"
+
+namespace herd::vnet {
+
+std::int64_t VirtualClock::now_ns() const {
+  return epoch_ns + net_.now();
+}
+
+namespace {
+
+namespace asio = boost::asio;
+using io::error_code;
+
+// Completions are posted, never run inside the call that started them. Every object a node makes
+// gets the node's own executor (paused with it), the one its coroutines run on.
+template <typename Handler, typename... Args>
+void complete_later(const asio::any_io_executor& executor, Handler handler, Args... args) {
+  asio::post(executor, [handler = std::move(handler), ... args = std::move(args)]() mutable {
+    std::move(handler)(std::move(args)...);
+  });
+}
+
+class VirtualStream final : public io::Stream {
+ public:
+  VirtualStream(VirtualNetwork& net, ConnectionId id, End end, asio::any_io_executor executor)
+      : net_(net), id_(id), end_(end), executor_(std::move(executor)) {
+    net_.set_receiver(id_, end_,
+                      {[this] {
+                         inbox_ += net_.read(id_, end_);
+                         finish_read();
+                       },
+                       [this](bool reset) {
+                         (reset ? reset_ : eof_) = true;
+                         finish_read();
+                       }});
+    inbox_ += net_.read(id_, end_);
+  }
+  ~VirtualStream() override {
+    close();
+    net_.set_receiver(id_, end_, {});
+  }
+
+  void async_read_some(asio::mutable_buffer into, io::IoHandler done) override {
+    if (closed_) return complete_later(executor_, std::move(done), error_code(asio::error::bad_descriptor), std::size_t{0});
+    pending_.emplace(into, std::move(done));
+    finish_read();
+  }
+  void async_write(asio::const_buffer bytes, io::IoHandler done) override {
+    error_code ec;
+    auto n = write_some(bytes, ec);
+    complete_later(executor_, std::move(done), ec, n);
+  }
+  std::size_t write_some(asio::const_buffer bytes, error_code& ec) override {
+    if (closed_ || reset_ || shut_) {
+      ec = closed_ ? asio::error::bad_descriptor : asio::error::broken_pipe;
+      return 0;
+    }
+    if (!net_.write(id_, end_, std::string(static_cast<const char*>(bytes.data()), bytes.size()))) {
+      ec = asio::error::broken_pipe;
+      return 0;
+    }
+    return bytes.size();
+  }
+  void shutdown_send() override {
+    if (shut_ || closed_) return;
+    shut_ = true;
+    net_.close(id_, end_);
+  }
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    if (!shut_) net_.close(id_, end_);
+    shut_ = true;
+    if (pending_) {
+      auto done = std::move(pending_->second);
+      pending_.reset();
+      complete_later(executor_, std::move(done), error_code(asio::error::operation_aborted),
+                     std::size_t{0});
+    }
+  }
+  std::string peer_label() const override {
+    return net_.host_of(id_, other(end_)) + "#" + std::to_string(id_);
+  }
+
+ private:
+  void finish_read() {
+    if (!pending_ || closed_) return;
+    error_code ec;
+    std::size_t n = 0;
+    if (!inbox_.empty()) {
+      n = std::min(inbox_.size(), pending_->first.size());
+      std::memcpy(pending_->first.data(), inbox_.data(), n);
+      inbox_.erase(0, n);
+    } else if (reset_) {
+      ec = asio::error::connection_reset;
+    } else if (eof_) {
+      ec = asio::error::eof;
+    } else {
+      return;
+    }
+    auto done = std::move(pending_->second);
+    pending_.reset();
+    complete_later(executor_, std::move(done), ec, n);
+  }
+
+  VirtualNetwork& net_;
+  ConnectionId id_;
+  End end_;
+  asio::any_io_executor executor_;
+  std::string inbox_;
+  std::optional<std::pair<asio::mutable_buffer, io::IoHandler>> pending_;
+  bool eof_ = false, reset_ = false, shut_ = false, closed_ = false;
+};
+
+class VirtualListener final : public io::Listener {
+ public:
+  VirtualListener(VirtualNetwork& net, asio::any_io_executor executor)
+      : net_(net), executor_(std::move(executor)) {}
+  ~VirtualListener() override { close(); }
+
+  bool listen(const std::string& host, std::uint16_t port) {
+    port_ = port;
+    id_ = net_.listen(host, port, [this](ConnectionId id) {
+      // The stream exists from the start, so nothing the client sends or closes is missed.
+      backlog_.push_back(std::make_unique<VirtualStream>(net_, id, End::acceptor, executor_));
+      finish_accept();
+    });
+    return id_ != 0;
+  }
+  void async_accept(io::StreamHandler done) override {
+    if (id_ == 0)
+      return complete_later(executor_, std::move(done), error_code(asio::error::bad_descriptor),
+                            std::unique_ptr<io::Stream>());
+    pending_ = std::move(done);
+    finish_accept();
+  }
+  void close() override {
+    if (id_ == 0) return;
+    net_.stop_listening(port_, id_);
+    id_ = 0;
+    backlog_.clear();
+    if (pending_) {
+      auto done = std::move(*pending_);
+      pending_.reset();
+      complete_later(executor_, std::move(done), error_code(asio::error::operation_aborted),
+                     std::unique_ptr<io::Stream>());
+    }
+  }
+  std::uint16_t port() const override { return port_; }
+
+ private:
+  void finish_accept() {
+    if (!pending_ || backlog_.empty()) return;
+    auto done = std::move(*pending_);
+    pending_.reset();
+    std::unique_ptr<io::Stream> stream = std::move(backlog_.front());
+    backlog_.pop_front();
+    complete_later(executor_, std::move(done), error_code(), std::move(stream));
+  }
+
+  VirtualNetwork& net_;
+  asio::any_io_executor executor_;
+  std::uint16_t port_ = 0;
+  VirtualNetwork::ListenerId id_ = 0;
+  std::deque<std::unique_ptr<VirtualStream>> backlog_;
+  std::optional<io::StreamHandler> pending_;
+};
+
+class VirtualTimer final : public io::Timer {
+ public:
+  VirtualTimer(VirtualNetwork& net, asio::any_io_executor executor)
+      : net_(net), executor_(std::move(executor)), state_(std::make_shared<State>()) {}
+  ~VirtualTimer() override { cancel(); }
+
+  void expires_after(std::chrono::milliseconds delay) override {
+    cancel();
+    state_->expiry = net_.now() + delay.count() * millisecond;
+  }
+  void expires_never() override {
+    cancel();
+    state_->expiry.reset();
+  }
+  void async_wait(io::WaitHandler done) override {
+    cancel();
+    state_->pending = std::move(done);
+    if (!state_->expiry) return;
+    std::weak_ptr<State> weak = state_;
+    net_.at(*state_->expiry, [weak, generation = state_->generation, executor = executor_] {
+      auto state = weak.lock();
+      if (!state || state->generation != generation || !state->pending) return;
+      auto done = std::move(*state->pending);
+      state->pending.reset();
+      complete_later(executor, std::move(done), error_code());
+    });
+  }
+  void cancel() override {
+    ++state_->generation;
+    if (!state_->pending) return;
+    auto done = std::move(*state_->pending);
+    state_->pending.reset();
+    complete_later(executor_, std::move(done), error_code(asio::error::operation_aborted));
+  }
+
+ private:
+  struct State {
+    std::optional<Time> expiry;
+    std::optional<io::WaitHandler> pending;
+    std::uint64_t generation = 0;
+  };
+  VirtualNetwork& net_;
+  asio::any_io_executor executor_;
+  std::shared_ptr<State> state_;
+};
+
+class VirtualEnvironment final : public io::Environment {
+ public:
+  VirtualEnvironment(VirtualNetwork& net, std::string host, VirtualPlaces& places,
+                     PlacesSettings settings)
+      : net_(net), host_(std::move(host)), places_(places), settings_(std::move(settings)) {}
+
+  std::unique_ptr<io::Listener> listen(const asio::any_io_executor& executor, const std::string&,
+                                       std::uint16_t port, error_code& ec) override {
+    auto listener = std::make_unique<VirtualListener>(net_, executor);
+    // Port 0: the first free port from 20000, the same in every run.
+    if (port == 0)
+      for (port = 20000; net_.listening(port); ++port) {
+      }
+    if (!listener->listen(host_, port)) {
+      ec = asio::error::address_in_use;
+      return nullptr;
+    }
+    return listener;
+  }
+
+  void async_connect(const asio::any_io_executor& executor, const std::string&,
+                     std::uint16_t port, int timeout_ms, io::StreamHandler done) override {
+    struct Attempt {
+      std::optional<io::StreamHandler> done;
+    };
+    auto attempt = std::make_shared<Attempt>();
+    attempt->done = std::move(done);
+    auto& net = net_;
+    net_.connect(host_, port, [attempt, executor, &net](std::optional<ConnectionId> id) {
+      if (!attempt->done) {
+        if (id) net.reset(*id);  // it gave up before the answer came
+        return;
+      }
+      auto finish = std::move(*attempt->done);
+      attempt->done.reset();
+      if (!id)
+        return complete_later(executor, std::move(finish),
+                              error_code(asio::error::connection_refused),
+                              std::unique_ptr<io::Stream>());
+      complete_later(executor, std::move(finish), error_code(),
+                     std::unique_ptr<io::Stream>(
+                         std::make_unique<VirtualStream>(net, *id, End::initiator, executor)));
+    });
+    net_.after(static_cast<Time>(timeout_ms) * millisecond, [attempt, executor] {
+      if (!attempt->done) return;
+      auto finish = std::move(*attempt->done);
+      attempt->done.reset();
+      complete_later(executor, std::move(finish), error_code(asio::error::timed_out),
+                     std::unique_ptr<io::Stream>());
+    });
+  }
+
+  std::unique_ptr<io::Timer> make_timer(const asio::any_io_executor& executor) override {
+    return std::make_unique<VirtualTimer>(net_, executor);
+  }
+
+  std::int64_t steady_ms() const override { return net_.now() / millisecond; }
+
+  std::string nonce() override {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (int word = 0; word < 2; ++word) {
+      auto bits = net_.random().next();
+      for (int i = 0; i < 16; ++i, bits >>= 4) out.push_back(hex[bits & 15]);
+    }
+    return out;
+  }
+
+  void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
+                    io::PlacesHandler done) override {
+    ++places_.calls;
+    auto location = nearby_location(query);
+    if (places_.on_call) places_.on_call(host_, "location=" + location + " radius=" + query.radius_metres);
+    const auto faults = places_.faults;
+    std::string body;
+    Time delay = static_cast<Time>(faults.latency_ms) * millisecond;
+    if (faults.silent || faults.latency_ms >= settings_.timeout_ms) {
+      // The client gives up, as PlacesClient does on real sockets.
+      delay = static_cast<Time>(settings_.timeout_ms) * millisecond;
+      body = places_error_body("Places timed out after " + std::to_string(settings_.timeout_ms) +
+                               " ms");
+    } else {
+      auto answer = mock_places_answer(location, query.radius_metres, faults);
+      body = answer.status == 200
+                 ? shape_places_body(answer.body, query.bound)
+                 : places_error_body("Places answered HTTP " + std::to_string(answer.status));
+    }
+    // The node may crash before the answer: the event holds nothing of this environment.
+    // Shared: the network's events are copyable functions, and a handler is not.
+    auto handler = std::make_shared<io::PlacesHandler>(std::move(done));
+    net_.after(delay, [&places = places_, executor, handler, body = std::move(body),
+                       host = host_]() mutable {
+      if (places.on_answer) places.on_answer(host, body.substr(0, body.find('\n')));
+      complete_later(executor, std::move(*handler), std::move(body));
+    });
+  }
+
+ private:
+  VirtualNetwork& net_;
+  std::string host_;
+  VirtualPlaces& places_;
+  PlacesSettings settings_;
+};
+
+}  // namespace
+
+std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net, std::string host,
+                                                          VirtualPlaces& places,
+                                                          PlacesSettings settings) {
+  return std::make_shared<VirtualEnvironment>(net, std::move(host), places, std::move(settings));
+}
+
+}  // namespace herd::vnet

@@ -1,0 +1,67 @@
+#include "sim/trace.hpp"
+
+#include <cstdio>
+
+namespace herd {
+
+void Trace::event(std::int64_t time_ns, std::string_view kind, std::string_view text) {
+  if (!out_) return;
+  char head[48];
+  // Fixed-point from integers: the same text on every machine, where printing a double may not be.
+  std::snprintf(head, sizeof head, "%lld.%06lld ", static_cast<long long>(time_ns / 1'000'000'000),
+                static_cast<long long>((time_ns % 1'000'000'000) / 1000));
+  *out_ << head << kind;
+  if (!text.empty()) *out_ << ' ' << text;
+  *out_ << '\n';
+}
+
+std::string Trace::id(const Direction& d, std::uint64_t connection, std::uint64_t line) {
+  return d.from + ">" + d.to + "#" + std::to_string(connection) + "." + std::to_string(line);
+}
+
+Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& from,
+                                   const std::string& to) {
+  auto& d = directions_[{connection, from}];
+  if (d.from.empty()) {
+    d.from = from;
+    d.to = to;
+  }
+  return d;
+}
+
+void Trace::sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
+                 const std::string& to, std::string_view bytes) {
+  if (!out_) return;
+  auto& d = direction(connection, from, to);
+  d.sent_partial.append(bytes);
+  for (auto end = d.sent_partial.find('\n'); end != std::string::npos;
+       end = d.sent_partial.find('\n')) {
+    event(time_ns, "sent", id(d, connection, ++d.sent_lines) + " " + d.sent_partial.substr(0, end));
+    d.sent_partial.erase(0, end + 1);
+  }
+}
+
+void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
+                      const std::string& to, std::string_view bytes) {
+  if (!out_) return;
+  auto& d = direction(connection, from, to);
+  d.delivered_partial.append(bytes);
+  for (auto end = d.delivered_partial.find('\n'); end != std::string::npos;
+       end = d.delivered_partial.find('\n')) {
+    event(time_ns, "delivered", id(d, connection, ++d.delivered_lines));
+    d.delivered_partial.erase(0, end + 1);
+  }
+}
+
+void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
+  if (!out_) return;
+  for (auto it = directions_.lower_bound({connection, std::string()});
+       it != directions_.end() && it->first.first == connection;) {
+    auto& d = it->second;
+    for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
+      event(time_ns, "dropped", id(d, connection, line) + " " + std::string(why));
+    it = directions_.erase(it);
+  }
+}
+
+}  // namespace herd

@@ -1,0 +1,51 @@
+#pragma once
+// The trace of a run: one line per event, in the order they happened, with its time since the
+// herd came up. Messages between servers get ids from their connection and their place on it
+// ("Clark>Bona#12.3": the third line Clark sent on connection 12 to Bona); TCP keeps a
+// connection's bytes in order, so an arrival is matched to its send by counting, never by text.
+// Pure: the runner tells it what happened.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace herd {
+
+class Trace {
+ public:
+  // nullptr: no trace (every call is then cheap).
+  explicit Trace(std::ostream* out) : out_(out) {}
+  [[nodiscard]] bool enabled() const { return out_ != nullptr; }
+
+  // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the herd came up.
+  void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
+
+  // Bytes on a server-to-server connection, in chunks as the network moved them. `from` and `to`
+  // are the servers this direction goes between; `connection` numbers the connection.
+  void sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
+            const std::string& to, std::string_view bytes);
+  void delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
+                 const std::string& to, std::string_view bytes);
+  // The connection is gone: every line sent on it and not delivered is lost, for `why`.
+  void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
+
+ private:
+  struct Direction {
+    std::string from, to;
+    std::string sent_partial, delivered_partial;
+    std::uint64_t sent_lines = 0, delivered_lines = 0;
+  };
+  [[nodiscard]] static std::string id(const Direction& d, std::uint64_t connection,
+                                      std::uint64_t line);
+  Direction& direction(std::uint64_t connection, const std::string& from, const std::string& to);
+
+  std::ostream* out_;
+  // Ordered: a lost connection's lines are written in the same order in every run.
+  std::map<std::pair<std::uint64_t, std::string>, Direction> directions_;
+};
+
+}  // namespace herd

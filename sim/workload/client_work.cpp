@@ -1,0 +1,130 @@
+#include "sim/workload/client_work.hpp"
+
+#include <cstdio>
+#include <regex>
+#include <variant>
+
+#include "core/protocol.hpp"
+
+namespace herd {
+
+std::string expand_now(const std::string& text, std::int64_t now_ns) {
+  std::string out = text;
+  for (auto at = out.find("{now"); at != std::string::npos; at = out.find("{now", at)) {
+    auto close = out.find('}', at);
+    if (close == std::string::npos) break;
+    std::int64_t offset_ns = 0;
+    auto inner = out.substr(at + 4, close - at - 4);  // "", "-5" or "+2"
+    if (!inner.empty()) offset_ns = static_cast<std::int64_t>(std::stod(inner) * 1e9);
+    out.replace(at, close - at + 1, format_timestamp(now_ns + offset_ns));
+  }
+  return out;
+}
+
+std::vector<PlannedUpdate> plan_traffic(const Step& step, const std::vector<std::string>& targets,
+                                        SeededRandom& random) {
+  std::vector<PlannedUpdate> plan;
+  if (targets.empty() || step.rate <= 0) return plan;
+  auto total = static_cast<std::size_t>(step.rate * step.duration_ms / 1000.0);
+  if (total == 0) total = 1;
+  auto clients = static_cast<std::size_t>(std::max(step.clients, 1));
+  plan.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    PlannedUpdate update;
+    // The schedule, not the replies, sets the pace: update i goes out at i / rate.
+    update.offset_ns = static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / step.rate);
+    update.node = targets[static_cast<std::size_t>(
+        random.between(0, static_cast<std::int64_t>(targets.size()) - 1))];
+    update.client = "client-" + std::to_string(i % clients);
+    // Micro-degrees drawn as integers: the same on every machine, unlike <random>'s doubles.
+    auto lat = random.between(-80'000'000, 80'000'000);
+    auto lng = random.between(-179'000'000, 179'000'000);
+    char location[64];
+    std::snprintf(location, sizeof location, "%c%lld.%06lld%c%lld.%06lld", lat < 0 ? '-' : '+',
+                  static_cast<long long>(std::llabs(lat) / 1'000'000),
+                  static_cast<long long>(std::llabs(lat) % 1'000'000), lng < 0 ? '-' : '+',
+                  static_cast<long long>(std::llabs(lng) / 1'000'000),
+                  static_cast<long long>(std::llabs(lng) % 1'000'000));
+    update.location = location;
+    plan.push_back(std::move(update));
+  }
+  return plan;
+}
+
+std::string iamat_line(const PlannedUpdate& update, std::int64_t now_ns) {
+  return "IAMAT " + update.client + " " + update.location + " " + format_timestamp(now_ns);
+}
+
+namespace {
+
+bool is_at_reply_for(const std::string& reply, const std::string& node,
+                     const IamatCommand& iamat) {
+  auto command = parse_command(reply);
+  auto* at = std::get_if<AtMessage>(&command);
+  return at != nullptr && at->server == node && at->client == iamat.client &&
+         at->location_text == iamat.location_text && at->time_text == iamat.time_text &&
+         std::regex_match(std::string(at->skew), std::regex(R"([+-]\d+\.\d{9})"));
+}
+
+}  // namespace
+
+bool reply_has_body(const std::string& line, const std::string& first_reply_line) {
+  return std::holds_alternative<WhatsatCommand>(parse_command(line)) &&
+         first_reply_line.starts_with("AT ");
+}
+
+ReplyVerdict judge_reply(const Step& step, const std::string& line, const std::string& reply,
+                         std::int64_t now_ns) {
+  ReplyVerdict out;
+  auto command = parse_command(line);
+  switch (step.expect) {
+    case ReplyKind::none:
+      break;
+    case ReplyKind::at: {
+      auto* iamat = std::get_if<IamatCommand>(&command);
+      out.ok = iamat != nullptr && is_at_reply_for(reply, step.node, *iamat);
+      break;
+    }
+    case ReplyKind::invalid:
+      out.ok = reply == format_invalid(line);
+      break;
+    case ReplyKind::whatsat: {
+      auto newline = reply.find('\n');
+      auto body = newline == std::string::npos ? std::string() : reply.substr(newline + 1);
+      out.ok = reply.starts_with("AT ") && body.starts_with("{") && body.ends_with("}\n\n") &&
+               body.substr(0, body.size() - 2).find("\n\n") == std::string::npos;
+      break;
+    }
+    case ReplyKind::exact:
+      out.ok = reply == expand_now(step.expect_text, now_ns);
+      break;
+    case ReplyKind::pattern:
+      // The parser compiled it; matching can still give up (a pattern too complex for the reply).
+      try {
+        out.ok = std::regex_match(reply, std::regex(step.expect_text));
+      } catch (const std::regex_error& e) {
+        out.ok = false;
+        out.message = std::string("the pattern could not be matched: ") + e.what();
+        return out;
+      }
+      break;
+  }
+  if (!out.ok) out.message = "unexpected reply: " + reply;
+  return out;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+}  // namespace herd
