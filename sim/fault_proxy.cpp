@@ -28,8 +28,8 @@ namespace {
 
 // One proxied TCP connection: `inbound` from the link's owner, `outbound` to the target node.
 struct Pair {
-  explicit Pair(const asio::any_io_executor& ex)
-      : inbound(ex), outbound(ex), wake(ex), back_wake(ex) {}
+  Pair(const asio::any_io_executor& ex, std::uint64_t n)
+      : inbound(ex), outbound(ex), wake(ex), back_wake(ex), number(n) {}
   void wake_pumps() {
     wake.cancel();
     back_wake.cancel();
@@ -50,6 +50,7 @@ struct Pair {
   // new wait cancels the one before, so a shared one had each pump wake the other.
   asio::steady_timer wake;       // the forward pump's
   asio::steady_timer back_wake;  // the backward pump's
+  std::uint64_t number;          // for the observer
   bool closed = false;
 };
 
@@ -84,12 +85,17 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
   mutable std::mutex faults_copy_mutex;
   LinkFaults faults_copy;  // for readers on other threads
   std::unordered_set<std::shared_ptr<Pair>> pairs;
+  ProxyObserver observer;
+  std::uint64_t next_pair = 1;
   std::uint16_t port = 0;
   bool stopped = false;                     // on the strand
   std::atomic<bool> stop_requested{false};  // from any thread: stop() runs once
 
-  void close_all(bool reset) {
-    for (auto& pair : pairs) pair->close(reset);
+  void close_all(bool reset, const char* why) {
+    for (auto& pair : pairs) {
+      pair->close(reset);
+      if (observer.ended) observer.ended(pair->number, why);
+    }
     pairs.clear();
   }
 
@@ -107,7 +113,7 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
 
   void apply(const LinkFaults& next) {
     faults = next;
-    if (faults.cut || !target_up) close_all(false);
+    if (faults.cut || !target_up) close_all(false, faults.cut ? "cut" : "crash");
     if (!stopped && wanted_door() != door) {
       if (auto ec = open_door(wanted_door()))
         std::fprintf(stderr, "fault proxy %s -> %s: cannot reopen port %u: %s\n", from.c_str(),
@@ -152,6 +158,7 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   while (!pair->closed) {
     auto [ec, n] = co_await pair->inbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
+    if (proxy->observer.sent) proxy->observer.sent(pair->number, true, {buffer, n});
     co_await wait_while(*pair, pair->wake, stalled);
     // Sleeping before the write keeps the stream in order: TCP never reorders one connection.
     if (auto delay = proxy->next_delay(); delay.count() > 0)
@@ -168,6 +175,8 @@ asio::awaitable<void> pump_forward(ImplPtr proxy, std::shared_ptr<Pair> pair) {
         pair->close(false);
         break;
       }
+      if (proxy->observer.delivered)
+        proxy->observer.delivered(pair->number, true, {buffer + offset, length});
       offset += length;
       if (proxy->faults.bytes_per_s > 0)
         co_await sleep_until(
@@ -186,10 +195,12 @@ asio::awaitable<void> pump_back(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   while (!pair->closed) {
     auto [ec, n] = co_await pair->outbound.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
+    if (proxy->observer.sent) proxy->observer.sent(pair->number, false, {buffer, n});
     co_await wait_while(*pair, pair->back_wake, [&proxy] { return proxy->faults.drop; });
     auto [write_ec, written] =
         co_await asio::async_write(pair->inbound, asio::buffer(buffer, n), use_tuple);
     if (write_ec) break;
+    if (proxy->observer.delivered) proxy->observer.delivered(pair->number, false, {buffer, n});
   }
   pair->close(false);
 }
@@ -206,16 +217,19 @@ asio::awaitable<void> serve_pair(ImplPtr proxy, std::shared_ptr<Pair> pair) {
   pair->outbound.set_option(tcp::no_delay(true), ec);
   asio::co_spawn(proxy->strand, pump_back(proxy, pair), asio::detached);
   co_await pump_forward(proxy, pair);
-  proxy->pairs.erase(pair);
+  // A faults' close reported its own reason and took the pair out first.
+  if (proxy->pairs.erase(pair) != 0 && proxy->observer.ended)
+    proxy->observer.ended(pair->number, "closed");
 }
 
 asio::awaitable<void> accept_loop(ImplPtr proxy, std::uint64_t generation) {
   while (!proxy->stopped && proxy->door_generation == generation) {
-    auto pair = std::make_shared<Pair>(proxy->strand);
+    auto pair = std::make_shared<Pair>(proxy->strand, proxy->next_pair);
     auto [ec] = co_await proxy->acceptor.async_accept(pair->inbound, use_tuple);
     if (proxy->stopped || proxy->door_generation != generation) break;
     if (ec) continue;
     pair->inbound.set_option(tcp::no_delay(true), ec);
+    ++proxy->next_pair;
     proxy->pairs.insert(pair);
     asio::co_spawn(proxy->strand, serve_pair(proxy, pair), asio::detached);
   }
@@ -275,6 +289,10 @@ std::error_code FaultProxy::start() {
   return {};
 }
 
+void FaultProxy::set_observer(ProxyObserver observer) {
+  impl_->observer = std::move(observer);
+}
+
 std::uint16_t FaultProxy::port() const {
   return impl_->port;
 }
@@ -306,7 +324,7 @@ void FaultProxy::set_target_up(bool up) {
 }
 
 void FaultProxy::reset_connections() {
-  run_and_wait([](Impl& proxy) { proxy.close_all(true); });
+  run_and_wait([](Impl& proxy) { proxy.close_all(true, "reset"); });
 }
 
 void FaultProxy::run_and_wait(std::function<void(Impl&)> change) {
@@ -333,7 +351,7 @@ void FaultProxy::stop() {
       error_code ignored;
       proxy->acceptor.close(ignored);
       proxy->plug.close(ignored);
-      proxy->close_all(false);
+      proxy->close_all(false, "end of run");
     }
     closed->set_value();
   });

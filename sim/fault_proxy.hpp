@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "sim/net/link_faults.hpp"
@@ -14,6 +15,17 @@
 namespace herd {
 
 class Runtime;
+
+// What the proxy sees pass, for a trace: each proxied connection is numbered from 1, and its
+// bytes are reported as they are read from one side (sent) and written to the other
+// (delivered); `forward` is from the link's owner to the target. Called on the proxy's strand.
+struct ProxyObserver {
+  std::function<void(std::uint64_t connection, bool forward, std::string_view bytes)> sent;
+  std::function<void(std::uint64_t connection, bool forward, std::string_view bytes)> delivered;
+  // The connection ended: what it carried and did not deliver is lost, for `why` (cut, reset,
+  // crash, closed).
+  std::function<void(std::uint64_t connection, const char* why)> ended;
+};
 
 class FaultProxy {
  public:
@@ -24,6 +36,8 @@ class FaultProxy {
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
 
+  // Call before start().
+  void set_observer(ProxyObserver observer);
   [[nodiscard]] std::error_code start();
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const std::string& from() const;

@@ -164,19 +164,9 @@ std::string timeline_svg(const RunResult& run) {
       svg += "<circle cx=\"" + fixed(x(static_cast<double>(e.time_ns) / 1e9)) + "\" cy=\"" +
              fixed(lane_y[e.node]) + "\" r=\"3\" fill=\"#222\"><title>" + xml_escape(e.text) +
              "</title></circle>\n";
-  // An arrival carries no sender, so each is drawn from the latest send of the same line to that
-  // node before it; a send that nothing answers was lost on the link (cut, reset, node gone) and
-  // gets a short red stub. Capped so that a long run still opens in a browser.
-  struct Send {
-    double at;
-    std::string from;
-    bool delivered = false;
-  };
-  std::map<std::pair<std::string, std::string>, std::vector<Send>> sends;  // (to, text)
-  for (const auto& e : run.events)
-    if (e.kind == EventKind::line_out && !e.peer.empty() && lane_y.count(e.node) &&
-        lane_y.count(e.peer))
-      sends[{e.peer, e.text}].push_back({static_cast<double>(e.time_ns) / 1e9, e.node});
+  // Each message is drawn from its own send to its own arrival: the runner matched them by
+  // connection and place on it, never by text. One that never arrived gets a short red stub.
+  // Capped so that a long run still opens in a browser.
   std::size_t arrows = 0;
   auto arrow = [&](const std::string& from, double t1, const std::string& to, double t2, bool lost,
                    const std::string& text) {
@@ -186,26 +176,19 @@ std::string timeline_svg(const RunResult& run) {
     svg += "<line x1=\"" + fixed(x(t1)) + "\" y1=\"" + fixed(y1) + "\" x2=\"" + fixed(x2) +
            "\" y2=\"" + fixed(yy2) + "\" stroke=\"" + (lost ? "#c0392b" : "#3a6ea5") +
            "\" stroke-opacity=\"0.6\"" + (lost ? "" : " marker-end=\"url(#a)\"") + "><title>" +
-           xml_escape(from + " -> " + to + (lost ? " (lost): " : ": ") + text) +
-           "</title></line>\n";
+           xml_escape(text) + "</title></line>\n";
   };
-  for (const auto& e : run.events) {
-    if (e.kind != EventKind::line_in || !e.text.starts_with("AT ") || !lane_y.count(e.node))
-      continue;
-    double received = static_cast<double>(e.time_ns) / 1e9;
-    auto it = sends.find({e.node, e.text});
-    if (it == sends.end()) continue;
-    Send* best = nullptr;
-    for (auto& send : it->second)
-      if (!send.delivered && send.at <= received + 1e-4 && (e.peer.empty() || send.from == e.peer))
-        best = &send;
-    if (best == nullptr) continue;
-    best->delivered = true;
-    arrow(best->from, best->at, e.node, received, false, e.text);
+  for (const auto& m : run.messages) {
+    if (!m.line.starts_with("AT ") || !lane_y.count(m.from) || !lane_y.count(m.to)) continue;
+    double sent = static_cast<double>(m.sent_ns) / 1e9;
+    if (m.delivered_ns)
+      arrow(m.from, sent, m.to, static_cast<double>(*m.delivered_ns) / 1e9, false,
+            m.id + ": " + m.line);
+    else
+      arrow(m.from, sent, m.to, sent, true,
+            m.id + (m.dropped.empty() ? " (not delivered by the end)" : " (lost: " + m.dropped + ")") +
+                ": " + m.line);
   }
-  for (const auto& [key, list] : sends)
-    for (const auto& send : list)
-      if (!send.delivered) arrow(send.from, send.at, key.first, send.at, true, key.second);
   for (const auto& e : run.events) {
     if ((e.kind != EventKind::link_down && e.kind != EventKind::link_up) || !lane_y.count(e.node))
       continue;

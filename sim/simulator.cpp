@@ -17,6 +17,7 @@
 #include "core/runtime.hpp"
 #include "sim/checker.hpp"
 #include "sim/progress.hpp"
+#include "sim/trace.hpp"
 #include "sim/fault_proxy.hpp"
 #include "sim/line_client.hpp"
 #include "sim/places/places_mock.hpp"
@@ -33,8 +34,14 @@ class EventLog {
  public:
   explicit EventLog(std::int64_t start_ns) : start_ns_(start_ns) {}
 
+  // Also told of every event, on the node's strand (for the trace).
+  void set_listener(std::function<void(const NodeEvent&)> listener) {
+    listener_ = std::move(listener);
+  }
+
   EventSink sink() {
     return [this](const NodeEvent& e) {
+      if (listener_) listener_(e);
       {
         std::lock_guard lock(mutex_);
         events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
@@ -101,6 +108,7 @@ class EventLog {
 
  private:
   std::int64_t start_ns_;
+  std::function<void(const NodeEvent&)> listener_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<TimedEvent> events_;
@@ -115,7 +123,10 @@ class Driver final : public StepContext {
         options_(options),
         random_(scenario.seed),
         start_ns_(system_clock().now_ns()),
-        log_(start_ns_) {}
+        log_(start_ns_),
+        trace_(options.trace, true) {
+    if (trace_.enabled()) log_.set_listener([this](const NodeEvent& e) { trace_node_event(e); });
+  }
 
   RunResult run() {
     RunResult result;
@@ -135,14 +146,21 @@ class Driver final : public StepContext {
       outcome.kind = step.kind;
       outcome.description = describe(step);
       outcome.started_s = seconds_since_up();
+      trace("step-start", "steps[" + std::to_string(i) + "] " + printable(outcome.description));
       run_step(step, outcome);
       outcome.finished_s = seconds_since_up();
+      trace("step-end", "steps[" + std::to_string(i) + "] " + (outcome.ok ? "ok" : "FAIL") +
+                            (outcome.message.empty() ? "" : ": " + printable(outcome.message)));
       print(outcome);
       result.steps.push_back(std::move(outcome));
     }
     finish_background(result.steps);
     tear_down();
     result.events = log_.take();
+    {
+      std::lock_guard lock(trace_mutex_);
+      result.messages = trace_.take_messages();
+    }
     result.metrics = compute_metrics(result.events, scenario_.topology.servers.size());
     result.duration_s = std::chrono::duration<double>(Clock::now() - began).count();
     result.passed = true;
@@ -170,6 +188,7 @@ class Driver final : public StepContext {
       auto& proxy = proxies_[{from, to.name}];
       if (!proxy) {
         proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_.next());
+        observe(*proxy);
         if (auto ec = proxy->start())
           proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
       }
@@ -200,6 +219,58 @@ class Driver final : public StepContext {
     return std::chrono::duration<double>(Clock::now() - herd_up_).count();
   }
 
+  // --- the trace: every thread writes to it, one line at a time --------------------------
+
+  void trace(std::string_view kind, const std::string& text) {
+    if (!trace_.enabled()) return;
+    std::lock_guard lock(trace_mutex_);
+    trace_.event(trace_now(), kind, text);
+  }
+
+  std::int64_t trace_now() const { return system_clock().now_ns() - start_ns_; }
+
+  void trace_node_event(const NodeEvent& e) {
+    std::string node(e.node), peer(e.peer), text(e.text);
+    switch (e.kind) {
+      case EventKind::update_stored:
+        return trace("stored", node + " " + text);
+      case EventKind::update_dropped:
+        return trace("stale", node + " " + text);
+      case EventKind::link_up:
+        return trace("link-up", node + ">" + peer);
+      case EventKind::link_down:
+        return trace("link-down", node + ">" + peer + " " + text);
+      default:
+        return;
+    }
+  }
+
+  // A message's id comes from its proxy's connection (numbered across every proxy) and its line
+  // on it: TCP keeps a connection in order, so nothing is matched by text.
+  void observe(FaultProxy& proxy) {
+    auto from = proxy.from(), to = proxy.to();
+    auto link = proxy_count_++;
+    auto number = [this, link](std::uint64_t connection) {
+      auto [it, added] = connection_numbers_.try_emplace({link, connection}, 0);
+      if (added) it->second = ++connections_seen_;
+      return it->second;
+    };
+    proxy.set_observer(
+        {[this, from, to, number](std::uint64_t c, bool forward, std::string_view bytes) {
+           std::lock_guard lock(trace_mutex_);
+           trace_.sent(trace_now(), number(c), forward ? from : to, forward ? to : from, bytes);
+         },
+         [this, from, to, number](std::uint64_t c, bool forward, std::string_view bytes) {
+           std::lock_guard lock(trace_mutex_);
+           trace_.delivered(trace_now(), number(c), forward ? from : to, forward ? to : from,
+                            bytes);
+         },
+         [this, number](std::uint64_t c, const char* why) {
+           std::lock_guard lock(trace_mutex_);
+           trace_.lost(trace_now(), number(c), why);
+         }});
+  }
+
   void print(const StepOutcome& o) {
     if (options_.progress != nullptr) print_step(*options_.progress, o);
   }
@@ -209,6 +280,7 @@ class Driver final : public StepContext {
   // Sends one line and reads its reply; false with a reason when the node does not answer.
   bool exchange(LineClient& client, const std::string& line, std::string& reply, std::string& why,
                 const std::string& node, bool send_now = true) {
+    if (send_now) trace("client-send", node + " " + printable(line));
     if (send_now && !client.try_send(line + "\n")) {
       why = node + " closed the connection";
       return false;
@@ -232,6 +304,7 @@ class Driver final : public StepContext {
       }
       reply += "\n" + *rest;
     }
+    trace("client-reply", node + " " + printable(reply));
     if (std::holds_alternative<IamatCommand>(command) && reply.starts_with("AT "))
       history_.accept(reply);
     return true;
@@ -259,6 +332,7 @@ class Driver final : public StepContext {
         out.message = step.node + " closed the connection";
         return;
       }
+      trace("client-send", step.node + " " + printable(line));
       out.message = "the reply is checked when the run ends";
       background_.push_back({&step, out.index, line, std::move(client)});
       return;
@@ -440,6 +514,7 @@ class Driver final : public StepContext {
   }
 
   void crash(const std::string& node, StepOutcome&) override {
+    trace("crash", node);
     paused_.erase(node);
     herd_->crash(node);
     set_target_up(node, false);
@@ -449,6 +524,7 @@ class Driver final : public StepContext {
   }
 
   void restart(const std::string& node, StepOutcome& out) override {
+    trace("restart", node);
     paused_.erase(node);
     log_.forget(node);
     clients_.erase(node);
@@ -467,12 +543,16 @@ class Driver final : public StepContext {
       out.ok = false;
       out.message = node + " is crashed";
     } else if (paused_.insert(node).second) {
+      trace("pause", node);
       herd_->node(node)->pause();
     }
   }
 
   void resume(const std::string& node, StepOutcome&) override {
-    if (paused_.erase(node) && live_.count(node)) herd_->node(node)->resume();
+    if (paused_.erase(node) && live_.count(node)) {
+      trace("resume", node);
+      herd_->node(node)->resume();
+    }
   }
 
   void set_places(const PlacesFaults& faults) override { mock_.set_faults(faults); }
@@ -497,6 +577,11 @@ class Driver final : public StepContext {
   std::set<std::string> live_, paused_;
   History history_;
   Clock::time_point herd_up_ = Clock::now();
+  Trace trace_;
+  std::mutex trace_mutex_;
+  std::size_t proxy_count_ = 0;
+  std::map<std::pair<std::size_t, std::uint64_t>, std::uint64_t> connection_numbers_;
+  std::uint64_t connections_seen_ = 0;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "sim/metrics.hpp"
 #include "sim/scenario.hpp"
 #include "sim/step_context.hpp"
+#include "sim/trace.hpp"
 
 namespace herd {
 
@@ -42,6 +43,9 @@ struct RunResult {
   std::vector<StepOutcome> steps;
   Metrics metrics;
   std::vector<TimedEvent> events;  // times since the herd came up
+  // Every line between servers, matched send to arrival by connection and place on it; times on
+  // the events' clock.
+  std::vector<TracedMessage> messages;
   std::vector<std::string> servers;
   double duration_s = 0;         // wall-clock time the run took
   double simulated_s = 0;        // on the virtual network: virtual time the run covered

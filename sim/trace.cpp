@@ -31,35 +31,49 @@ Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& 
 
 void Trace::sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
                  const std::string& to, std::string_view bytes) {
-  if (!out_) return;
+  if (!wanted()) return;
   auto& d = direction(connection, from, to);
   d.sent_partial.append(bytes);
   for (auto end = d.sent_partial.find('\n'); end != std::string::npos;
        end = d.sent_partial.find('\n')) {
-    event(time_ns, "sent", id(d, connection, ++d.sent_lines) + " " + d.sent_partial.substr(0, end));
+    auto line = d.sent_partial.substr(0, end);
+    auto message_id = id(d, connection, ++d.sent_lines);
+    event(time_ns, "sent", message_id + " " + line);
+    if (keep_messages_) {
+      d.in_flight.push_back(messages_.size());
+      messages_.push_back({message_id, d.from, d.to, std::move(line), time_ns, {}, {}, 0});
+    }
     d.sent_partial.erase(0, end + 1);
   }
 }
 
 void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
                       const std::string& to, std::string_view bytes) {
-  if (!out_) return;
+  if (!wanted()) return;
   auto& d = direction(connection, from, to);
   d.delivered_partial.append(bytes);
   for (auto end = d.delivered_partial.find('\n'); end != std::string::npos;
        end = d.delivered_partial.find('\n')) {
     event(time_ns, "delivered", id(d, connection, ++d.delivered_lines));
+    if (!d.in_flight.empty()) {
+      messages_[d.in_flight.front()].delivered_ns = time_ns;
+      d.in_flight.pop_front();
+    }
     d.delivered_partial.erase(0, end + 1);
   }
 }
 
 void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
-  if (!out_) return;
+  if (!wanted()) return;
   for (auto it = directions_.lower_bound({connection, std::string()});
        it != directions_.end() && it->first.first == connection;) {
     auto& d = it->second;
     for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
       event(time_ns, "dropped", id(d, connection, line) + " " + std::string(why));
+    for (auto index : d.in_flight) {
+      messages_[index].dropped = why;
+      messages_[index].dropped_ns = time_ns;
+    }
     it = directions_.erase(it);
   }
 }

@@ -7,21 +7,37 @@
 
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace herd {
 
+// One line between servers, as the timeline draws it: sent, then delivered or dropped.
+struct TracedMessage {
+  std::string id, from, to, line;
+  std::int64_t sent_ns = 0;
+  std::optional<std::int64_t> delivered_ns;
+  std::string dropped;  // why, when it was lost (then delivered_ns is empty)
+  std::int64_t dropped_ns = 0;
+};
+
 class Trace {
  public:
-  // nullptr: no trace (every call is then cheap).
-  explicit Trace(std::ostream* out) : out_(out) {}
+  // `out` nullptr: no text (the messages are still kept when `keep_messages`).
+  explicit Trace(std::ostream* out, bool keep_messages = false)
+      : out_(out), keep_messages_(keep_messages) {}
   [[nodiscard]] bool enabled() const { return out_ != nullptr; }
+  [[nodiscard]] bool wanted() const { return out_ != nullptr || keep_messages_; }
+  // Every line between servers so far, in the order they were sent.
+  [[nodiscard]] std::vector<TracedMessage> take_messages() { return std::move(messages_); }
 
-  // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the herd came up.
+  // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the run began.
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
 
   // Bytes on a server-to-server connection, in chunks as the network moved them. `from` and `to`
@@ -38,12 +54,15 @@ class Trace {
     std::string from, to;
     std::string sent_partial, delivered_partial;
     std::uint64_t sent_lines = 0, delivered_lines = 0;
+    std::deque<std::size_t> in_flight;  // indexes into messages_, oldest first
   };
   [[nodiscard]] static std::string id(const Direction& d, std::uint64_t connection,
                                       std::uint64_t line);
   Direction& direction(std::uint64_t connection, const std::string& from, const std::string& to);
 
   std::ostream* out_;
+  bool keep_messages_;
+  std::vector<TracedMessage> messages_;
   // Ordered: a lost connection's lines are written in the same order in every run.
   std::map<std::pair<std::uint64_t, std::string>, Direction> directions_;
 };

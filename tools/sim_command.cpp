@@ -335,9 +335,6 @@ int run_sim(const Args& args) {
     if (!trace_file) throw UsageError{"cannot write the trace file " + settings.trace_path};
     trace = &trace_file;
   }
-  if (sim.network == NetworkKind::real && trace)
-    throw UsageError{"--trace needs --net virtual for now: the real network's proxies do not "
-                     "number messages yet"};
 
   if (settings.explore) {
     if (!settings.files.empty())

@@ -67,7 +67,7 @@ class VirtualRunner final : public StepContext {
         net_(scenario.seed),
         clock_(net_),
         random_(scenario.seed ^ 0x7a11c0ffeeULL),
-        trace_(options.trace) {
+        trace_(options.trace, true) {
     net_.set_base_latency(base_latency);
     // Only what servers say to each other is traced as messages; clients are traced by step.
     auto between_servers = [this](ConnectionId id) {
@@ -131,6 +131,13 @@ class VirtualRunner final : public StepContext {
     result.simulated_s = static_cast<double>(net_.now()) / 1e9;
     tear_down();
     result.events = std::move(events_);
+    result.messages = trace_.take_messages();
+    // On the events' clock: since the herd came up.
+    for (auto& m : result.messages) {
+      m.sent_ns -= up_;
+      if (m.delivered_ns) *m.delivered_ns -= up_;
+      if (!m.dropped.empty()) m.dropped_ns -= up_;
+    }
     result.metrics = compute_metrics(result.events, scenario_.topology.servers.size());
     result.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

@@ -1,0 +1,51 @@
+// The trace's message ids: an arrival is matched to its own send by connection and place on it,
+// even when two servers send the same line and the later send arrives first.
+
+#include "sim/trace.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using namespace herd;
+
+TEST_CASE("the same line from two senders is matched to each sender's own send") {
+  std::ostringstream text;
+  Trace trace(&text, true);
+  const std::string line = "AT Clark +0.1 c1 +1+1 5.0\n";
+  trace.sent(10, 1, "Bona", "Jaquez", line);  // Bona's copy goes first ...
+  trace.sent(20, 2, "Clark", "Jaquez", line);
+  trace.delivered(25, 2, "Clark", "Jaquez", line);  // ... and arrives last, behind latency
+  trace.delivered(40, 1, "Bona", "Jaquez", line);
+  auto messages = trace.take_messages();
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].id == "Bona>Jaquez#1.1");
+  CHECK(messages[0].delivered_ns == 40);
+  CHECK(messages[1].id == "Clark>Jaquez#2.1");
+  CHECK(messages[1].delivered_ns == 25);
+  CHECK(text.str().find("0.000000 delivered Clark>Jaquez#2.1\n") != std::string::npos);
+}
+
+TEST_CASE("lines split across chunks are counted whole; a reset drops what had not arrived") {
+  Trace trace(nullptr, true);
+  trace.sent(1, 7, "A", "B", "AT one\nAT tw");
+  trace.sent(2, 7, "A", "B", "o\nAT three\n");
+  trace.delivered(3, 7, "A", "B", "AT one\nAT t");
+  trace.lost(4, 7, "reset");
+  auto messages = trace.take_messages();
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[0].line == "AT one");
+  CHECK(messages[0].delivered_ns == 3);
+  CHECK(messages[1].line == "AT two");
+  CHECK_FALSE(messages[1].delivered_ns);
+  CHECK(messages[1].dropped == "reset");
+  CHECK(messages[2].id == "A>B#7.3");
+  CHECK(messages[2].dropped == "reset");
+}
+
+TEST_CASE("the trace's times are fixed-point text, the same on every machine") {
+  std::ostringstream text;
+  Trace trace(&text);
+  trace.event(1'234'567'891, "stored", "Bona AT x");
+  CHECK(text.str() == "1.234567 stored Bona AT x\n");
+}
