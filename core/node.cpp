@@ -110,9 +110,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   const Clock& clock;
   // Sockets, timers, the steady clock, randomness and Places: real, or the simulator's.
   std::shared_ptr<io::Environment> env;
-  asio::any_io_executor strand;     // control that must reach a paused node: stop, snapshot
-  std::shared_ptr<PauseGate> gate;  // closed while the node is paused
-  asio::any_io_executor exec;       // everything the node does runs here
+  asio::any_io_executor strand;            // control that must reach a paused node: stop, snapshot
+  std::shared_ptr<PauseGate> gate;         // closed while the node is paused
+  asio::any_io_executor exec;              // everything the node does runs here
   std::unique_ptr<io::Listener> listener;  // once bound
   std::unique_ptr<io::Timer> flush_timer;
   std::unique_ptr<io::Timer> idle_timer;  // wakes when the longest-idle client times out
@@ -465,8 +465,8 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
     // Busy: neither idle nor the one to close when the node is full.
     node->unlist_idle(s);
     if (write_now(s, ec)) co_await write_rest(s, ec);
-    std::string body = co_await io::async_fetch_places(*node->env, node->exec, pending.query,
-                                                       asio::use_awaitable);
+    std::string body =
+        co_await io::async_fetch_places(*node->env, node->exec, pending.query, asio::use_awaitable);
     node->reply(s, pending.at_line + "\n" + body + "\n");
     if (s.counted && !node->stopped) node->list_idle(s);
   };

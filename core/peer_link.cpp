@@ -77,7 +77,8 @@ asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::
   std::string answer;
   char chunk[512];
   while (answer.find('\n') == std::string::npos) {
-    auto [read_ec, n] = co_await io::async_read_some(*connection.stream, asio::buffer(chunk), use_tuple);
+    auto [read_ec, n] =
+        co_await io::async_read_some(*connection.stream, asio::buffer(chunk), use_tuple);
     if (!read_ec && answer.size() + n > 4096) read_ec = asio::error::message_size;
     if (read_ec) {
       why = "no answer to the handshake: " + read_ec.message();
@@ -190,7 +191,8 @@ asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
   std::string partial;
   char chunk[4096];
   while (connection->open) {
-    auto [ec, n] = co_await io::async_read_some(*connection->stream, asio::buffer(chunk), use_tuple);
+    auto [ec, n] =
+        co_await io::async_read_some(*connection->stream, asio::buffer(chunk), use_tuple);
     if (ec) break;
     partial.append(chunk, n);
     auto end = partial.rfind('\n');

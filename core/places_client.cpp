@@ -68,8 +68,8 @@ std::string nearby_location(const NearbyQuery& query) {
 }
 
 std::string nearby_query_string(const NearbyQuery& query, std::string_view key) {
-  return "location=" + percent_encode(nearby_location(query)) + "&radius=" + percent_encode(query.radius_metres) +
-         "&key=" + percent_encode(key);
+  return "location=" + percent_encode(nearby_location(query)) +
+         "&radius=" + percent_encode(query.radius_metres) + "&key=" + percent_encode(key);
 }
 
 struct PlacesClient::Pool {

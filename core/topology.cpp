@@ -1,10 +1,10 @@
 #include "core/topology.hpp"
 
 #include <algorithm>
-#include <random>
 #include <set>
 
 #include "core/protocol.hpp"
+#include "core/seeded_random.hpp"
 
 namespace herd {
 
@@ -89,12 +89,14 @@ Topology random_topology(int servers, int degree, std::uint64_t seed) {
   Topology t = ring_topology(servers);
   std::set<std::pair<int, int>> present;
   for (int i = 0; i < servers; ++i) present.insert(std::minmax(i, (i + 1) % servers));
-  std::mt19937_64 random(seed);
-  std::uniform_int_distribution<int> pick(0, servers - 1);
+  // SeededRandom, not <random>'s distributions: the same seed must draw the same graph on every
+  // standard library, or a virtual run would not replay on another machine.
+  SeededRandom random(seed);
+  auto pick = [&random, servers] { return static_cast<int>(random.between(0, servers - 1)); };
   const auto wanted = static_cast<std::size_t>(servers) * static_cast<std::size_t>(degree) / 2;
   // Bounded tries: a tiny herd may have fewer possible links than asked for.
   for (int tries = 0; present.size() < wanted && tries < servers * degree * 20; ++tries) {
-    int a = pick(random), b = pick(random);
+    int a = pick(), b = pick();
     if (a == b || !present.insert(std::minmax(a, b)).second) continue;
     t.links.emplace_back("N" + std::to_string(a), "N" + std::to_string(b));
   }

@@ -1,7 +1,7 @@
 // The simulator's faults mean what they say: a cut link refuses, a dropped link swallows
 // connects, a paused server answers nobody until it resumes.
 
-#include "sim/fault_proxy.hpp"
+#include "sim/net/fault_proxy.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <chrono>
 
 #include "core/runtime.hpp"
-#include "sim/line_client.hpp"
+#include "sim/net/line_client.hpp"
 #include "tests/fake_peer.hpp"
 #include "tests/test_herd.hpp"
 

@@ -11,7 +11,7 @@
 #include "core/node.hpp"
 #include "core/runtime.hpp"
 #include "core/text_file.hpp"
-#include "sim/line_client.hpp"
+#include "sim/net/line_client.hpp"
 #include "tests/event_recorder.hpp"
 #include "tests/fake_peer.hpp"
 #include "tests/temp_dir.hpp"

@@ -1,12 +1,12 @@
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <doctest/doctest.h>
 
 #include <set>
 
-#include "sim/checker.hpp"
-#include "sim/explore.hpp"
-#include "sim/metrics.hpp"
+#include "sim/checker/checker.hpp"
+#include "sim/faults/explore.hpp"
+#include "sim/report/metrics.hpp"
 
 using namespace herd;
 

@@ -11,7 +11,7 @@
 
 #include "core/local_herd.hpp"
 #include "core/runtime.hpp"
-#include "sim/line_client.hpp"
+#include "sim/net/line_client.hpp"
 #include "sim/places/places_mock.hpp"
 #include "tests/event_recorder.hpp"
 

@@ -1,7 +1,7 @@
 // The trace's message ids: an arrival is matched to its own send by connection and place on it,
 // even when two servers send the same line and the later send arrives first.
 
-#include "sim/trace.hpp"
+#include "sim/report/trace.hpp"
 
 #include <doctest/doctest.h>
 

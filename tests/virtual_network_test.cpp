@@ -177,7 +177,9 @@ TEST_CASE("a crash resets every connection of the host and stops its listeners")
   auto id = h.connect();
   REQUIRE(id);
   std::vector<std::string> dropped;
-  h.net.set_observer({{}, {}, [&](ConnectionId, End, const std::string& bytes, DropReason why) {
+  h.net.set_observer({{},
+                      {},
+                      [&](ConnectionId, End, const std::string& bytes, DropReason why) {
                         dropped.push_back(std::string(to_string(why)) + ":" + bytes);
                       },
                       {}});
@@ -224,7 +226,8 @@ TEST_CASE("the same seed gives the same deliveries at the same virtual times") {
   CHECK(run(11) != run(12));
 }
 
-TEST_CASE("what a crashed host sent before it died still arrives; what was on its way to it is lost") {
+TEST_CASE(
+    "what a crashed host sent before it died still arrives; what was on its way to it is lost") {
   TwoHosts h;
   LinkFaults slow;
   slow.latency_ms = 5;
@@ -234,9 +237,8 @@ TEST_CASE("what a crashed host sent before it died still arrives; what was on it
   REQUIRE(h.net.write(*id, End::initiator, "sent before the crash\n"));
   REQUIRE(h.net.write(*id, End::acceptor, "to the dead host\n"));
   std::vector<std::string> lost;
-  h.net.set_observer({{}, {}, {}, [&](ConnectionId, DropReason why) {
-                        lost.emplace_back(to_string(why));
-                      }});
+  h.net.set_observer(
+      {{}, {}, {}, [&](ConnectionId, DropReason why) { lost.emplace_back(to_string(why)); }});
   h.net.crash("A");
   CHECK_FALSE(h.b_reset);  // not before its bytes
   h.net.run_until(h.net.now() + 10 * millisecond);

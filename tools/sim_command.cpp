@@ -10,11 +10,11 @@
 #include <sstream>
 
 #include "core/open_files.hpp"
-#include "sim/explore.hpp"
-#include "sim/progress.hpp"
-#include "sim/report.hpp"
-#include "sim/scenario.hpp"
-#include "sim/simulator.hpp"
+#include "sim/faults/explore.hpp"
+#include "sim/report/progress.hpp"
+#include "sim/report/report.hpp"
+#include "sim/runner/runner.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
 
@@ -179,10 +179,10 @@ RunResult run_traced(const Scenario& scenario, const SimOptions& options, bool c
   const std::string text = first.str();
   auto difference = first_difference(text, second.str());
   check.ok = difference.empty();
-  check.message = check.ok ? "two runs, " +
-                                 std::to_string(std::count(text.begin(), text.end(), '\n')) +
-                                 " identical trace lines"
-                           : difference;
+  check.message = check.ok
+                      ? "two runs, " + std::to_string(std::count(text.begin(), text.end(), '\n')) +
+                            " identical trace lines"
+                      : difference;
   if (options.progress) print_step(*options.progress, check);
   result.passed = result.passed && check.ok;
   result.steps.push_back(std::move(check));
@@ -262,12 +262,11 @@ int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* tr
               << (virtual_net ? " --net virtual" : "")
               << (settings.classic ? " (the file says classic)" : "") << "\n\n";
   }
-  double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::cout << "explore: " << settings.runs - static_cast<int>(failed.size()) << " passed, "
             << failed.size() << " failed (" << (settings.classic ? "classic" : "anti-entropy")
-            << ", " << (virtual_net ? swarm ? "virtual network, swarm" : "virtual network"
-                                     : "real network")
+            << ", "
+            << (virtual_net ? swarm ? "virtual network, swarm" : "virtual network" : "real network")
             << ", seeds " << first << " to "
             << first + static_cast<std::uint64_t>(settings.runs) - 1 << ")\n";
   char rate[160];
@@ -325,7 +324,8 @@ int run_sim(const Args& args) {
     throw UsageError{
         "--check-determinism compares two runs of a seed, which only the virtual network "
         "replays: add --net virtual"};
-  if (sim.network == NetworkKind::virtual_ && (settings.places_port != 0 || !settings.log_dir.empty()))
+  if (sim.network == NetworkKind::virtual_ &&
+      (settings.places_port != 0 || !settings.log_dir.empty()))
     throw UsageError{std::string(settings.places_port != 0 ? "--places-port" : "--log-dir") +
                      " is for the real network; the virtual one has no ports or server logs"};
   std::ofstream trace_file;

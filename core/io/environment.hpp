@@ -74,7 +74,8 @@ class Environment {
   // Connects to host:port; no answer within timeout_ms (a blackhole) ends with timed_out.
   virtual void async_connect(const asio::any_io_executor& executor, const std::string& host,
                              std::uint16_t port, int timeout_ms, StreamHandler done) = 0;
-  [[nodiscard]] virtual std::unique_ptr<Timer> make_timer(const asio::any_io_executor& executor) = 0;
+  [[nodiscard]] virtual std::unique_ptr<Timer> make_timer(
+      const asio::any_io_executor& executor) = 0;
   // Milliseconds on a clock that never goes back, for timeouts and backoff.
   [[nodiscard]] virtual std::int64_t steady_ms() const = 0;
   // 32 hex digits for the peer handshake.
@@ -111,8 +112,8 @@ auto async_accept(Listener& listener, Token&& token) {
 }
 
 template <typename Token>
-auto async_connect(Environment& env, const asio::any_io_executor& executor,
-                   const std::string& host, std::uint16_t port, int timeout_ms, Token&& token) {
+auto async_connect(Environment& env, const asio::any_io_executor& executor, const std::string& host,
+                   std::uint16_t port, int timeout_ms, Token&& token) {
   return asio::async_initiate<Token, void(error_code, std::unique_ptr<Stream>)>(
       [&env, &executor, &host, port, timeout_ms](auto handler) {
         env.async_connect(executor, host, port, timeout_ms, StreamHandler(std::move(handler)));

@@ -70,15 +70,14 @@ class TcpListener final : public io::Listener {
     return ec;
   }
   void async_accept(io::StreamHandler done) override {
-    acceptor_.async_accept(
-        [done = std::move(done)](error_code ec, tcp::socket socket) mutable {
-          if (ec) return std::move(done)(ec, nullptr);
-          error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);
-          // write_some tries a reply without waiting; what does not fit goes asynchronously.
-          socket.non_blocking(true, ignored);
-          std::move(done)(ec, std::make_unique<TcpStream>(std::move(socket)));
-        });
+    acceptor_.async_accept([done = std::move(done)](error_code ec, tcp::socket socket) mutable {
+      if (ec) return std::move(done)(ec, nullptr);
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      // write_some tries a reply without waiting; what does not fit goes asynchronously.
+      socket.non_blocking(true, ignored);
+      std::move(done)(ec, std::make_unique<TcpStream>(std::move(socket)));
+    });
   }
   void close() override {
     error_code ignored;

@@ -52,7 +52,9 @@ class VirtualStream final : public io::Stream {
   }
 
   void async_read_some(asio::mutable_buffer into, io::IoHandler done) override {
-    if (closed_) return complete_later(executor_, std::move(done), error_code(asio::error::bad_descriptor), std::size_t{0});
+    if (closed_)
+      return complete_later(executor_, std::move(done), error_code(asio::error::bad_descriptor),
+                            std::size_t{0});
     pending_.emplace(into, std::move(done));
     finish_read();
   }
@@ -243,8 +245,8 @@ class VirtualEnvironment final : public io::Environment {
     return listener;
   }
 
-  void async_connect(const asio::any_io_executor& executor, const std::string&,
-                     std::uint16_t port, int timeout_ms, io::StreamHandler done) override {
+  void async_connect(const asio::any_io_executor& executor, const std::string&, std::uint16_t port,
+                     int timeout_ms, io::StreamHandler done) override {
     struct Attempt {
       std::optional<io::StreamHandler> done;
     };
@@ -295,7 +297,8 @@ class VirtualEnvironment final : public io::Environment {
                     io::PlacesHandler done) override {
     ++places_.calls;
     auto location = nearby_location(query);
-    if (places_.on_call) places_.on_call(host_, "location=" + location + " radius=" + query.radius_metres);
+    if (places_.on_call)
+      places_.on_call(host_, "location=" + location + " radius=" + query.radius_metres);
     const auto faults = places_.faults;
     std::string body;
     Time delay = static_cast<Time>(faults.latency_ms) * millisecond;

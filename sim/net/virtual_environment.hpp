@@ -11,7 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/places_client.hpp"
-#include "sim/places/places_faults.hpp"
+#include "sim/faults/places_faults.hpp"
 
 namespace herd {
 namespace io {
@@ -38,12 +38,14 @@ struct VirtualPlaces {
   PlacesFaults faults;
   std::uint64_t calls = 0;
   // Told of each call and answer, for a trace: the server, and the answer's first line.
-  std::function<void(const std::string& server, const std::string& what)> on_call, on_answer;
+  std::function<void(const std::string&server, const std::string&what)> on_call, on_answer;
 };
 
 // The world of the server `host`; `places` and `net` outlive it.
-[[nodiscard]] std::shared_ptr<io::Environment> make_virtual_environment(
-    VirtualNetwork& net, std::string host, VirtualPlaces& places, PlacesSettings settings);
+[[nodiscard]] std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net,
+                                                                        std::string host,
+                                                                        VirtualPlaces& places,
+                                                                        PlacesSettings settings);
 
 }  // namespace vnet
 }  // namespace herd

@@ -231,8 +231,7 @@ std::string VirtualNetwork::host_of(ConnectionId id, End end) const {
 
 void VirtualNetwork::crash(const std::string& host) {
   for (auto& [id, c] : connections_) {
-    if (!c.open || c.crashed_end || (c.initiator_host != host && c.acceptor_host != host))
-      continue;
+    if (!c.open || c.crashed_end || (c.initiator_host != host && c.acceptor_host != host)) continue;
     End dead = c.initiator_host == host ? End::initiator : End::acceptor;
     c.crashed_end = dead;
     // What the host sent before it died has left it and still arrives, as the kernel sends a

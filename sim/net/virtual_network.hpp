@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/seeded_random.hpp"
-#include "sim/net/link_faults.hpp"
+#include "sim/faults/link_faults.hpp"
 
 namespace herd::vnet {
 
@@ -128,9 +128,9 @@ class VirtualNetwork {
   struct Connection {
     std::string initiator_host, acceptor_host;
     bool open = true;
-    std::uint64_t generation = 0;  // deliveries scheduled before a reset are void
+    std::uint64_t generation = 0;    // deliveries scheduled before a reset are void
     std::optional<End> crashed_end;  // its host crashed; the reset follows its last bytes
-    Direction forward, backward;   // initiator -> acceptor, acceptor -> initiator
+    Direction forward, backward;     // initiator -> acceptor, acceptor -> initiator
     Receiver at_initiator, at_acceptor;
   };
   struct Listener {

@@ -59,7 +59,9 @@ json make_place(std::mt19937_64& rng, int index, double lat, double lng, double 
       {"Cafe", "cafe"},         {"Bakery", "bakery"},        {"Library", "library"},
       {"Park", "park"},         {"Bookstore", "book_store"}, {"Gym", "gym"},
       {"Pharmacy", "pharmacy"}, {"Museum", "museum"}};
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // Not uniform_real_distribution: its doubles differ between standard libraries, and a virtual
+  // run's WHATSAT replies must be the same on every machine. mt19937_64's own bits are standard.
+  auto unit = [](std::mt19937_64& r) { return static_cast<double>(r() >> 11) * 0x1.0p-53; };
   // sqrt spreads points evenly over the disc; 0.95 keeps 7-digit rounding inside the radius.
   double distance = radius_m * 0.95 * std::sqrt(unit(rng));
   auto spot = destination(lat, lng, distance, unit(rng) * 2 * pi);

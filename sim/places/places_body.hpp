@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/places/places_faults.hpp"
+#include "sim/faults/places_faults.hpp"
 
 namespace herd {
 

@@ -55,8 +55,8 @@ struct PlacesMock::Impl {
     };
     auto answer = mock_places_answer(param("location"), param("radius"), now);
     response.status = answer.status;
-    response.set_content(answer.body, answer.status == 200 ? "application/json; charset=UTF-8"
-                                                           : "text/plain");
+    response.set_content(answer.body,
+                         answer.status == 200 ? "application/json; charset=UTF-8" : "text/plain");
   }
 };
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-#include "sim/places/places_faults.hpp"
+#include "sim/faults/places_faults.hpp"
 
 namespace herd {
 

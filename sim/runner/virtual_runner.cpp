@@ -17,12 +17,12 @@
 #include "core/location_store.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
-#include "sim/checker.hpp"
+#include "sim/checker/checker.hpp"
 #include "sim/net/virtual_environment.hpp"
 #include "sim/net/virtual_network.hpp"
-#include "sim/progress.hpp"
-#include "sim/simulator.hpp"
-#include "sim/trace.hpp"
+#include "sim/report/progress.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/runner/runner.hpp"
 #include "sim/workload/client_work.hpp"
 
 namespace herd {
@@ -30,8 +30,8 @@ namespace {
 
 using vnet::ConnectionId;
 using vnet::End;
-using vnet::Time;
 using vnet::millisecond;
+using vnet::Time;
 
 constexpr Time reply_timeout = 15'000 * millisecond;  // longer than any Places fault
 constexpr Time link_up_timeout = 20'000 * millisecond;
@@ -42,9 +42,9 @@ constexpr const char* client_host = "client";
 // A scenario's client: one connection from the host "client" to a server.
 struct VirtualClient {
   VirtualClient(vnet::VirtualNetwork& n, ConnectionId c) : net(n), id(c) {
-    net.set_receiver(id, End::initiator,
-                     {[this] { inbox += net.read(id, End::initiator); },
-                      [this](bool) { closed = true; }});
+    net.set_receiver(
+        id, End::initiator,
+        {[this] { inbox += net.read(id, End::initiator); }, [this](bool) { closed = true; }});
   }
   ~VirtualClient() {
     net.set_receiver(id, End::initiator, {});
@@ -77,8 +77,8 @@ class VirtualRunner final : public StepContext {
     net_.set_observer(
         {[this, between_servers](ConnectionId id, End from, const std::string& bytes) {
            if (between_servers(id))
-             trace_.sent(net_.now(), id, net_.host_of(id, from), net_.host_of(id, vnet::other(from)),
-                         bytes);
+             trace_.sent(net_.now(), id, net_.host_of(id, from),
+                         net_.host_of(id, vnet::other(from)), bytes);
          },
          [this, between_servers](ConnectionId id, End to, const std::string& bytes) {
            if (between_servers(id))
@@ -264,9 +264,8 @@ class VirtualRunner final : public StepContext {
   }
 
   std::optional<std::string> read_through(VirtualClient& client, std::string_view end) {
-    run_until(
-        [&] { return client.closed || client.inbox.find(end) != std::string::npos; },
-        net_.now() + reply_timeout);
+    run_until([&] { return client.closed || client.inbox.find(end) != std::string::npos; },
+              net_.now() + reply_timeout);
     auto at = client.inbox.find(end);
     if (at == std::string::npos) return std::nullopt;
     auto text = client.inbox.substr(0, at);
@@ -356,7 +355,7 @@ class VirtualRunner final : public StepContext {
       return;
     }
     auto newline = reply.find('\n');
-    out.message = reply.empty() ? "no reply (an AT from a peer gets none)"
+    out.message = reply.empty()                  ? "no reply (an AT from a peer gets none)"
                   : newline == std::string::npos ? reply
                                                  : reply.substr(0, newline) + " ...";
     auto verdict = judge_reply(step, line, reply, clock_.now_ns());
@@ -384,13 +383,11 @@ class VirtualRunner final : public StepContext {
       auto& client = clients_[update.node];
       if (!client) client = connect(update.node);
       std::string reply, why;
-      if (client && exchange(*client, line, reply, why, update.node) &&
-          reply.starts_with("AT ")) {
+      if (client && exchange(*client, line, reply, why, update.node) && reply.starts_with("AT ")) {
         ++accepted;
         continue;
       }
-      if (first_error.empty())
-        first_error = client ? why : update.node + " refused the connection";
+      if (first_error.empty()) first_error = client ? why : update.node + " refused the connection";
       client.reset();
     }
     out.ok = accepted == plan.size();
@@ -550,10 +547,10 @@ class VirtualRunner final : public StepContext {
                         : summarize_verdict(verdict, options_.verbose, out.details);
     } else {
       out.ok = !converged && !verdict.converged;
-      out.message = out.ok ? "diverged as expected: " +
-                                 summarize_verdict(verdict, options_.verbose, out.details)
-                           : "expected divergence, but the herd converged after " +
-                                 std::string(took);
+      out.message =
+          out.ok
+              ? "diverged as expected: " + summarize_verdict(verdict, options_.verbose, out.details)
+              : "expected divergence, but the herd converged after " + std::string(took);
     }
   }
 

@@ -57,8 +57,7 @@ std::string iamat_line(const PlannedUpdate& update, std::int64_t now_ns) {
 
 namespace {
 
-bool is_at_reply_for(const std::string& reply, const std::string& node,
-                     const IamatCommand& iamat) {
+bool is_at_reply_for(const std::string& reply, const std::string& node, const IamatCommand& iamat) {
   auto command = parse_command(reply);
   auto* at = std::get_if<AtMessage>(&command);
   return at != nullptr && at->server == node && at->client == iamat.client &&

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/seeded_random.hpp"
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace herd {
 

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/coro.hpp"
@@ -35,10 +36,12 @@
 #include "core/places_format.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
-#include "sim/line_client.hpp"
-#include "sim/metrics.hpp"
+#include "sim/faults/explore.hpp"
+#include "sim/net/line_client.hpp"
 #include "sim/places/places_body.hpp"
 #include "sim/places/places_mock.hpp"
+#include "sim/report/metrics.hpp"
+#include "sim/runner/runner.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/closed_loop.hpp"
 
@@ -209,6 +212,7 @@ class Bench {
     if (wanted("memory")) memory_per_record();
     if (wanted("scale")) scale();
     if (wanted("whatsat")) whatsat_throughput();
+    if (wanted("sim")) simulator_speed();
     report();
     return failed_ ? 1 : 0;
   }
@@ -579,6 +583,80 @@ class Bench {
     mock.stop();
   }
 
+  // The simulator itself: explore on the virtual network against the same seeds on real sockets,
+  // and how much simulated time a wall-clock second buys.
+  void simulator_speed() {
+    say("the simulator: virtual network against real sockets");
+    const int real_runs = options_.quick ? 3 : 8;
+    auto explore = [](NetworkKind network, int runs, std::uint64_t first) {
+      SimOptions sim;
+      sim.network = network;
+      double simulated = 0;
+      int passed = 0;
+      auto start = SteadyClock::now();
+      for (int i = 0; i < runs; ++i) {
+        // Without swarm draws: the same scenarios on both networks.
+        auto result =
+            run_scenario(random_scenario(first + static_cast<std::uint64_t>(i), false), sim);
+        simulated += result.simulated_s;
+        passed += result.passed ? 1 : 0;
+      }
+      double wall = std::chrono::duration<double>(SteadyClock::now() - start).count();
+      return std::make_tuple(wall / runs, simulated, wall, passed);
+    };
+    auto [real_per_run, real_sim, real_wall, real_passed] =
+        explore(NetworkKind::real, real_runs, 1);
+    // The same seeds, repeated so the clock has something to measure.
+    const int repeats = options_.quick ? 10 : 50;
+    double virtual_per_run = 0;
+    int virtual_passed = 0;
+    for (int r = 0; r < repeats; ++r) {
+      auto [per_run, simulated, wall, passed] = explore(NetworkKind::virtual_, real_runs, 1);
+      virtual_per_run += per_run / repeats;
+      if (r == 0) virtual_passed = passed;
+    }
+    if (real_passed != real_runs || virtual_passed != real_runs)
+      fail("sim: explore runs failed (" + std::to_string(real_passed) + " real, " +
+           std::to_string(virtual_passed) + " virtual, of " + std::to_string(real_runs) + ")");
+    add({"sim", "explore run, same " + std::to_string(real_runs) + " seeds, virtual network",
+         "ms/run", virtual_per_run * 1e3, real_per_run * 1e3, "real sockets", ""});
+    add({"sim", "explore run speed-up, virtual over real", "x", real_per_run / virtual_per_run, 1,
+         "real sockets", "at least 20x"});
+    // The default explore as users run it: swarm draws, a thousand seeds.
+    const int many = options_.quick ? 200 : 1000;
+    SimOptions sim;
+    sim.network = NetworkKind::virtual_;
+    double simulated = 0;
+    auto start = SteadyClock::now();
+    for (int i = 0; i < many; ++i)
+      simulated +=
+          run_scenario(random_scenario(static_cast<std::uint64_t>(i + 1), false, true), sim)
+              .simulated_s;
+    double wall = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    add({"sim", "virtual explore runs per minute (swarm, " + std::to_string(many) + " seeds)",
+         "runs/min", many / wall * 60, real_runs / real_wall * 60, "real explore",
+         "1000 runs/min"});
+    // Simulated against wall time for the five servers under the default traffic.
+    Scenario steady;
+    steady.name = "steady-traffic";
+    steady.topology = default_topology(0);
+    Step traffic;
+    traffic.kind = StepKind::traffic;
+    traffic.clients = 20;
+    traffic.rate = 200;
+    traffic.duration_ms = options_.quick ? 5'000 : 30'000;
+    Step converged;
+    converged.kind = StepKind::expect_converged;
+    converged.ms = 5000;
+    steady.steps = {traffic, converged};
+    start = SteadyClock::now();
+    auto result = run_scenario(steady, sim);
+    wall = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    if (!result.passed) fail("sim: the steady-traffic run did not converge");
+    add({"sim", "simulated seconds per wall second, 5 servers at 200 updates/s", "x",
+         result.simulated_s / wall, 1, "wall time", "at least 50x"});
+  }
+
   void fail(const std::string& why) {
     failed_ = true;
     say("FAILED: " + why);
@@ -687,8 +765,8 @@ class Bench {
 }  // namespace
 
 const std::vector<std::string>& bench_sections() {
-  static const std::vector<std::string> sections = {"iamat",  "idle",  "flood",
-                                                    "memory", "scale", "whatsat"};
+  static const std::vector<std::string> sections = {"iamat", "idle",    "flood", "memory",
+                                                    "scale", "whatsat", "sim"};
   return sections;
 }
 

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <thread>
 
-#include "sim/line_client.hpp"
+#include "sim/net/line_client.hpp"
 
 extern char** environ;
 

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/line_client.hpp"
-#include "sim/metrics.hpp"
+#include "sim/net/line_client.hpp"
+#include "sim/report/metrics.hpp"
 
 namespace herd::bench {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace herd {
 
@@ -17,9 +17,9 @@ enum class FaultKind { crash, partition, cut, latency, flap, drop, hold, pause, 
 // Swarm testing, as TigerBeetle's VOPR does it: each seed also draws which fault kinds are on and
 // how hard they hit, so that some runs hammer one kind and others mix them all.
 struct Swarm {
-  std::vector<FaultKind> kinds;  // on for this seed
-  int episodes = 2;              // faults, one after the other
-  double traffic_scale = 1.0;    // times the base update rate
+  std::vector<FaultKind> kinds;                // on for this seed
+  int episodes = 2;                            // faults, one after the other
+  double traffic_scale = 1.0;                  // times the base update rate
   [[nodiscard]] std::string describe() const;  // "crash+cut+hold, 4 episodes, traffic x1.5"
 };
 

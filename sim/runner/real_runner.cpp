@@ -1,4 +1,5 @@
-#include "sim/simulator.hpp"
+// The runner on real sockets: nodes on the Runtime's threads, a fault proxy on every directed
+// link, the mock Places over HTTP, and waits in wall-clock time.
 
 #include <chrono>
 #include <condition_variable>
@@ -15,12 +16,13 @@
 #include "core/local_herd.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
-#include "sim/checker.hpp"
-#include "sim/progress.hpp"
-#include "sim/trace.hpp"
-#include "sim/fault_proxy.hpp"
-#include "sim/line_client.hpp"
+#include "sim/checker/checker.hpp"
+#include "sim/net/fault_proxy.hpp"
+#include "sim/net/line_client.hpp"
 #include "sim/places/places_mock.hpp"
+#include "sim/report/progress.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/runner/runner.hpp"
 #include "sim/workload/client_work.hpp"
 
 namespace herd {
@@ -116,9 +118,9 @@ class EventLog {
   std::size_t link_ups_ = 0;
 };
 
-class Driver final : public StepContext {
+class RealRunner final : public StepContext {
  public:
-  Driver(const Scenario& scenario, const SimOptions& options)
+  RealRunner(const Scenario& scenario, const SimOptions& options)
       : scenario_(scenario),
         options_(options),
         random_(scenario.seed),
@@ -463,9 +465,10 @@ class Driver final : public StepContext {
                         : summarize_verdict(verdict, options_.verbose, out.details);
     } else {
       out.ok = !converged && !verdict.converged;
-      out.message = out.ok
-                        ? "diverged as expected: " + summarize_verdict(verdict, options_.verbose, out.details)
-                        : "expected divergence, but the herd converged after " + std::string(took);
+      out.message =
+          out.ok
+              ? "diverged as expected: " + summarize_verdict(verdict, options_.verbose, out.details)
+              : "expected divergence, but the herd converged after " + std::string(took);
     }
   }
 
@@ -587,8 +590,8 @@ class Driver final : public StepContext {
 }  // namespace
 
 RunResult run_on_real_network(const Scenario& scenario, const SimOptions& options) {
-  Driver driver(scenario, options);
-  return driver.run();
+  RealRunner runner(scenario, options);
+  return runner.run();
 }
 
 RunResult run_scenario(const Scenario& scenario, const SimOptions& options) {

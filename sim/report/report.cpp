@@ -1,4 +1,4 @@
-#include "sim/report.hpp"
+#include "sim/report/report.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -186,7 +186,8 @@ std::string timeline_svg(const RunResult& run) {
             m.id + ": " + m.line);
     else
       arrow(m.from, sent, m.to, sent, true,
-            m.id + (m.dropped.empty() ? " (not delivered by the end)" : " (lost: " + m.dropped + ")") +
+            m.id +
+                (m.dropped.empty() ? " (not delivered by the end)" : " (lost: " + m.dropped + ")") +
                 ": " + m.line);
   }
   for (const auto& e : run.events) {

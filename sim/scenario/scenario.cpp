@@ -1,4 +1,4 @@
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "core/text_file.hpp"
-#include "sim/step_context.hpp"
+#include "sim/scenario/step_context.hpp"
 
 namespace herd {
 namespace {

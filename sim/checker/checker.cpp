@@ -1,4 +1,4 @@
-#include "sim/checker.hpp"
+#include "sim/checker/checker.hpp"
 
 namespace herd {
 

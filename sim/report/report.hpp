@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sim/simulator.hpp"
+#include "sim/runner/runner.hpp"
 
 namespace herd {
 

@@ -1,4 +1,4 @@
-#include "sim/line_client.hpp"
+#include "sim/net/line_client.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/checker.hpp"
-#include "sim/step_context.hpp"
+#include "sim/checker/checker.hpp"
+#include "sim/scenario/step_context.hpp"
 
 namespace herd {
 

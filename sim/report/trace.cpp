@@ -1,4 +1,4 @@
-#include "sim/trace.hpp"
+#include "sim/report/trace.hpp"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "sim/explore.hpp"
+#include "sim/faults/explore.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -43,16 +43,26 @@ Step simple(StepKind kind, int ms = 0) {
 
 const char* to_string(FaultKind kind) {
   switch (kind) {
-    case FaultKind::crash: return "crash";
-    case FaultKind::partition: return "partition";
-    case FaultKind::cut: return "cut";
-    case FaultKind::latency: return "latency";
-    case FaultKind::flap: return "flap";
-    case FaultKind::drop: return "drop";
-    case FaultKind::hold: return "hold";
-    case FaultKind::pause: return "pause";
-    case FaultKind::reset: return "reset";
-    case FaultKind::count: break;
+    case FaultKind::crash:
+      return "crash";
+    case FaultKind::partition:
+      return "partition";
+    case FaultKind::cut:
+      return "cut";
+    case FaultKind::latency:
+      return "latency";
+    case FaultKind::flap:
+      return "flap";
+    case FaultKind::drop:
+      return "drop";
+    case FaultKind::hold:
+      return "hold";
+    case FaultKind::pause:
+      return "pause";
+    case FaultKind::reset:
+      return "reset";
+    case FaultKind::count:
+      break;
   }
   return "?";
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/topology.hpp"
-#include "sim/places/places_faults.hpp"
+#include "sim/faults/places_faults.hpp"
 
 namespace herd {
 

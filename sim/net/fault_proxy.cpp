@@ -1,4 +1,4 @@
-#include "sim/fault_proxy.hpp"
+#include "sim/net/fault_proxy.hpp"
 
 #include <algorithm>
 #include <atomic>

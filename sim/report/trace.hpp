@@ -6,8 +6,8 @@
 // Pure: the runner tells it what happened.
 
 #include <cstdint>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>

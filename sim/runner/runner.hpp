@@ -1,6 +1,9 @@
 #pragma once
-// Runs a scenario against a fresh in-process herd: every node on its own strand, every directed
-// link through a fault proxy, the mock Places for WHATSAT. The driver runs on the calling thread.
+// The runner: composes the parts of the simulator (the scenario's steps, the client workload,
+// the faults, a network, the checker and the report) into one run of a scenario against a fresh
+// in-process herd. Two networks: real (every node on loopback TCP, every directed link through a
+// fault proxy, the mock Places over HTTP; real_runner.cpp) and virtual (the same node code on an
+// in-memory network and a virtual clock, one thread; virtual_runner.cpp).
 
 #include <cstdint>
 #include <iosfwd>
@@ -8,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/metrics.hpp"
-#include "sim/scenario.hpp"
-#include "sim/step_context.hpp"
-#include "sim/trace.hpp"
+#include "sim/report/metrics.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/step_context.hpp"
 
 namespace herd {
 
@@ -22,7 +25,7 @@ enum class NetworkKind {
 
 struct SimOptions {
   NetworkKind network = NetworkKind::real;
-  std::ostream* trace = nullptr;  // one line per event (trace.hpp); nullptr: none
+  std::ostream* trace = nullptr;      // one line per event (trace.hpp); nullptr: none
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   bool force_classic = false;         // run in classic mode whatever the scenario says
   bool verbose = false;               // also print what each failed check found
@@ -56,7 +59,6 @@ struct RunResult {
 
 // The runners behind run_scenario, one per network.
 [[nodiscard]] RunResult run_on_real_network(const Scenario& scenario, const SimOptions& options);
-[[nodiscard]] RunResult run_on_virtual_network(const Scenario& scenario,
-                                               const SimOptions& options);
+[[nodiscard]] RunResult run_on_virtual_network(const Scenario& scenario, const SimOptions& options);
 
 }  // namespace herd

@@ -1,15 +1,16 @@
 #pragma once
 // What a scenario step can do to a running herd, as an interface the runner implements. Every
-// step kind is defined once, in sim/scenario.cpp's table (how it is read, written, described
-// and applied); applying it calls these. Pure: no network here, so one table serves any runner.
+// step kind is defined once, in sim/scenario/scenario.cpp's table (how it is read, written,
+// described and applied); applying it calls these. Pure: no network here, so one table serves any
+// runner.
 
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "sim/net/link_faults.hpp"
-#include "sim/scenario.hpp"
+#include "sim/faults/link_faults.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace herd {
 

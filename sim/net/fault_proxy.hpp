@@ -10,7 +10,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "sim/net/link_faults.hpp"
+#include "sim/faults/link_faults.hpp"
 
 namespace herd {
 

@@ -1,4 +1,4 @@
-#include "sim/metrics.hpp"
+#include "sim/report/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
