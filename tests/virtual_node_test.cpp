@@ -63,9 +63,9 @@ struct Client {
     net.connect("client", port, [this](std::optional<ConnectionId> got) {
       if (!got) return;
       id = *got;
-      net.set_receiver(id, End::initiator,
-                       {[this] { received += net.read(id, End::initiator); },
-                        [this](bool) { closed = true; }});
+      net.set_receiver(
+          id, End::initiator,
+          {[this] { received += net.read(id, End::initiator); }, [this](bool) { closed = true; }});
     });
   }
   VirtualNetwork& net;

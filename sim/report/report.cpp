@@ -57,10 +57,13 @@ std::string summary_text(const RunResult& run) {
   if (!run.setup_error.empty()) return "  could not start: " + run.setup_error + "\n";
   std::size_t failed =
       std::count_if(run.steps.begin(), run.steps.end(), [](auto& s) { return !s.ok; });
+  bool on_virtual = run.network == NetworkKind::virtual_;
   out += "  " + std::string(run.passed ? "PASS" : "FAIL") + " in " + fixed(run.duration_s, 2) +
-         " s, " + std::to_string(run.steps.size() - failed) + "/" +
-         std::to_string(run.steps.size()) + " steps ok (" +
-         (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " +
+         " s" +
+         (on_virtual ? " (" + fixed(run.simulated_s, 3) + " s simulated on the virtual network)"
+                     : std::string()) +
+         ", " + std::to_string(run.steps.size() - failed) + "/" + std::to_string(run.steps.size()) +
+         " steps ok (" + (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " +
          std::to_string(run.scenario.seed) + ")\n";
   out += "  updates: " + std::to_string(m.updates) + " accepted, " +
          std::to_string(m.fully_spread) + " reached all " + std::to_string(run.servers.size()) +
@@ -85,6 +88,7 @@ std::string report_json(const RunResult& run) {
                      {"ok", s.ok},
                      {"message", s.message}});
   const auto& m = run.metrics;
+  const bool on_virtual = run.network == NetworkKind::virtual_;
   json report = {
       {"scenario", run.scenario.name},
       {"description", run.scenario.description},
@@ -94,6 +98,9 @@ std::string report_json(const RunResult& run) {
       {"servers", run.servers},
       {"passed", run.passed},
       {"duration_s", run.duration_s},
+      {"network", on_virtual ? "virtual" : "real"},
+      {"simulated_s", run.simulated_s},
+      {"messages_between_servers", run.messages.size()},
       {"steps", steps},
       {"metrics",
        {{"updates", m.updates},

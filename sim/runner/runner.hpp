@@ -41,6 +41,7 @@ struct SimOptions {
 
 struct RunResult {
   Scenario scenario;  // as run: seed and mode after the options
+  NetworkKind network = NetworkKind::real;
   bool passed = false;
   std::string setup_error;  // the herd could not start
   std::vector<StepOutcome> steps;

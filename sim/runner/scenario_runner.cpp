@@ -18,6 +18,7 @@ ScenarioRunner::ScenarioRunner(const Scenario& scenario, const SimOptions& optio
 RunResult ScenarioRunner::run() {
   RunResult result;
   result.scenario = scenario_;
+  result.network = options_.network;
   for (const auto& s : scenario_.topology.servers) result.servers.push_back(s.name);
   auto began = std::chrono::steady_clock::now();
   auto finish = [&] {

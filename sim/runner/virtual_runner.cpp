@@ -157,6 +157,8 @@ class VirtualRunner final : public ScenarioRunner {
     settings.node.connect_timeout_ms = options_.connect_timeout_ms;
     // A virtual run has no file descriptors to share out.
     settings.node.max_clients = 10'000;
+    // Their own logs, as herd node writes them, with the virtual clock's times.
+    if (!options_.log_dir.empty()) settings.node.log_dir = options_.log_dir + "/" + scenario_.name;
     settings.seed = scenario_.seed;
     settings.clock = &clock_;
     settings.sink = [this](const NodeEvent& e) { on_event(e); };
