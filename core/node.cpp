@@ -199,8 +199,15 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     emit(EventKind::line_out, {}, line);
   }
 
-  // Stores a record if it is newer and floods it to every neighbour but its origin and the one it
-  // came from (`from`, when known). False when it was stale.
+  // Stores a record if it is newer and floods it to every neighbour but the one it came from
+  // (`from`, when that link said who it is). False when it was stale.
+  //
+  // The origin is skipped only when the sender is unknown (then the origin is the likeliest
+  // sender). An origin that crashed and restarted has lost its own updates, and a neighbour that
+  // restarted too relearns them from the far side; skipping the origin then would leave it
+  // without them for ever (virtual explore found this, seed 8234). Where the origin's own link
+  // brings the update first, as it nearly always does, `from` is the origin and nothing extra is
+  // sent.
   bool accept_record(const RecordView& record, std::string_view from) {
     auto stored = store.offer(record);
     if (!stored) {
@@ -208,9 +215,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return false;
     }
     emit(EventKind::update_stored, {}, stored->line);
-    auto origin = stored->server();
+    auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)
-      if (link->peer().name != origin && link->peer().name != from) link->push(stored->line);
+      if (link->peer().name != skip) link->push(stored->line);
     return true;
   }
 

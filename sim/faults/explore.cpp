@@ -117,17 +117,22 @@ Scenario random_scenario(std::uint64_t seed, bool classic, bool swarm) {
   // the fault lost stays visible.
   const int clients = 12 + static_cast<int>(pick(12));
   scenario.steps.push_back(traffic(clients, rate(200), 150));
+  bool links_disturbed = false;  // since the last crash: a link fault that may still be healing
   for (int e = 0; e < drawn.episodes; ++e) {
     const FaultKind kind = drawn.kinds[pick(drawn.kinds.size())];
+    if (kind != FaultKind::crash && kind != FaultKind::pause) links_disturbed = true;
     switch (kind) {
       case FaultKind::crash:
       case FaultKind::pause: {
         // A paused server is frozen, not gone: its updates wait, and the others go on.
         auto node = servers[pick(servers.size())].name;
         bool crash = kind == FaultKind::crash;
-        // An update the server answered a moment ago may not have left it yet; a crash then
-        // loses it in any herd, which proves nothing. Its flood gets time to go out first.
-        if (crash) scenario.steps.push_back(simple(StepKind::wait, 10));
+        // An update the server answered a moment ago may not have left it yet, and after a link
+        // fault its links may still be reconnecting (backoff up to 250 ms in the simulator); a
+        // crash then loses what only it held, in any herd, which proves nothing. So the herd
+        // gets time to settle first.
+        if (crash) scenario.steps.push_back(simple(StepKind::wait, links_disturbed ? 400 : 10));
+        links_disturbed = false;
         scenario.steps.push_back(on_node(crash ? StepKind::crash : StepKind::pause, node));
         Step t = traffic(clients, rate(100), 50 + static_cast<int>(pick(100)));
         for (const auto& s : servers)

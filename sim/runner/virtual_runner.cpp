@@ -285,6 +285,8 @@ class VirtualRunner final : public ScenarioRunner {
   }
 
   std::optional<std::string> restart_server(const std::string& node) override {
+    // A restart of a running server kills it first, as on real sockets.
+    if (herd_->node(node) != nullptr) crash_server(node);
     held_.erase(node);
     auto error = herd_->restart(node);
     poll();
