@@ -143,9 +143,9 @@ std::string timeline_svg(const RunResult& run) {
          (run.scenario.classic ? "classic" : "anti-entropy") + ", " +
          (run.passed ? "passed" : "FAILED") + ")</text>\n";
   svg +=
-      "<text x=\"10\" y=\"38\" fill=\"#555\">arrows: AT messages between servers; dots: updates "
-      "accepted from "
-      "clients; red: faults, green: repairs; x axis: " +
+      "<text x=\"10\" y=\"38\" fill=\"#555\">arrows: AT messages between servers, each from "
+      "its own send to its own arrival (red stubs: lost to a fault, grey: on its way at the end); "
+      "dots: updates accepted from clients; red lines: faults, green: repairs; x axis: " +
       fixed(end_s, 2) + " s</text>\n";
   for (const auto& [name, y] : lane_y) {
     svg += "<line x1=\"" + fixed(left) + "\" y1=\"" + fixed(y) + "\" x2=\"" + fixed(width - right) +
@@ -175,27 +175,34 @@ std::string timeline_svg(const RunResult& run) {
   // connection and place on it, never by text. One that never arrived gets a short red stub.
   // Capped so that a long run still opens in a browser.
   std::size_t arrows = 0;
-  auto arrow = [&](const std::string& from, double t1, const std::string& to, double t2, bool lost,
+  // A stub, not an arrow, for a message that never arrived: red when a fault lost it, grey when
+  // it was still on its way as the run ended.
+  enum class Fate { delivered, lost, unfinished };
+  auto arrow = [&](const std::string& from, double t1, const std::string& to, double t2, Fate fate,
                    const std::string& text) {
     if (arrows++ >= 4000) return;
+    bool stub = fate != Fate::delivered;
     double y1 = lane_y[from], y2 = lane_y[to];
-    double x2 = lost ? x(t1) + 6 : x(t2), yy2 = lost ? y1 + (y2 - y1) * 0.25 : y2;
+    double x2 = stub ? x(t1) + 6 : x(t2), yy2 = stub ? y1 + (y2 - y1) * 0.25 : y2;
+    const char* colour = fate == Fate::delivered ? "#3a6ea5"
+                         : fate == Fate::lost    ? "#c0392b"
+                                                 : "#999999";
     svg += "<line x1=\"" + fixed(x(t1)) + "\" y1=\"" + fixed(y1) + "\" x2=\"" + fixed(x2) +
-           "\" y2=\"" + fixed(yy2) + "\" stroke=\"" + (lost ? "#c0392b" : "#3a6ea5") +
-           "\" stroke-opacity=\"0.6\"" + (lost ? "" : " marker-end=\"url(#a)\"") + "><title>" +
-           xml_escape(text) + "</title></line>\n";
+           "\" y2=\"" + fixed(yy2) + "\" stroke=\"" + colour + "\" stroke-opacity=\"0.6\"" +
+           (stub ? "" : " marker-end=\"url(#a)\"") + "><title>" + xml_escape(text) +
+           "</title></line>\n";
   };
   for (const auto& m : run.messages) {
     if (!m.line.starts_with("AT ") || !lane_y.count(m.from) || !lane_y.count(m.to)) continue;
     double sent = static_cast<double>(m.sent_ns) / 1e9;
     if (m.delivered_ns)
-      arrow(m.from, sent, m.to, static_cast<double>(*m.delivered_ns) / 1e9, false,
+      arrow(m.from, sent, m.to, static_cast<double>(*m.delivered_ns) / 1e9, Fate::delivered,
             m.id + ": " + m.line);
+    else if (m.dropped.empty() || m.dropped == "end of run")
+      arrow(m.from, sent, m.to, sent, Fate::unfinished,
+            m.id + " (on its way when the run ended): " + m.line);
     else
-      arrow(m.from, sent, m.to, sent, true,
-            m.id +
-                (m.dropped.empty() ? " (not delivered by the end)" : " (lost: " + m.dropped + ")") +
-                ": " + m.line);
+      arrow(m.from, sent, m.to, sent, Fate::lost, m.id + " (lost: " + m.dropped + "): " + m.line);
   }
   for (const auto& e : run.events) {
     if ((e.kind != EventKind::link_down && e.kind != EventKind::link_up) || !lane_y.count(e.node))

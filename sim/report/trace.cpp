@@ -15,6 +15,11 @@ void Trace::event(std::int64_t time_ns, std::string_view kind, std::string_view 
   *out_ << '\n';
 }
 
+void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns) {
+  for (auto& m : messages)
+    if (!m.delivered_ns && !m.dropped.empty() && m.dropped_ns >= ended_ns) m.dropped = "end of run";
+}
+
 std::string Trace::id(const Direction& d, std::uint64_t connection, std::uint64_t line) {
   return d.from + ">" + d.to + "#" + std::to_string(connection) + "." + std::to_string(line);
 }

@@ -27,6 +27,10 @@ struct TracedMessage {
   std::int64_t dropped_ns = 0;
 };
 
+// Messages lost once the run was over (the herd stopping with them on their way) are marked
+// "end of run": no fault of the scenario lost them.
+void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns);
+
 class Trace {
  public:
   // `out` nullptr: no text (the messages are still kept when `keep_messages`).

@@ -145,6 +145,10 @@ class RealRunner final : public ScenarioRunner {
   }
 
   void tear_down() override {
+    {
+      std::lock_guard lock(trace_mutex_);
+      teardown_ns_ = trace_now();
+    }
     if (herd_) herd_->stop();
     herd_.reset();
     for (auto& [key, proxy] : proxies_) proxy->stop();
@@ -157,6 +161,7 @@ class RealRunner final : public ScenarioRunner {
     result.events = log_.take();
     std::lock_guard lock(trace_mutex_);
     result.messages = trace_.take_messages();
+    mark_end_of_run(result.messages, teardown_ns_);
   }
 
   std::int64_t clock_ns() const override {
@@ -286,6 +291,7 @@ class RealRunner final : public ScenarioRunner {
   std::size_t proxy_count_ = 0;
   std::map<std::pair<std::size_t, std::uint64_t>, std::uint64_t> connection_numbers_;
   std::uint64_t connections_seen_ = 0;
+  std::int64_t teardown_ns_ = 0;
 };
 
 }  // namespace

@@ -194,6 +194,7 @@ class VirtualRunner final : public ScenarioRunner {
     result.events_run = events_run_;
     result.events = std::move(events_);
     result.messages = trace_.take_messages();
+    mark_end_of_run(result.messages, simulated_);
     // On the events' clock: since the herd came up.
     for (auto& m : result.messages) {
       m.sent_ns -= up_;
