@@ -16,6 +16,8 @@ const char* to_string(EventKind kind) {
       return "link_up";
     case EventKind::link_down:
       return "link_down";
+    case EventKind::update_not_sent:
+      return "update_not_sent";
   }
   return "unknown";
 }

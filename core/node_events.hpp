@@ -10,13 +10,14 @@
 namespace herd {
 
 enum class EventKind {
-  line_in,         // a line read from any connection (text: the line; peer: the neighbour whose
-                   // link it came on, once that link has said who it is)
-  line_out,        // a line written to a client or a peer (peer: neighbour name for links)
-  update_stored,   // an AT record became this node's newest for its client (text: the AT line)
-  update_dropped,  // an AT record or IAMAT was not newer than the stored one
-  link_up,         // the outgoing link to `peer` connected
-  link_down,       // the outgoing link to `peer` was lost or could not connect
+  line_in,          // a line read from any connection (text: the line; peer: the neighbour whose
+                    // link it came on, once that link has said who it is)
+  line_out,         // a line written to a client or a peer (peer: neighbour name for links)
+  update_stored,    // an AT record became this node's newest for its client (text: the AT line)
+  update_dropped,   // an AT record or IAMAT was not newer than the stored one
+  link_up,          // the outgoing link to `peer` connected
+  link_down,        // the outgoing link to `peer` was lost or could not connect
+  update_not_sent,  // classic mode: an update not sent to `peer` because its link was down
 };
 
 struct NodeEvent {

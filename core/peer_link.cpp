@@ -52,8 +52,10 @@ void PeerLink::push(std::string_view line) {
   if (!connected_) {
     // With anti-entropy the snapshot sent when the link comes up carries this update; the course's
     // classic servers just lose it.
-    if (settings_.classic)
+    if (settings_.classic) {
       owner_->on_link_note(peer_, std::string("not sent, link down: ").append(line));
+      owner_->on_link_event(peer_, EventKind::update_not_sent, line, 0);
+    }
     return;
   }
   queue_.push(line);

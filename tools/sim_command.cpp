@@ -38,6 +38,7 @@ struct SimSettings {
   std::string trace_path;
   bool check_determinism = false;
   bool swarm = true;
+  std::size_t timeline_max = default_timeline_max;
 };
 
 NetworkKind network_for(const SimSettings& s) {
@@ -105,6 +106,12 @@ const FlagTable<SimSettings>& sim_flags() {
        "first line that does",
        {},
        [](SimSettings& s, const std::string&) { s.check_determinism = true; }},
+      {"timeline-max", "N",
+       "draw at most N messages in each timeline (it says how many it leaves out)",
+       [](const SimSettings& s) { return std::to_string(s.timeline_max); },
+       [](SimSettings& s, const std::string& v) {
+         s.timeline_max = static_cast<std::size_t>(parse_integer("timeline-max", v, 1, 10'000'000));
+       }},
       {"no-swarm",
        "",
        "with --explore on the virtual network: every fault kind in every run, instead of each "
@@ -191,14 +198,14 @@ RunResult run_traced(const Scenario& scenario, const SimOptions& options, bool c
 }
 
 bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
-             bool check_determinism = false, std::ostream* trace = nullptr) {
+             bool check_determinism, std::ostream* trace, std::size_t timeline_max) {
   std::cout << "scenario " << scenario.name
             << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
   if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
   auto result = run_traced(scenario, options, check_determinism, trace);
   std::cout << summary_text(result);
   if (!report_dir.empty()) {
-    auto written = write_reports(result, report_dir);
+    auto written = write_reports(result, report_dir, timeline_max);
     if (!written.error.empty())
       std::cout << "  (no report: " << written.error << ")\n";
     else
@@ -358,7 +365,8 @@ int run_sim(const Args& args) {
   std::size_t passed = 0;
   std::vector<std::string> failures;
   for (const auto& scenario : scenarios) {
-    if (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace))
+    if (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace,
+                settings.timeline_max))
       ++passed;
     else
       failures.push_back(scenario.name);

@@ -12,9 +12,15 @@ namespace herd {
 
 [[nodiscard]] std::string report_json(const RunResult& run);
 
-// A self-contained SVG: one lane per node, an arrow per AT message between nodes, marks for
-// faults and repairs, so a teacher can show how an update floods and where a partition stops it.
-[[nodiscard]] std::string timeline_svg(const RunResult& run);
+// A self-contained SVG (timeline.cpp): one lane per server in the topology's order beside a
+// sketch of the topology, a time axis with ticks, each AT message between servers drawn from its
+// own send to its own arrival in its update's colour (stored and stale arrivals told apart),
+// lost and unsent messages, faults and repairs, and a legend for every mark, so a teacher can
+// show how an update floods and where a partition stops it. At most `max_messages` messages are
+// drawn, and the picture says how many it left out.
+inline constexpr std::size_t default_timeline_max = 4000;
+[[nodiscard]] std::string timeline_svg(const RunResult& run,
+                                       std::size_t max_messages = default_timeline_max);
 
 struct ReportFiles {
   std::string report_path, timeline_path;
@@ -23,6 +29,7 @@ struct ReportFiles {
 
 // Writes DIR/NAME.report.json and DIR/NAME.timeline.svg. The names never match a scenario file's
 // (NAME.json), and a report is never written over the scenario that ran.
-[[nodiscard]] ReportFiles write_reports(const RunResult& run, const std::string& dir);
+[[nodiscard]] ReportFiles write_reports(const RunResult& run, const std::string& dir,
+                                        std::size_t timeline_max = default_timeline_max);
 
 }  // namespace herd

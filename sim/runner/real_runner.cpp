@@ -246,6 +246,8 @@ class RealRunner final : public ScenarioRunner {
         return trace("link-up", node + ">" + peer);
       case EventKind::link_down:
         return trace("link-down", node + ">" + peer + " " + text);
+      case EventKind::update_not_sent:
+        return trace("not-sent", node + ">" + peer + " " + text);
       default:
         return;
     }

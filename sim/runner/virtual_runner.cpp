@@ -224,6 +224,9 @@ class VirtualRunner final : public ScenarioRunner {
       case EventKind::link_down:
         trace("link-down", node + ">" + std::string(e.peer) + " " + std::string(e.text));
         break;
+      case EventKind::update_not_sent:
+        trace("not-sent", node + ">" + std::string(e.peer) + " " + std::string(e.text));
+        break;
       default:
         break;
     }

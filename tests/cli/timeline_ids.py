@@ -2,10 +2,10 @@
 """The timeline draws each message from its own sender to its own receiver.
 
 Runs a scenario with latency and jitter (messages overtake each other's copies) on the network
-given, then reads the SVG: every arrow's title names its message id FROM>TO#CONNECTION.LINE, and
-the arrow must start on FROM's lane and end on TO's lane. With no fault that loses messages in
-the scenario, no message may be drawn as lost (grey stubs, on their way when the run ended, are
-not arrows).
+given, then reads the SVG: every message's title names its id FROM>TO#CONNECTION.LINE, and a
+delivered message's line must start on FROM's lane and end on TO's lane. With no fault that loses
+messages in the scenario, none may be drawn as lost (grey stubs, on their way when the run ended,
+are not arrows). The picture also carries time ticks, a legend and the topology sketch.
 """
 import re
 import subprocess
@@ -24,22 +24,27 @@ def main():
     name = re.search(r'"name"\s*:\s*"([^"]+)"', open(scenario).read()).group(1)
     svg = open(f"{out}/{name}.timeline.svg", encoding="utf-8").read()
     lanes = {m.group(2): float(m.group(1)) - 4
-             for m in re.finditer(r'<text x="10" y="([0-9.]+)">([A-Za-z0-9]+)</text>', svg)}
-    arrows = re.findall(r'<line x1="[0-9.]+" y1="([0-9.]+)" x2="[0-9.]+" y2="([0-9.]+)" '
-                        r'stroke="(#[0-9a-f]+)"[^>]*><title>([A-Za-z0-9]+)&gt;([A-Za-z0-9]+)#', svg)
+             for m in re.finditer(r'<text x="10" y="([0-9.]+)"[^>]*>([A-Za-z0-9]+)</text>', svg)}
+    messages = re.findall(r'<g class="msg ([a-z ]+)"><line x1="[0-9.]+" y1="([0-9.]+)" '
+                          r'x2="[0-9.]+" y2="([0-9.]+)"[^>]*/>.*?<title>([A-Za-z0-9]+)&gt;'
+                          r'([A-Za-z0-9]+)#', svg)
     problems = []
-    for y1, y2, colour, sender, receiver in arrows:
-        if colour == "#c0392b":
+    kinds = {}
+    for classes, y1, y2, sender, receiver in messages:
+        kind = classes.split()[0]
+        kinds[classes] = kinds.get(classes, 0) + 1
+        if kind == "lost":
             problems.append(f"{sender}>{receiver}: drawn as lost")
-            continue
-        if colour == "#999999":
-            continue  # on its way when the run ended: a stub on its sender's lane
-        if abs(float(y1) - lanes[sender]) > 0.5 or abs(float(y2) - lanes[receiver]) > 0.5:
+        elif kind == "delivered" and (abs(float(y1) - lanes[sender]) > 0.5 or
+                                      abs(float(y2) - lanes[receiver]) > 0.5):
             problems.append(f"{sender}>{receiver}: drawn from lane {y1} to {y2}")
-    print(f"{len(arrows)} arrows, {len(problems)} problems")
+    for needed in ("Legend", 'class="topology"', " ms</text>"):
+        if needed not in svg:
+            problems.append(f"no {needed} in the picture")
+    print(f"{len(messages)} messages {kinds}, {len(problems)} problems")
     for p in problems[:10]:
         print("  " + p)
-    return 1 if problems or len(arrows) < 50 else 0
+    return 1 if problems or kinds.get("delivered stored", 0) < 20 else 0
 
 
 if __name__ == "__main__":
