@@ -1,5 +1,8 @@
 // `herd sim`: runs scenario files, or random ones with --explore, and writes their reports.
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -8,9 +11,12 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "core/open_files.hpp"
 #include "sim/faults/explore.hpp"
+#include "sim/live/control_server.hpp"
+#include "sim/live/live_session.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/report/report.hpp"
 #include "sim/runner/runner.hpp"
@@ -39,6 +45,8 @@ struct SimSettings {
   bool check_determinism = false;
   bool swarm = true;
   std::size_t timeline_max = default_timeline_max;
+  int serve_port = -1;  // -1: no live view
+  std::string control_bind = "127.0.0.1";
 };
 
 NetworkKind network_for(const SimSettings& s) {
@@ -112,6 +120,18 @@ const FlagTable<SimSettings>& sim_flags() {
        [](SimSettings& s, const std::string& v) {
          s.timeline_max = static_cast<std::size_t>(parse_integer("timeline-max", v, 1, 10'000'000));
        }},
+      {"serve", "PORT",
+       "after the scenario's steps, keep the herd up and serve the live view and its control API "
+       "on PORT (0: any free port) until Ctrl-C",
+       [](const SimSettings&) { return std::string("none"); },
+       [](SimSettings& s, const std::string& v) {
+         s.serve_port = static_cast<int>(parse_integer("serve", v, 0, 65535));
+       }},
+      {"control-bind", "ADDR",
+       "the address the live view listens on; anything but 127.0.0.1 lets other machines crash "
+       "servers and cut links",
+       [](const SimSettings& s) { return s.control_bind; },
+       [](SimSettings& s, const std::string& v) { s.control_bind = v; }},
       {"no-swarm",
        "",
        "with --explore on the virtual network: every fault kind in every run, instead of each "
@@ -289,6 +309,39 @@ int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* tr
   return failed.empty() ? 0 : 1;
 }
 
+// Runs one scenario, then keeps its herd up behind the live view until SIGINT or SIGTERM.
+int serve(const SimSettings& settings, SimOptions sim, std::ostream* trace) {
+  auto loaded = load_scenario(settings.files.front());
+  if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
+  // Blocked before any thread starts, so only the watcher below takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  LiveSession session;
+  ControlSettings control;
+  control.bind = settings.control_bind;
+  control.port = static_cast<std::uint16_t>(settings.serve_port);
+  ControlServer server(session, control);
+  if (auto ec = server.start())
+    throw UsageError{"cannot serve the live view on " + settings.control_bind + ":" +
+                     std::to_string(settings.serve_port) + ": " + ec.message()};
+  std::thread([signals, &session]() mutable {
+    int which = 0;
+    sigwait(&signals, &which);
+    session.request_stop();
+  }).detach();
+  std::cout << "live view: http://" << settings.control_bind << ":" << server.port()
+            << "/ (the scenario runs first; Ctrl-C stops)" << std::endl;
+  sim.live = &session;
+  sim.trace_listener = [&session](std::string_view line) { session.publish(line); };
+  bool passed = run_one(std::get<Scenario>(loaded), sim, settings.report_dir, false, trace,
+                        settings.timeline_max);
+  server.stop();
+  return passed ? 0 : 1;
+}
+
 }  // namespace
 
 int run_sim(const Args& args) {
@@ -351,6 +404,12 @@ int run_sim(const Args& args) {
     if (!settings.files.empty())
       throw UsageError{"--explore makes its own scenarios; give no files"};
     return explore(settings, sim, trace);
+  }
+  if (settings.serve_port >= 0) {
+    if (settings.files.size() != 1)
+      throw UsageError{"--serve shows one scenario's herd: give exactly one file"};
+    if (settings.check_determinism) throw UsageError{"--serve and --check-determinism do not mix"};
+    return serve(settings, sim, trace);
   }
   if (settings.files.empty()) settings.files = scenario_files(default_scenario_dir());
   if (settings.files.empty()) throw UsageError{"no scenario files to run"};

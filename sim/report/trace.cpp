@@ -5,14 +5,16 @@
 namespace herd {
 
 void Trace::event(std::int64_t time_ns, std::string_view kind, std::string_view text) {
-  if (!out_) return;
+  if (!enabled()) return;
   char head[48];
   // Fixed-point from integers: the same text on every machine, where printing a double may not be.
   std::snprintf(head, sizeof head, "%lld.%06lld ", static_cast<long long>(time_ns / 1'000'000'000),
                 static_cast<long long>((time_ns % 1'000'000'000) / 1000));
-  *out_ << head << kind;
-  if (!text.empty()) *out_ << ' ' << text;
-  *out_ << '\n';
+  std::string line = head;
+  line += kind;
+  if (!text.empty()) line.append(" ").append(text);
+  if (out_) *out_ << line << '\n';
+  if (listener_) listener_(line);
 }
 
 void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns) {

@@ -36,8 +36,12 @@ class Trace {
   // `out` nullptr: no text (the messages are still kept when `keep_messages`).
   explicit Trace(std::ostream* out, bool keep_messages = false)
       : out_(out), keep_messages_(keep_messages) {}
-  [[nodiscard]] bool enabled() const { return out_ != nullptr; }
-  [[nodiscard]] bool wanted() const { return out_ != nullptr || keep_messages_; }
+  // Also told of every line (without its "\n"), as it is written: the live view's events.
+  void set_listener(std::function<void(std::string_view line)> listener) {
+    listener_ = std::move(listener);
+  }
+  [[nodiscard]] bool enabled() const { return out_ != nullptr || listener_ != nullptr; }
+  [[nodiscard]] bool wanted() const { return enabled() || keep_messages_; }
   // Every line between servers so far, in the order they were sent.
   [[nodiscard]] std::vector<TracedMessage> take_messages() { return std::move(messages_); }
 
@@ -65,6 +69,7 @@ class Trace {
   Direction& direction(std::uint64_t connection, const std::string& from, const std::string& to);
 
   std::ostream* out_;
+  std::function<void(std::string_view)> listener_;
   bool keep_messages_;
   std::vector<TracedMessage> messages_;
   // Ordered: a lost connection's lines are written in the same order in every run.

@@ -105,6 +105,7 @@ class RealRunner final : public ScenarioRunner {
         start_ns_(system_clock().now_ns()),
         log_(start_ns_),
         trace_(options.trace, true) {
+    trace_.set_listener(options.trace_listener);
     if (trace_.enabled()) log_.set_listener([this](const NodeEvent& e) { trace_node_event(e); });
   }
 
@@ -224,6 +225,11 @@ class RealRunner final : public ScenarioRunner {
   void pause_server(const std::string& node) override { herd_->node(node)->pause(); }
   void resume_server(const std::string& node) override { herd_->node(node)->resume(); }
   void set_places_faults(const PlacesFaults& faults) override { mock_.set_faults(faults); }
+
+  LinkFaults link_faults(const std::string& from, const std::string& to) override {
+    auto it = proxies_.find({from, to});
+    return it == proxies_.end() ? LinkFaults{} : it->second->faults();
+  }
 
   // --- the trace: every thread writes to it, one line at a time --------------------------
 

@@ -6,9 +6,11 @@
 // in-memory network and a virtual clock, one thread; virtual_runner.cpp).
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/report/metrics.hpp"
@@ -23,9 +25,16 @@ enum class NetworkKind {
   virtual_  // one thread, an in-memory network, a virtual clock: a seed replays bit for bit
 };
 
+class LiveSession;
+
 struct SimOptions {
   NetworkKind network = NetworkKind::real;
-  std::ostream* trace = nullptr;      // one line per event (trace.hpp); nullptr: none
+  std::ostream* trace = nullptr;  // one line per event (trace.hpp); nullptr: none
+  // Also told of every trace line as it is written (the live view's events).
+  std::function<void(std::string_view line)> trace_listener;
+  // The live view: once the scenario's steps have run, the herd stays up and serves the
+  // session's jobs (its state, posted steps) until the session is stopped. nullptr: none.
+  LiveSession* live = nullptr;
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   bool force_classic = false;         // run in classic mode whatever the scenario says
   bool verbose = false;               // also print what each failed check found

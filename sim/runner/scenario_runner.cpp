@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <variant>
 
+#include "core/location_store.hpp"
 #include "core/protocol.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/progress.hpp"
@@ -37,26 +39,118 @@ RunResult ScenarioRunner::run() {
   }
   for (const auto& s : scenario_.topology.servers) live_.insert(s.name);
   up_ns_ = clock_ns();
+  if (options_.live)
+    options_.live->set_api({[this] { return live_state(); },
+                            [this](const std::string& body) { return live_steps(body); }});
+  next_live_index_ = scenario_.steps.size();
   for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
-    const auto& step = scenario_.steps[i];
     StepOutcome outcome;
     outcome.index = i;
-    outcome.kind = step.kind;
-    outcome.description = describe(step);
-    outcome.started_s = seconds_since_up();
-    trace("step-start", "steps[" + std::to_string(i) + "] " + printable(outcome.description));
-    apply_step(step, *this, outcome);
-    outcome.finished_s = seconds_since_up();
-    trace("step-end", "steps[" + std::to_string(i) + "] " + (outcome.ok ? "ok" : "FAIL") +
-                          (outcome.message.empty() ? "" : ": " + printable(outcome.message)));
-    print(outcome);
+    run_one_step(scenario_.steps[i], outcome);
     result.steps.push_back(std::move(outcome));
+    // The live view is answered between the scenario's steps too.
+    if (options_.live) options_.live->run_jobs();
   }
   finish_background(result.steps);
+  if (options_.live) serve_live(*options_.live);
   finish();
   result.passed = true;
   for (const auto& s : result.steps) result.passed = result.passed && s.ok;
   return result;
+}
+
+void ScenarioRunner::run_one_step(const Step& step, StepOutcome& outcome) {
+  outcome.kind = step.kind;
+  outcome.description = describe(step);
+  outcome.started_s = seconds_since_up();
+  auto index = std::to_string(outcome.index);
+  trace("step-start", "steps[" + index + "] " + printable(outcome.description));
+  apply_step(step, *this, outcome);
+  outcome.finished_s = seconds_since_up();
+  trace("step-end", "steps[" + index + "] " + (outcome.ok ? "ok" : "FAIL") +
+                        (outcome.message.empty() ? "" : ": " + printable(outcome.message)));
+  print(outcome);
+}
+
+// --- the live view ------------------------------------------------------------------------
+
+void ScenarioRunner::idle_live(LiveSession& live) {
+  live.wait_for_job(std::chrono::milliseconds(50));
+}
+
+void ScenarioRunner::serve_live(LiveSession& live) {
+  while (!live.stop_requested()) {
+    live.run_jobs();
+    idle_live(live);
+  }
+  live.run_jobs();  // whatever arrived as it stopped gets its answer
+}
+
+LiveAnswer ScenarioRunner::live_state() {
+  nlohmann::json servers = nlohmann::json::array();
+  for (const auto& s : scenario_.topology.servers) {
+    bool up = live_.count(s.name) != 0;
+    nlohmann::json store = nlohmann::json::array();
+    if (up)
+      for (const auto& [client, line] : store_of(s.name)) {
+        RecordView record;
+        nlohmann::json entry = {{"client", client}, {"line", line}};
+        if (record_from_at_line(line, record)) {
+          entry["origin"] = std::string(record.server());
+          entry["time"] = line.substr(line.rfind(' ') + 1);
+        }
+        store.push_back(entry);
+      }
+    servers.push_back({{"name", s.name},
+                       {"state", !up                     ? "crashed"
+                                 : paused_.count(s.name) ? "paused"
+                                                         : "up"},
+                       {"store", store}});
+  }
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& [from, to] : directed_links()) {
+    auto f = link_faults(from, to);
+    links.push_back({{"from", from},
+                     {"to", to},
+                     {"faults",
+                      {{"cut", f.cut},
+                       {"drop", f.drop},
+                       {"hold", f.hold},
+                       {"latency_ms", f.latency_ms},
+                       {"jitter_ms", f.jitter_ms},
+                       {"bytes_per_s", f.bytes_per_s},
+                       {"slice_bytes", f.slice_bytes}}}});
+  }
+  nlohmann::json state = {
+      {"scenario", scenario_.name},
+      {"network", options_.network == NetworkKind::virtual_ ? "virtual" : "real"},
+      {"mode", scenario_.classic ? "classic" : "anti-entropy"},
+      {"time_s", seconds_since_up()},
+      {"servers", servers},
+      {"links", links},
+      {"counters",
+       {{"updates_accepted", history_.accepted()}, {"clients", history_.expected().size()}}}};
+  return {200, state.dump() + "\n"};
+}
+
+LiveAnswer ScenarioRunner::live_steps(const std::string& body) {
+  auto parsed = parse_steps(body, scenario_.topology);
+  if (auto* error = std::get_if<ScenarioError>(&parsed))
+    return {400, nlohmann::json{{"error", error->message}}.dump() + "\n"};
+  // Kept for the run: a background send's reply is read when the run ends.
+  auto& steps = live_steps_.emplace_back(std::get<std::vector<Step>>(std::move(parsed)));
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (const auto& step : steps) {
+    StepOutcome outcome;
+    outcome.index = next_live_index_++;
+    run_one_step(step, outcome);
+    outcomes.push_back({{"index", outcome.index},
+                        {"description", outcome.description},
+                        {"ok", outcome.ok},
+                        {"message", outcome.message},
+                        {"details", outcome.details}});
+  }
+  return {200, outcomes.dump() + "\n"};
 }
 
 void ScenarioRunner::print(const StepOutcome& outcome) const {

@@ -6,6 +6,7 @@
 // sockets here.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 
 #include "core/seeded_random.hpp"
 #include "sim/checker/checker.hpp"
+#include "sim/live/live_session.hpp"
 #include "sim/runner/runner.hpp"
 
 namespace herd {
@@ -63,6 +65,9 @@ class ScenarioRunner : public StepContext {
   virtual void pause_server(const std::string& node) = 0;
   virtual void resume_server(const std::string& node) = 0;
   virtual void set_places_faults(const PlacesFaults& faults) = 0;
+  [[nodiscard]] virtual LinkFaults link_faults(const std::string& from, const std::string& to) = 0;
+  // Lets the herd run a while between the live view's jobs; by default it waits for one.
+  virtual void idle_live(LiveSession& live);
   virtual void trace(std::string_view kind, const std::string& text) = 0;
   // Fills in what the run measured (events, messages, times) after tear_down().
   virtual void collect(RunResult& result) = 0;
@@ -103,6 +108,11 @@ class ScenarioRunner : public StepContext {
   void expect_record(const Step& step, StepOutcome& out) override;
 
   void print(const StepOutcome& outcome) const;
+  // The live view: serves its jobs until it stops.
+  void serve_live(LiveSession& live);
+  [[nodiscard]] LiveAnswer live_state();
+  [[nodiscard]] LiveAnswer live_steps(const std::string& body);
+  void run_one_step(const Step& step, StepOutcome& outcome);
   // Sends one line (unless already sent) and reads its reply; false with a reason when the
   // server does not answer.
   bool exchange(ClientConnection& client, const std::string& line, std::string& reply,
@@ -118,6 +128,8 @@ class ScenarioRunner : public StepContext {
   std::map<std::string, std::unique_ptr<ClientConnection>> clients_;  // traffic's, per server
   std::vector<Background> background_;
   std::int64_t up_ns_ = 0;
+  std::size_t next_live_index_ = 0;
+  std::deque<std::vector<Step>> live_steps_;  // posted steps, kept while the run lasts
 };
 
 }  // namespace herd

@@ -15,6 +15,7 @@
 #include "core/location_store.hpp"
 #include "core/runtime.hpp"
 #include "sim/checker/checker.hpp"
+#include "sim/live/live_session.hpp"
 #include "sim/net/virtual_environment.hpp"
 #include "sim/net/virtual_network.hpp"
 #include "sim/report/trace.hpp"
@@ -81,6 +82,7 @@ class VirtualRunner final : public ScenarioRunner {
         net_(scenario.seed),
         clock_(net_),
         trace_(options.trace, true) {
+    trace_.set_listener(options.trace_listener);
     net_.set_base_latency(base_latency);
     // Only what servers say to each other is traced as messages; clients are traced by step.
     auto between_servers = [this](ConnectionId id) {
@@ -304,6 +306,27 @@ class VirtualRunner final : public ScenarioRunner {
   }
   void set_places_faults(const PlacesFaults& faults) override { places_.faults = faults; }
 
+  LinkFaults link_faults(const std::string& from, const std::string& to) override {
+    return net_.faults(from, to);
+  }
+
+  // Live, virtual time follows the wall clock, so a page sees messages travel; the herd runs
+  // between the session's jobs.
+  void idle_live(LiveSession& live) override {
+    auto now = std::chrono::steady_clock::now();
+    if (!live_began_) {
+      live_began_ = now;
+      live_virtual_ = net_.now();
+    }
+    auto target = live_virtual_ +
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(now - *live_began_).count();
+    if (target > net_.now()) run_until_clock(target);
+    auto next = net_.next_event();
+    auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next ? std::chrono::nanoseconds(*next - net_.now()) : std::chrono::nanoseconds(20'000'000));
+    live.wait_for_job(std::clamp(gap, std::chrono::milliseconds(1), std::chrono::milliseconds(20)));
+  }
+
   // The network first: everything after it points into it, and goes before it.
   vnet::VirtualNetwork net_;
   vnet::VirtualClock clock_;
@@ -317,6 +340,8 @@ class VirtualRunner final : public ScenarioRunner {
   std::uint64_t events_run_ = 0;
   Time up_ = 0, simulated_ = 0;
   bool torn_down_ = false;
+  std::optional<std::chrono::steady_clock::time_point> live_began_;
+  Time live_virtual_ = 0;
 };
 
 }  // namespace

@@ -728,6 +728,31 @@ std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
   }
 }
 
+std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text,
+                                                           const Topology& topology) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::exception& e) {
+    return ScenarioError{std::string("not valid JSON: ") + e.what()};
+  }
+  try {
+    std::vector<Step> steps;
+    if (root.is_array()) {
+      if (root.empty()) throw FieldError{"steps", "at least one step"};
+      for (std::size_t i = 0; i < root.size(); ++i)
+        steps.push_back(read_step(root[i], "steps[" + std::to_string(i) + "]", topology));
+    } else {
+      steps.push_back(read_step(root, "steps[0]", topology));
+    }
+    return steps;
+  } catch (const FieldError& e) {
+    return ScenarioError{e.path + ": expected " + e.expected};
+  } catch (const json::exception& e) {
+    return ScenarioError{e.what()};
+  }
+}
+
 std::variant<Scenario, ScenarioError> load_scenario(const std::string& path) {
   std::string text;
   if (!read_text_file(path, text)) return ScenarioError{path + ": cannot open the file"};

@@ -89,6 +89,12 @@ struct ScenarioError {
                                                                    std::string_view source);
 [[nodiscard]] std::variant<Scenario, ScenarioError> load_scenario(const std::string& path);
 
+// One step (a JSON object) or several (an array of them), read as a scenario file's steps are,
+// against `topology`: what the live view's POST /api/steps takes. Errors name the field, as
+// "steps[1].node: expected ...".
+[[nodiscard]] std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text,
+                                                                        const Topology& topology);
+
 // The scenario as JSON that parse_scenario reads back to the same steps.
 [[nodiscard]] std::string scenario_to_json(const Scenario& scenario);
 

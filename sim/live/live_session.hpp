@@ -1,0 +1,76 @@
+#pragma once
+// What the live view's HTTP thread and the runner's thread share: jobs the HTTP side asks the
+// runner to do (read the state, apply steps), run on the runner's thread between its own work so
+// nothing touches the herd from two threads; and the stream of trace lines the page follows.
+// Pure: threads and locks, no sockets.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herd {
+
+// What a request gets back: an HTTP status and a JSON body.
+struct LiveAnswer {
+  int status = 200;
+  std::string body;
+};
+
+class LiveSession {
+ public:
+  // The runner's side of the API, set by the runner before it serves. Both run on its thread.
+  struct Api {
+    std::function<LiveAnswer()> state;
+    std::function<LiveAnswer(const std::string& body)> steps;
+  };
+
+  // --- the HTTP thread ---------------------------------------------------------------------
+  // Runs `job` on the runner's thread; nullopt when it did not run within `timeout` (the runner
+  // is busy with a long step) or the session is stopping.
+  std::optional<LiveAnswer> call(std::function<LiveAnswer(const Api&)> job,
+                                 std::chrono::milliseconds timeout);
+  // The trace lines after number `after` (0: from the oldest kept), waiting up to `timeout` for
+  // one; `after` moves past what is returned. Lines older than the last `kept` are dropped.
+  std::vector<std::string> wait_lines(std::uint64_t& after, std::chrono::milliseconds timeout);
+
+  // --- the runner's thread -----------------------------------------------------------------
+  void set_api(Api api);
+  // Runs every job waiting; how many ran.
+  std::size_t run_jobs();
+  // Waits up to `timeout` for a job to arrive (the runner's idle time on real sockets).
+  void wait_for_job(std::chrono::milliseconds timeout);
+  void publish(std::string_view line);
+
+  // --- either ------------------------------------------------------------------------------
+  void request_stop();
+  [[nodiscard]] bool stop_requested() const { return stopping_.load(); }
+
+  static constexpr std::size_t kept = 20000;
+
+ private:
+  struct Job {
+    std::function<LiveAnswer(const Api&)> work;
+    std::promise<LiveAnswer> answer;
+  };
+  std::mutex jobs_mutex_;
+  std::condition_variable job_arrived_;
+  std::deque<std::shared_ptr<Job>> jobs_;
+  Api api_;
+
+  std::mutex lines_mutex_;
+  std::condition_variable line_arrived_;
+  std::deque<std::string> lines_;
+  std::uint64_t first_line_ = 1;  // the number of lines_.front()
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace herd

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The live view's API as a page uses it, against a real `herd sim --serve` process.
+
+Starts `herd sim FILE --serve 0` on the network given, follows /api/events, cuts every link of
+Clark with a posted partition step, sends an IAMAT to Clark through the API, and checks from the
+events that the update is stored at Clark alone; then heals and sees it stored everywhere. Bad
+steps and bad JSON are 400s that name what is wrong, the page is served, and SIGINT stops it.
+"""
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import urllib.error
+
+ALL = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"}
+
+
+def main():
+    herd, scenario, network = sys.argv[1], sys.argv[2], sys.argv[3]
+    proc = subprocess.Popen([herd, "sim", scenario, "--net", network, "--serve", "0",
+                             "--report-dir", ""], stdout=subprocess.PIPE, text=True)
+    try:
+        return check(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def check(proc):
+    base = None
+    for line in proc.stdout:
+        m = re.search(r"live view: (http://[0-9.]+:[0-9]+)/", line)
+        if m:
+            base = m.group(1)
+            break
+    assert base, "no live view address printed"
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+
+    def get(path):
+        with urllib.request.urlopen(base + path, timeout=30) as r:
+            return r.status, r.read().decode()
+
+    def post(body):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(base + "/api/steps", data=data, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    status, page = get("/")
+    assert status == 200 and "<svg" in page and "EventSource" in page, "the page is not served"
+    status, text = get("/api/state")
+    state = json.loads(text)
+    assert {s["name"] for s in state["servers"]} == ALL, state["servers"]
+    assert len(state["links"]) == 12, len(state["links"])
+
+    stored = {}  # client -> servers that stored its update
+    lock = threading.Lock()
+
+    def follow():
+        with urllib.request.urlopen(base + "/api/events", timeout=60) as r:
+            for raw in r:
+                line = raw.decode().rstrip("\n")
+                if not line.startswith("data: "):
+                    continue
+                f = line[6:].split(" ")
+                if len(f) > 6 and f[1] == "stored" and f[6] == "live-kiwi":
+                    with lock:
+                        stored.setdefault(f[6], set()).add(f[2])
+    threading.Thread(target=follow, daemon=True).start()
+    time.sleep(0.3)
+
+    status, out = post({"do": "partition",
+                        "groups": [["Clark"], ["Bailey", "Bona", "Campbell", "Jaquez"]]})
+    assert status == 200 and out[0]["ok"], (status, out)
+    status, out = post({"do": "send", "node": "Clark", "line": "IAMAT live-kiwi +1+1 {now}",
+                        "expect": "at"})
+    assert status == 200 and out[0]["ok"] and out[0]["message"].startswith("AT Clark "), out
+    time.sleep(1.5)
+    with lock:
+        alone = set(stored.get("live-kiwi", set()))
+    assert alone == {"Clark"}, f"behind the cut, stored at {alone}"
+    status, out = post([{"do": "heal"}])
+    assert status == 200 and out[0]["ok"], out
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with lock:
+            if stored.get("live-kiwi") == ALL:
+                break
+        time.sleep(0.1)
+    with lock:
+        assert stored.get("live-kiwi") == ALL, f"after the heal, stored at {stored.get('live-kiwi')}"
+
+    status, out = post({"do": "cut", "from": "Nobody", "to": "Clark"})
+    assert status == 400 and "steps[0].from" in out["error"], (status, out)
+    status, out = post(b"{not json")
+    assert status == 400 and "not valid JSON" in out["error"], (status, out)
+    status, out = post({"do": "crash"})
+    assert status == 400 and "steps[0].node" in out["error"], (status, out)
+    status, text = get("/api/state")
+    assert all(s["state"] == "up" for s in json.loads(text)["servers"])
+
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=20)
+    print("live view: partition, send, heal, bad steps and stop all as expected")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+# Writes OUTPUT, a C++ file defining `const char* const NAME` as the text of INPUT, so a file (the
+# live view's page) is served from the binary and nothing is loaded from elsewhere.
+file(READ "${INPUT}" content)
+string(FIND "${content}" ")herdtext\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${INPUT} holds the raw string's delimiter")
+endif()
+file(WRITE "${OUTPUT}" "// Generated from ${INPUT} by tools/embed_text.cmake; do not edit.\n"
+  "namespace herd {\nextern const char* const ${NAME};\nconst char* const ${NAME} = R\"herdtext(${content})herdtext\";\n}\n")
