@@ -2,5 +2,7 @@
 # The README's test command: install what is missing, build, run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The live view's tests need a browser and Node.js besides what the build needs.
+bash tools/install-deps.sh --browser-tests
 bash tools/build.sh
 ctest --test-dir build/release --output-on-failure -j2 "$@"

@@ -1,0 +1,104 @@
+// The live view's state logic: what a trace line means, what each server holds, which messages
+// are on their way, what a click on a server or a link does. No drawing here, so Node's own test
+// runner checks it (tests/page/); the page embeds this file where its script says LIVE_LOGIC.
+"use strict";
+const Live = {
+  // One colour per update, from its client and its client time, as in the static timeline.
+  colour(atLine) {
+    const f = atLine.split(" ");
+    const key = f.length >= 6 ? f[3] + " " + f[5] : atLine;
+    let h = 2166136261;
+    for (let i = 0; i < key.length; i++) { h ^= key.charCodeAt(i); h = Math.imul(h, 16777619) >>> 0; }
+    return "hsl(" + (h % 360) + ",70%,42%)";
+  },
+
+  // "0.145150 sent Clark>Jaquez#7.3 AT ..." -> {time, kind, rest}
+  parse(line) {
+    const a = line.indexOf(" "), b = line.indexOf(" ", a + 1);
+    return { time: parseFloat(line.slice(0, a)), kind: b < 0 ? line.slice(a + 1) : line.slice(a + 1, b),
+             rest: b < 0 ? "" : line.slice(b + 1) };
+  },
+
+  // "Clark>Jaquez#7.3" -> {from, to}
+  ends(id) {
+    const hash = id.indexOf("#"), arrow = id.indexOf(">");
+    return { from: id.slice(0, arrow), to: id.slice(arrow + 1, hash < 0 ? undefined : hash) };
+  },
+
+  // What a link between a and b shows, from /api/state's directed links.
+  linkState(links, a, b) {
+    const f = links.filter(l => (l.from === a && l.to === b) || (l.from === b && l.to === a)).map(l => l.faults);
+    return { cut: f.some(x => x.cut || x.drop), held: f.some(x => x.hold),
+             slow: f.some(x => x.latency_ms > 0 || x.bytes_per_s > 0) };
+  },
+
+  // The buttons a selection offers, as [label, step] pairs in the scenario files' vocabulary.
+  actionsFor(selection, state) {
+    if (selection.server) {
+      const s = state.servers.find(x => x.name === selection.server);
+      if (!s) return [];
+      if (s.state === "crashed") return [["restart", { do: "restart", node: s.name }]];
+      return [["crash", { do: "crash", node: s.name }],
+              s.state === "paused" ? ["resume", { do: "resume", node: s.name }] : ["pause", { do: "pause", node: s.name }]];
+    }
+    const f = Live.linkState(state.links, selection.a, selection.b), link = { from: selection.a, to: selection.b };
+    return [[f.cut ? "restore" : "cut", { do: f.cut ? "restore" : "cut", ...link }],
+            [f.held ? "release" : "hold", { do: f.held ? "release" : "hold", ...link }],
+            ["latency 50 ms", { do: "latency", ms: 50, jitter_ms: 10, ...link }]];
+  },
+
+  // What the events have said so far: each server's store, its newest update, the messages on
+  // their way, and counts. The page draws it; /api/state corrects it now and then.
+  Model: class {
+    constructor() {
+      this.stores = {};     // server -> client -> AT line
+      this.newest = {};     // server -> the AT line it stored last
+      this.inFlight = {};   // message id -> {from, to, line, colour, lost}
+      this.counts = { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0 };
+      this.lastReply = null;
+    }
+    // Takes /api/state's stores as the truth.
+    load(state) {
+      this.stores = {};
+      for (const s of state.servers) {
+        this.stores[s.name] = {};
+        for (const r of s.store) this.stores[s.name][r.client] = r.line;
+      }
+    }
+    // Applies one trace line; returns its parsed form.
+    apply(line) {
+      const e = Live.parse(line);
+      if (e.kind === "sent") {
+        const sp = e.rest.indexOf(" "), id = e.rest.slice(0, sp), text = e.rest.slice(sp + 1);
+        if (!text.startsWith("AT ")) return e;
+        this.counts.sent++;
+        this.inFlight[id] = { ...Live.ends(id), line: text, colour: Live.colour(text), lost: false };
+      } else if (e.kind === "delivered") {
+        if (this.inFlight[e.rest]) { this.counts.delivered++; delete this.inFlight[e.rest]; }
+      } else if (e.kind === "dropped") {
+        const m = this.inFlight[e.rest.split(" ")[0]];
+        if (m) { this.counts.dropped++; m.lost = true; }
+      } else if (e.kind === "stored" || e.kind === "stale") {
+        const server = e.rest.split(" ")[0], at = e.rest.slice(server.length + 1);
+        this.counts[e.kind]++;
+        if (e.kind === "stored") {
+          const client = at.split(" ")[3];
+          (this.stores[server] = this.stores[server] || {})[client] = at;
+          this.newest[server] = at;
+        }
+      } else if (e.kind === "crash") {
+        this.stores[e.rest] = {};  // its memory is gone
+        delete this.newest[e.rest];
+      } else if (e.kind === "client-reply") {
+        this.lastReply = e.rest;
+      }
+      return e;
+    }
+    // The servers holding `client`'s update, by the events.
+    holders(client) {
+      return Object.keys(this.stores).filter(s => this.stores[s][client] !== undefined).sort();
+    }
+  },
+};
+
+if (typeof module !== "undefined") module.exports = Live;

@@ -1,0 +1,60 @@
+// The live view's state logic, run with Node's own test runner: node --test tests/page/
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert");
+const Live = require("../../sim/live/page_logic.js");
+
+const at = "AT Clark +0.000050000 kiwi +34.068930-118.445127 1767225600.145100000";
+
+test("a trace line splits into its time, kind and the rest", () => {
+  assert.deepStrictEqual(Live.parse("0.145150 sent Clark>Jaquez#7.3 " + at),
+                         { time: 0.14515, kind: "sent", rest: "Clark>Jaquez#7.3 " + at });
+  assert.deepStrictEqual(Live.parse("1.000000 crash"), { time: 1, kind: "crash", rest: "" });
+  assert.deepStrictEqual(Live.ends("Clark>Jaquez#7.3"), { from: "Clark", to: "Jaquez" });
+});
+
+test("an update keeps its colour on every link; another update of the client gets another", () => {
+  assert.strictEqual(Live.colour(at), Live.colour(at.replace("Clark", "Bona")));
+  assert.notStrictEqual(Live.colour(at), Live.colour(at.replace("145100000", "245100000")));
+});
+
+test("a message travels from sent to delivered, and a dropped one is marked lost", () => {
+  const m = new Live.Model();
+  m.apply("0.1 sent Clark>Jaquez#7.3 " + at);
+  m.apply("0.1 sent Clark>Bona#8.3 " + at);
+  m.apply("0.1 sent Clark>Bona#8.4 HERD-HELLO Clark");  // not an update: not drawn
+  assert.deepStrictEqual(Object.keys(m.inFlight).sort(), ["Clark>Bona#8.3", "Clark>Jaquez#7.3"]);
+  m.apply("0.2 delivered Clark>Jaquez#7.3");
+  m.apply("0.2 dropped Clark>Bona#8.3 cut");
+  assert.deepStrictEqual(Object.keys(m.inFlight), ["Clark>Bona#8.3"]);
+  assert.strictEqual(m.inFlight["Clark>Bona#8.3"].lost, true);
+  assert.deepStrictEqual(m.counts, { sent: 2, delivered: 1, dropped: 1, stored: 0, stale: 0 });
+});
+
+test("stores follow stored events; a crash empties one; state loads replace them", () => {
+  const m = new Live.Model();
+  m.apply("0.1 stored Clark " + at);
+  m.apply("0.2 stored Jaquez " + at);
+  m.apply("0.3 stale Bona " + at);
+  assert.deepStrictEqual(m.holders("kiwi"), ["Clark", "Jaquez"]);
+  assert.strictEqual(m.newest.Jaquez, at);
+  m.apply("0.4 crash Jaquez");
+  assert.deepStrictEqual(m.holders("kiwi"), ["Clark"]);
+  m.load({ servers: [{ name: "Bona", store: [{ client: "kiwi", line: at }] }, { name: "Clark", store: [] }] });
+  assert.deepStrictEqual(m.holders("kiwi"), ["Bona"]);
+});
+
+test("a click offers the steps that make sense for what is clicked", () => {
+  const state = {
+    servers: [{ name: "Clark", state: "up" }, { name: "Bona", state: "crashed" }, { name: "Jaquez", state: "paused" }],
+    links: [{ from: "Clark", to: "Bona", faults: { cut: true } }, { from: "Bona", to: "Clark", faults: {} },
+            { from: "Clark", to: "Jaquez", faults: { latency_ms: 5 } }],
+  };
+  const labels = sel => Live.actionsFor(sel, state).map(([label]) => label);
+  assert.deepStrictEqual(labels({ server: "Clark" }), ["crash", "pause"]);
+  assert.deepStrictEqual(labels({ server: "Bona" }), ["restart"]);
+  assert.deepStrictEqual(labels({ server: "Jaquez" }), ["crash", "resume"]);
+  assert.deepStrictEqual(Live.actionsFor({ a: "Clark", b: "Bona" }, state)[0],
+                         ["restore", { do: "restore", from: "Clark", to: "Bona" }]);
+  assert.deepStrictEqual(Live.linkState(state.links, "Jaquez", "Clark"), { cut: false, held: false, slow: true });
+});
