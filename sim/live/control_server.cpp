@@ -58,6 +58,11 @@ struct ControlServer::Impl {
       auto body = request.body;
       answer_with(response, [body](const LiveSession::Api& api) { return api.steps(body); });
     });
+    server.Post("/api/clock", [this](const httplib::Request& request, httplib::Response& response) {
+      if (!authorized(request)) return error(response, 401, "a token is needed: ?token=TOKEN");
+      auto body = request.body;
+      answer_with(response, [body](const LiveSession::Api& api) { return api.clock(body); });
+    });
     server.Get("/api/events", [this](const httplib::Request& request, httplib::Response& response) {
       if (!authorized(request)) return error(response, 401, "a token is needed: ?token=TOKEN");
       std::uint64_t after = 0;

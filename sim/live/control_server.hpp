@@ -4,6 +4,7 @@
 //   GET  /api/state   servers, links and their faults, each server's store, counters
 //   GET  /api/events  server-sent events, one "data:" line per trace line, batched when busy
 //   POST /api/steps   one scenario step or an array of them; 400 names what is wrong
+//   POST /api/clock   the virtual network's clock: {"paused": B}, {"speed": X}, {"step": N}
 // It listens on 127.0.0.1 unless told otherwise; with a token, every /api/ request must carry it
 // (an "Authorization: Bearer TOKEN" header or "?token=TOKEN").
 

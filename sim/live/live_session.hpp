@@ -31,6 +31,7 @@ class LiveSession {
   struct Api {
     std::function<LiveAnswer()> state;
     std::function<LiveAnswer(const std::string& body)> steps;
+    std::function<LiveAnswer(const std::string& body)> clock;
   };
 
   // --- the HTTP thread ---------------------------------------------------------------------

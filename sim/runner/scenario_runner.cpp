@@ -41,7 +41,8 @@ RunResult ScenarioRunner::run() {
   up_ns_ = clock_ns();
   if (options_.live)
     options_.live->set_api({[this] { return live_state(); },
-                            [this](const std::string& body) { return live_steps(body); }});
+                            [this](const std::string& body) { return live_steps(body); },
+                            [this](const std::string& body) { return live_clock(body); }});
   next_live_index_ = scenario_.steps.size();
   for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
     StepOutcome outcome;
@@ -84,6 +85,12 @@ void ScenarioRunner::serve_live(LiveSession& live) {
     idle_live(live);
   }
   live.run_jobs();  // whatever arrived as it stopped gets its answer
+}
+
+LiveAnswer ScenarioRunner::live_clock(const std::string&) {
+  return {400,
+          "{\"error\": \"the real network runs on the wall clock: only --net virtual can "
+          "be paused, slowed or stepped\"}\n"};
 }
 
 LiveAnswer ScenarioRunner::live_state() {

@@ -68,6 +68,9 @@ class ScenarioRunner : public StepContext {
   [[nodiscard]] virtual LinkFaults link_faults(const std::string& from, const std::string& to) = 0;
   // Lets the herd run a while between the live view's jobs; by default it waits for one.
   virtual void idle_live(LiveSession& live);
+  // The live view's clock: pause, speed, and steps of one delivered message. Only the virtual
+  // network has a clock to drive; the answer says what it is now.
+  virtual LiveAnswer live_clock(const std::string& body);
   virtual void trace(std::string_view kind, const std::string& text) = 0;
   // Fills in what the run measured (events, messages, times) after tear_down().
   virtual void collect(RunResult& result) = 0;

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/io/environment.hpp"
 #include "core/local_herd.hpp"
@@ -96,6 +97,7 @@ class VirtualRunner final : public ScenarioRunner {
                          net_.host_of(id, vnet::other(from)), bytes);
          },
          [this, between_servers](ConnectionId id, End to, const std::string& bytes) {
+           if (between_servers(id)) ++deliveries_;
            if (between_servers(id))
              trace_.delivered(net_.now(), id, net_.host_of(id, vnet::other(to)),
                               net_.host_of(id, to), bytes);
@@ -310,6 +312,48 @@ class VirtualRunner final : public ScenarioRunner {
     return net_.faults(from, to);
   }
 
+  LiveAnswer live_clock(const std::string& body) override {
+    auto error = [](const std::string& message) {
+      return LiveAnswer{400, nlohmann::json{{"error", message}}.dump() + "\n"};
+    };
+    auto request = nlohmann::json::parse(body, nullptr, false);
+    if (!request.is_object())
+      return error(R"(expected an object: {"paused": true}, {"speed": 0.5} or {"step": 1})");
+    if (request.contains("paused") && !request["paused"].is_boolean())
+      return error("paused: expected true or false");
+    if (request.contains("speed") &&
+        (!request["speed"].is_number() || request["speed"].get<double>() <= 0 ||
+         request["speed"].get<double>() > 1000))
+      return error("speed: expected virtual seconds per second, above 0 and at most 1000");
+    if (request.contains("step") &&
+        (!request["step"].is_number_integer() || request["step"].get<int>() < 1 ||
+         request["step"].get<int>() > 1000))
+      return error("step: expected how many messages to deliver, 1 to 1000");
+    // Every change starts the wall-to-virtual mapping afresh from now.
+    live_began_ = std::chrono::steady_clock::now();
+    live_virtual_ = net_.now();
+    if (request.contains("paused")) live_paused_ = request["paused"].get<bool>();
+    if (request.contains("speed")) live_speed_ = request["speed"].get<double>();
+    int delivered = 0;
+    if (request.contains("step")) {
+      // A step runs the network until the next message between servers arrives (timers and
+      // connects on the way run too); the clock stays paused after it.
+      live_paused_ = true;
+      for (int n = request["step"].get<int>(); n > 0; --n) {
+        auto before = deliveries_;
+        while (deliveries_ == before && net_.run_next()) poll();
+        if (deliveries_ == before) break;
+        ++delivered;
+      }
+      live_virtual_ = net_.now();
+    }
+    nlohmann::json answer = {{"paused", live_paused_},
+                             {"speed", live_speed_},
+                             {"time_s", seconds_since_up()},
+                             {"delivered", delivered}};
+    return {200, answer.dump() + "\n"};
+  }
+
   // Live, virtual time follows the wall clock, so a page sees messages travel; the herd runs
   // between the session's jobs.
   void idle_live(LiveSession& live) override {
@@ -318,8 +362,12 @@ class VirtualRunner final : public ScenarioRunner {
       live_began_ = now;
       live_virtual_ = net_.now();
     }
-    auto target = live_virtual_ +
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(now - *live_began_).count();
+    if (live_paused_) {
+      live.wait_for_job(std::chrono::milliseconds(20));
+      return;
+    }
+    auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - *live_began_).count();
+    auto target = live_virtual_ + static_cast<Time>(live_speed_ * static_cast<double>(elapsed));
     if (target > net_.now()) run_until_clock(target);
     auto next = net_.next_event();
     auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -342,6 +390,9 @@ class VirtualRunner final : public ScenarioRunner {
   bool torn_down_ = false;
   std::optional<std::chrono::steady_clock::time_point> live_began_;
   Time live_virtual_ = 0;
+  bool live_paused_ = false;
+  double live_speed_ = 1;
+  std::uint64_t deliveries_ = 0;  // messages delivered between servers, for stepping
 };
 
 }  // namespace

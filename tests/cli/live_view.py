@@ -106,6 +106,33 @@ def check(proc):
     status, text = get("/api/state")
     assert all(s["state"] == "up" for s in json.loads(text)["servers"])
 
+    def clock(body):
+        req = urllib.request.Request(base + "/api/clock", data=json.dumps(body).encode(),
+                                     method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    if state["network"] == "virtual":
+        # Paused, virtual time stands still; a step moves it to the next delivery; speed is kept.
+        status, c = clock({"paused": True})
+        assert status == 200 and c["paused"], c
+        before = json.loads(get("/api/state")[1])["time_s"]
+        time.sleep(0.5)
+        assert json.loads(get("/api/state")[1])["time_s"] == before, "time moved while paused"
+        status, out = post({"do": "send", "node": "Bona", "line": "IAMAT step-kiwi +1+1 {now}"})
+        status, c = clock({"step": 1})
+        assert status == 200 and c["delivered"] == 1 and c["time_s"] > before, c
+        status, c = clock({"speed": 0})
+        assert status == 400 and "speed" in c["error"], c
+        status, c = clock({"paused": False, "speed": 2})
+        assert status == 200 and not c["paused"] and c["speed"] == 2, c
+    else:
+        status, c = clock({"paused": True})
+        assert status == 400 and "--net virtual" in c["error"], c
+
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=20)
     print("live view: partition, send, heal, bad steps and stop all as expected")
