@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     print_usage();
     return exit_usage;
   }
+  set_up_with_control(run_up_with_control);
   std::string command = args.front();
   args.erase(args.begin());
   const std::map<std::string, std::function<int(const Args&)>> commands = {

@@ -34,6 +34,8 @@ struct ServeSettings {
   bool places_url_given = false;
   bool check = false;
   int threads = 1;
+  int control_port = -1;  // herd up: -1 no live view
+  std::string control_bind = "127.0.0.1";
   NodeOptions node = cli_node_defaults();
 };
 
@@ -95,6 +97,20 @@ const std::vector<ServeFlag>& serve_flags() {
           s.node.places.max_body_bytes =
               static_cast<std::size_t>(parse_integer("places-max-bytes", v, 1024, 1 << 30));
         }}},
+      {for_up,
+       {"control", "PORT",
+        "serve the live view and its control API on PORT (0: any free port), with every link "
+        "through a fault proxy so faults can be set on the running herd",
+        [](const ServeSettings&) { return std::string("none"); },
+        [](ServeSettings& s, const std::string& v) {
+          s.control_port = static_cast<int>(parse_integer("control", v, 0, 65535));
+        }}},
+      {for_up,
+       {"control-bind", "ADDR",
+        "with --control: the address it listens on; anything but 127.0.0.1 lets other machines "
+        "crash servers and cut links",
+        [](const ServeSettings& s) { return s.control_bind; },
+        [](ServeSettings& s, const std::string& v) { s.control_bind = v; }}},
       {for_up,
        {"places-port", "N", "the port of the mock Places (not with --places-url)",
         [](const ServeSettings&) { return std::string("any free port"); },
@@ -271,6 +287,12 @@ int run_node(const Args& args) {
       std::printf("  neighbour %s %s:%u\n", peer.name.c_str(), peer.host.c_str(), peer.port);
     print_settings(node_options, "");
     std::printf("  threads %d\n", settings.threads);
+    if (settings.control_port >= 0)
+      std::printf("  control %d (live view and control API; links through fault proxies)\n",
+                  settings.control_port);
+    else
+      std::printf("  control none\n");
+    std::printf("  control-bind %s\n", settings.control_bind.c_str());
     return 0;
   }
   report_open_files("node", limit);
@@ -285,6 +307,14 @@ int run_node(const Args& args) {
   node.stop_and_wait();
   runtime.stop();
   return 0;
+}
+
+namespace {
+UpWithControl up_with_control = nullptr;
+}  // namespace
+
+void set_up_with_control(UpWithControl run) {
+  up_with_control = run;
 }
 
 int run_up(const Args& args) {
@@ -313,9 +343,25 @@ int run_up(const Args& args) {
                                                    : std::string("any free")) +
                              ")");
     std::printf("  threads %d\n", settings.threads);
+    if (settings.control_port >= 0)
+      std::printf("  control %d (live view and control API; links through fault proxies)\n",
+                  settings.control_port);
+    else
+      std::printf("  control none\n");
+    std::printf("  control-bind %s\n", settings.control_bind.c_str());
     return 0;
   }
   report_open_files("up", limit);
+  if (settings.control_port >= 0) {
+    if (up_with_control == nullptr) throw UsageError{"--control is not built into this herd"};
+    ControlledUp plan{topology,
+                      herd_settings.node,
+                      settings.places_url_given ? settings.node.places.url : std::string(),
+                      settings.places_port,
+                      settings.control_bind,
+                      settings.control_port};
+    return up_with_control(plan);
+  }
   PlacesMock mock("127.0.0.1", static_cast<std::uint16_t>(settings.places_port));
   if (!settings.places_url_given) {
     if (auto ec = mock.start())

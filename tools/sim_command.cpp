@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -309,10 +310,17 @@ int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* tr
   return failed.empty() ? 0 : 1;
 }
 
-// Runs one scenario, then keeps its herd up behind the live view until SIGINT or SIGTERM.
-int serve(const SimSettings& settings, SimOptions sim, std::ostream* trace) {
-  auto loaded = load_scenario(settings.files.front());
-  if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
+// Where the live view listens and what it needs from a request.
+struct LiveEndpoint {
+  std::string bind = "127.0.0.1";
+  int port = 0;
+  std::string token;  // empty: none
+};
+
+// Runs `scenario`'s steps, then keeps its herd up behind the live view until SIGINT or SIGTERM;
+// `after_start` is told the page's address once it listens.
+template <typename Run>
+int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
   // Blocked before any thread starts, so only the watcher below takes them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -321,28 +329,81 @@ int serve(const SimSettings& settings, SimOptions sim, std::ostream* trace) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   LiveSession session;
   ControlSettings control;
-  control.bind = settings.control_bind;
-  control.port = static_cast<std::uint16_t>(settings.serve_port);
+  control.bind = endpoint.bind;
+  control.port = static_cast<std::uint16_t>(endpoint.port);
+  control.token = endpoint.token;
   ControlServer server(session, control);
   if (auto ec = server.start())
-    throw UsageError{"cannot serve the live view on " + settings.control_bind + ":" +
-                     std::to_string(settings.serve_port) + ": " + ec.message()};
+    throw UsageError{"cannot serve the live view on " + endpoint.bind + ":" +
+                     std::to_string(endpoint.port) + ": " + ec.message()};
   std::thread([signals, &session]() mutable {
     int which = 0;
     sigwait(&signals, &which);
     session.request_stop();
   }).detach();
-  std::cout << "live view: http://" << settings.control_bind << ":" << server.port()
-            << "/ (the scenario runs first; Ctrl-C stops)" << std::endl;
+  std::string url = "http://" + endpoint.bind + ":" + std::to_string(server.port()) + "/" +
+                    (endpoint.token.empty() ? "" : "?token=" + endpoint.token);
   sim.live = &session;
   sim.trace_listener = [&session](std::string_view line) { session.publish(line); };
-  bool passed = run_one(std::get<Scenario>(loaded), sim, settings.report_dir, false, trace,
-                        settings.timeline_max);
+  int status = run(sim, url);
   server.stop();
-  return passed ? 0 : 1;
+  return status;
+}
+
+int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
+  auto loaded = load_scenario(settings.files.front());
+  if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
+  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, {}};
+  return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
+    std::cout << "live view: " << url << " (the scenario runs first; Ctrl-C stops)" << std::endl;
+    return run_one(std::get<Scenario>(loaded), live, settings.report_dir, false, trace,
+                   settings.timeline_max)
+               ? 0
+               : 1;
+  });
+}
+
+// 32 hex digits from the operating system's random source, for the control API's token.
+std::string control_token() {
+  std::random_device device;
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 32; ++i) out.push_back(hex[device() & 15]);
+  return out;
 }
 
 }  // namespace
+
+int run_up_with_control(const ControlledUp& plan) {
+  Scenario herd;
+  herd.name = "herd-up";
+  herd.description = "the herd of herd up, behind fault proxies and the live view";
+  herd.topology = plan.topology;
+  herd.classic = plan.node.classic;
+  SimOptions sim;
+  sim.network = NetworkKind::real;
+  sim.node = plan.node;
+  sim.places_url = plan.places_url;
+  sim.places_port = static_cast<std::uint16_t>(plan.places_port);
+  sim.progress = &std::cout;
+  // A herd whose links prove a shared secret gets a control API that asks for a token too.
+  LiveEndpoint endpoint{plan.control_bind, plan.control_port,
+                        plan.topology.peer_secret.empty() ? std::string() : control_token()};
+  return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
+    std::cout << "herd up: " << plan.topology.servers.size() << " servers ("
+              << (plan.node.classic ? "classic" : "anti-entropy")
+              << "), every link through a fault proxy\n";
+    for (const auto& server : plan.topology.servers)
+      std::cout << "  " << server.name << " " << server.host << ":" << server.port << "\n";
+    std::cout << "live view: " << url << " (Ctrl-C stops)" << std::endl;
+    auto result = run_scenario(herd, live);
+    if (!result.setup_error.empty()) {
+      std::cerr << "herd up: " << result.setup_error << "\n";
+      return 2;
+    }
+    return 0;
+  });
+}
 
 int run_sim(const Args& args) {
   SimSettings settings;

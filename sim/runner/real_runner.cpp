@@ -111,18 +111,26 @@ class RealRunner final : public ScenarioRunner {
 
  private:
   std::optional<std::string> set_up() override {
-    if (auto ec = mock_.start()) return "cannot start the mock Places: " + ec.message();
+    if (options_.places_url.empty())
+      if (auto ec = mock_.start())
+        return "cannot start the mock Places on port " + std::to_string(options_.places_port) +
+               ": " + ec.message();
     // Running before anything is built, so that tearing down a half-built herd never waits on a
     // context that does not run.
     runtime_.start();
     HerdSettings settings;
     settings.topology = scenario_.topology;
+    if (options_.node) {
+      settings.node = *options_.node;
+    } else {
+      settings.node.reconnect_max_ms = options_.reconnect_max_ms;
+      settings.node.reconnect_stable_ms = options_.reconnect_stable_ms;
+      settings.node.connect_timeout_ms = options_.connect_timeout_ms;
+      if (!options_.log_dir.empty())
+        settings.node.log_dir = options_.log_dir + "/" + scenario_.name;
+    }
     settings.node.classic = scenario_.classic;
-    settings.node.places.url = mock_.url();
-    settings.node.reconnect_max_ms = options_.reconnect_max_ms;
-    settings.node.reconnect_stable_ms = options_.reconnect_stable_ms;
-    if (!options_.log_dir.empty()) settings.node.log_dir = options_.log_dir + "/" + scenario_.name;
-    settings.node.connect_timeout_ms = options_.connect_timeout_ms;
+    settings.node.places.url = options_.places_url.empty() ? mock_.url() : options_.places_url;
     settings.sink = log_.sink();
     settings.seed = scenario_.seed;
     settings.route = [this](const std::string& from, const ServerSpec& to) {

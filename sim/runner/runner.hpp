@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/node.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/trace.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -35,6 +36,10 @@ struct SimOptions {
   // The live view: once the scenario's steps have run, the herd stays up and serves the
   // session's jobs (its state, posted steps) until the session is stopped. nullptr: none.
   LiveSession* live = nullptr;
+  // On real sockets, for `herd up --control`: the servers' own settings (limits, backoff, logs,
+  // Places key) instead of the simulator's quick ones, and a real Places instead of the mock.
+  std::optional<NodeOptions> node;
+  std::string places_url;             // empty: the mock Places
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   bool force_classic = false;         // run in classic mode whatever the scenario says
   bool verbose = false;               // also print what each failed check found

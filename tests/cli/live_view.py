@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The live view's API as a page uses it, against a real `herd sim --serve` process.
+"""The live view's API as a page uses it, against a real `herd sim --serve` process (network
+real or virtual) or `herd up --control` (network "up").
 
-Starts `herd sim FILE --serve 0` on the network given, follows /api/events, cuts every link of
+Starts the herd, follows /api/events, cuts every link of
 Clark with a posted partition step, sends an IAMAT to Clark through the API, and checks from the
 events that the update is stored at Clark alone; then heals and sees it stored everywhere. Bad
 steps and bad JSON are 400s that name what is wrong, the page is served, and SIGINT stops it.
 """
 import json
+import os
 import re
 import signal
 import subprocess
@@ -21,8 +23,12 @@ ALL = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"}
 
 def main():
     herd, scenario, network = sys.argv[1], sys.argv[2], sys.argv[3]
-    proc = subprocess.Popen([herd, "sim", scenario, "--net", network, "--serve", "0",
-                             "--report-dir", ""], stdout=subprocess.PIPE, text=True)
+    if network == "up":  # herd up --control: the config's herd behind fault proxies
+        base_port = 24000 + (os.getpid() % 1500) * 5
+        command = [herd, "up", "--control", "0", "--base-port", str(base_port)]
+    else:
+        command = [herd, "sim", scenario, "--net", network, "--serve", "0", "--report-dir", ""]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         return check(proc)
     finally:
@@ -135,8 +141,43 @@ def check(proc):
 
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=20)
+    if state["network"] == "real" and "up" in proc.args:
+        check_token(proc.args[0])
     print("live view: partition, send, heal, bad steps and stop all as expected")
     return 0
+
+
+def check_token(herd):
+    """A herd with a peer secret gets a control API that wants the printed token."""
+    import tempfile
+    config = os.path.join(tempfile.mkdtemp(), "herd.json")
+    base_port = 26000 + (os.getpid() % 1500) * 3
+    with open(config, "w") as f:
+        json.dump({"servers": [{"name": "A", "port": base_port}, {"name": "B", "port": base_port + 1}],
+                   "links": [["A", "B"]], "secret": "a-secret-of-16-or-more"}, f)
+    proc = subprocess.Popen([herd, "up", "--control", "0", "--config", config],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in proc.stdout:
+            m = re.search(r"live view: (http://[0-9.:]+/)\?token=([0-9a-f]+)", line)
+            if m:
+                url, token = m.group(1), m.group(2)
+                break
+        assert url, "no tokened address printed"
+        try:
+            urllib.request.urlopen(url + "api/state", timeout=10)
+            raise AssertionError("the state was served without the token")
+        except urllib.error.HTTPError as e:
+            assert e.code == 401, e.code
+        with urllib.request.urlopen(url + "api/state?token=" + token, timeout=10) as r:
+            assert r.status == 200
+        req = urllib.request.Request(url + "api/state", headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def main():
         "config": config, "base-port": "15200", "places-url": "http://127.0.0.1:9/nearby",
         "places-key": "k-123", "places-timeout-ms": "1234", "places-max-bytes": "5000",
         "places-port": "15299", "log-dir": os.path.join(tmp, "logs"), "max-line-bytes": "100",
-        "idle-timeout-ms": "777", "max-clients": "55", "threads": "2",
+        "idle-timeout-ms": "777", "max-clients": "55", "threads": "2", "control": "8123",
+        "control-bind": "127.0.0.2",
     }
     # What --check prints for a flag, when it differs from the value given.
     shown = {"places-key": "(set, not shown)", "config": None, "base-port": None,
