@@ -389,13 +389,16 @@ int run_up_with_control(const ControlledUp& plan) {
   // A herd whose links prove a shared secret gets a control API that asks for a token too.
   LiveEndpoint endpoint{plan.control_bind, plan.control_port,
                         plan.topology.peer_secret.empty() ? std::string() : control_token()};
-  return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
-    std::cout << "herd up: " << plan.topology.servers.size() << " servers ("
-              << (plan.node.classic ? "classic" : "anti-entropy")
-              << "), every link through a fault proxy\n";
-    for (const auto& server : plan.topology.servers)
-      std::cout << "  " << server.name << " " << server.host << ":" << server.port << "\n";
-    std::cout << "live view: " << url << " (Ctrl-C stops)" << std::endl;
+  return serve_live(endpoint, sim, [&](SimOptions live, const std::string& url) {
+    // Printed once every server listens and every link is up: a client may connect then.
+    live.on_ready = [&plan, url] {
+      std::cout << "herd up: " << plan.topology.servers.size() << " servers ("
+                << (plan.node.classic ? "classic" : "anti-entropy")
+                << "), every link through a fault proxy\n";
+      for (const auto& server : plan.topology.servers)
+        std::cout << "  " << server.name << " " << server.host << ":" << server.port << "\n";
+      std::cout << "live view: " << url << " (Ctrl-C stops)" << std::endl;
+    };
     auto result = run_scenario(herd, live);
     if (!result.setup_error.empty()) {
       std::cerr << "herd up: " << result.setup_error << "\n";

@@ -47,6 +47,7 @@ void LiveSession::wait_for_job(std::chrono::milliseconds timeout) {
 }
 
 void LiveSession::publish(std::string_view line) {
+  bool wake = false;
   {
     std::lock_guard lock(lines_mutex_);
     lines_.emplace_back(line);
@@ -54,16 +55,21 @@ void LiveSession::publish(std::string_view line) {
       lines_.pop_front();
       ++first_line_;
     }
+    wake = reader_waiting_;
+    reader_waiting_ = false;
   }
-  line_arrived_.notify_all();
+  if (wake) line_arrived_.notify_all();
 }
 
 std::vector<std::string> LiveSession::wait_lines(std::uint64_t& after,
                                                  std::chrono::milliseconds timeout) {
   std::unique_lock lock(lines_mutex_);
   auto next = [&] { return first_line_ + lines_.size(); };  // the number the next line gets
-  line_arrived_.wait_for(
-      lock, timeout, [&] { return stopping_.load() || next() > std::max(after + 1, first_line_); });
+  auto ready = [&] { return stopping_.load() || next() > std::max(after + 1, first_line_); };
+  while (!ready()) {
+    reader_waiting_ = true;
+    if (line_arrived_.wait_for(lock, timeout) == std::cv_status::timeout) break;
+  }
   std::vector<std::string> out;
   std::uint64_t from = std::max(after + 1, first_line_);
   for (auto n = from; n < next(); ++n) out.push_back(lines_[n - first_line_]);

@@ -71,6 +71,9 @@ class LiveSession {
   std::condition_variable line_arrived_;
   std::deque<std::string> lines_;
   std::uint64_t first_line_ = 1;  // the number of lines_.front()
+  // A reader waits for lines: the next publish wakes it (once; the lines after that one wait for
+  // its next look, so a busy herd pays one wake-up per batch, not one per line).
+  bool reader_waiting_ = false;
   std::atomic<bool> stopping_{false};
 };
 

@@ -73,6 +73,7 @@ const Live = {
         if (!text.startsWith("AT ")) return e;
         this.counts.sent++;
         this.inFlight[id] = { ...Live.ends(id), line: text, colour: Live.colour(text), lost: false };
+        e.id = id;  // the page starts a dot for it
       } else if (e.kind === "delivered") {
         if (this.inFlight[e.rest]) { this.counts.delivered++; delete this.inFlight[e.rest]; }
       } else if (e.kind === "dropped") {

@@ -41,6 +41,8 @@ class Trace {
     listener_ = std::move(listener);
   }
   [[nodiscard]] bool enabled() const { return out_ != nullptr || listener_ != nullptr; }
+  // Stops (or starts) keeping messages for the report: a live herd may run for days.
+  void keep_messages(bool keep) { keep_messages_ = keep; }
   [[nodiscard]] bool wanted() const { return enabled() || keep_messages_; }
   // Every line between servers so far, in the order they were sent.
   [[nodiscard]] std::vector<TracedMessage> take_messages() { return std::move(messages_); }

@@ -249,6 +249,11 @@ class RealRunner final : public ScenarioRunner {
 
   std::int64_t trace_now() const { return system_clock().now_ns() - start_ns_; }
 
+  void keep_messages(bool keep) override {
+    std::lock_guard lock(trace_mutex_);
+    trace_.keep_messages(keep);
+  }
+
   void trace_node_event(const NodeEvent& e) {
     std::string node(e.node), peer(e.peer), text(e.text);
     switch (e.kind) {

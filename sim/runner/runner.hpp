@@ -36,6 +36,8 @@ struct SimOptions {
   // The live view: once the scenario's steps have run, the herd stays up and serves the
   // session's jobs (its state, posted steps) until the session is stopped. nullptr: none.
   LiveSession* live = nullptr;
+  // Called once the herd is up, every link connected, before the first step.
+  std::function<void()> on_ready;
   // On real sockets, for `herd up --control`: the servers' own settings (limits, backoff, logs,
   // Places key) instead of the simulator's quick ones, and a real Places instead of the mock.
   std::optional<NodeOptions> node;

@@ -39,6 +39,7 @@ RunResult ScenarioRunner::run() {
   }
   for (const auto& s : scenario_.topology.servers) live_.insert(s.name);
   up_ns_ = clock_ns();
+  if (options_.on_ready) options_.on_ready();
   if (options_.live)
     options_.live->set_api({[this] { return live_state(); },
                             [this](const std::string& body) { return live_steps(body); },
@@ -80,6 +81,9 @@ void ScenarioRunner::idle_live(LiveSession& live) {
 }
 
 void ScenarioRunner::serve_live(LiveSession& live) {
+  // The report's timeline covers the scenario's steps; what the live view does after them is
+  // not kept, so a herd left up for days does not grow.
+  keep_messages(false);
   while (!live.stop_requested()) {
     live.run_jobs();
     idle_live(live);

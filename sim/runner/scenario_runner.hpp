@@ -72,6 +72,8 @@ class ScenarioRunner : public StepContext {
   // network has a clock to drive; the answer says what it is now.
   virtual LiveAnswer live_clock(const std::string& body);
   virtual void trace(std::string_view kind, const std::string& text) = 0;
+  // Whether the trace keeps every message for the report's timeline (not while live for long).
+  virtual void keep_messages(bool keep) = 0;
   // Fills in what the run measured (events, messages, times) after tear_down().
   virtual void collect(RunResult& result) = 0;
   // ---------------------------------------------------------------------------------------

@@ -236,6 +236,8 @@ class VirtualRunner final : public ScenarioRunner {
     }
   }
 
+  void keep_messages(bool keep) override { trace_.keep_messages(keep); }
+
   void trace(std::string_view kind, const std::string& text) override {
     trace_.event(net_.now(), kind, text);
   }

@@ -20,7 +20,7 @@ test("an update keeps its colour on every link; another update of the client get
 
 test("a message travels from sent to delivered, and a dropped one is marked lost", () => {
   const m = new Live.Model();
-  m.apply("0.1 sent Clark>Jaquez#7.3 " + at);
+  assert.strictEqual(m.apply("0.1 sent Clark>Jaquez#7.3 " + at).id, "Clark>Jaquez#7.3");
   m.apply("0.1 sent Clark>Bona#8.3 " + at);
   m.apply("0.1 sent Clark>Bona#8.4 HERD-HELLO Clark");  // not an update: not drawn
   assert.deepStrictEqual(Object.keys(m.inFlight).sort(), ["Clark>Bona#8.3", "Clark>Jaquez#7.3"]);
