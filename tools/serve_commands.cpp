@@ -287,12 +287,6 @@ int run_node(const Args& args) {
       std::printf("  neighbour %s %s:%u\n", peer.name.c_str(), peer.host.c_str(), peer.port);
     print_settings(node_options, "");
     std::printf("  threads %d\n", settings.threads);
-    if (settings.control_port >= 0)
-      std::printf("  control %d (live view and control API; links through fault proxies)\n",
-                  settings.control_port);
-    else
-      std::printf("  control none\n");
-    std::printf("  control-bind %s\n", settings.control_bind.c_str());
     return 0;
   }
   report_open_files("node", limit);
