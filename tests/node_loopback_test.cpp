@@ -100,7 +100,8 @@ TEST_CASE("each update crosses each link at most once per direction, never back 
   // 2 x 6 links - (5 - 1) = 8 sends, where echoing to the sender made 10.
   std::map<std::string, std::string> heard_first_from;
   for (const auto& e : h.events.all())
-    if (e.kind == EventKind::line_in && e.text == at) heard_first_from.try_emplace(e.node, e.peer);
+    if (e.kind == EventKind::line_in && e.text == at && e.node != "Clark")
+      heard_first_from.try_emplace(e.node, e.peer);
   REQUIRE(heard_first_from.size() == 4);  // every server but the origin, each link named
   std::set<std::pair<std::string, std::string>> expected;
   for (const auto& server : all_five)
