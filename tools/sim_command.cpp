@@ -15,9 +15,11 @@
 #include <thread>
 
 #include "core/open_files.hpp"
+#include "core/text_file.hpp"
 #include "sim/faults/explore.hpp"
 #include "sim/live/control_server.hpp"
 #include "sim/live/live_session.hpp"
+#include "sim/live/trace_replay.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/report/report.hpp"
 #include "sim/runner/runner.hpp"
@@ -47,6 +49,7 @@ struct SimSettings {
   bool swarm = true;
   std::size_t timeline_max = default_timeline_max;
   int serve_port = -1;  // -1: no live view
+  std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
 };
 
@@ -128,6 +131,11 @@ const FlagTable<SimSettings>& sim_flags() {
        [](SimSettings& s, const std::string& v) {
          s.serve_port = static_cast<int>(parse_integer("serve", v, 0, 65535));
        }},
+      {"replay", "TRACE",
+       "with --serve: play a saved trace (--trace FILE, or a failing explore run's) in the live "
+       "view instead of running a herd",
+       [](const SimSettings&) { return std::string("none"); },
+       [](SimSettings& s, const std::string& v) { s.replay = v; }},
       {"control-bind", "ADDR",
        "the address the live view listens on; anything but 127.0.0.1 lets other machines crash "
        "servers and cut links",
@@ -363,6 +371,52 @@ int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trac
   });
 }
 
+// Plays a saved trace in the live view at its own pace, then keeps the page up until Ctrl-C.
+int replay(const SimSettings& settings) {
+  std::string text;
+  if (!read_text_file(settings.replay, text))
+    throw UsageError{"cannot read the trace " + settings.replay};
+  auto trace = read_trace(text);
+  if (!trace.error.empty()) throw UsageError{settings.replay + ": " + trace.error};
+  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, {}};
+  return serve_live(endpoint, SimOptions{}, [&](const SimOptions& live, const std::string& url) {
+    auto& session = *live.live;
+    const std::string state = replay_state_json(trace, "replay of " + settings.replay);
+    session.set_api(
+        {[&state] {
+           return LiveAnswer{200, state};
+         },
+         [](const std::string&) {
+           return LiveAnswer{400, "{\"error\": \"a replay shows a trace; it takes no steps\"}\n"};
+         },
+         [](const std::string&) {
+           return LiveAnswer{400, "{\"error\": \"a replay has no clock to change\"}\n"};
+         }});
+    std::cout << "live view: " << url << " (replaying " << trace.lines.size() << " lines of "
+              << settings.replay << "; Ctrl-C stops)" << std::endl;
+    // Give a page a moment to open before the first line goes out.
+    auto start = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (const auto& [ns, line] : trace.lines) {
+      auto due = start + std::chrono::nanoseconds(ns);
+      while (!session.stop_requested() && std::chrono::steady_clock::now() < due) {
+        session.run_jobs();
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            due - std::chrono::steady_clock::now());
+        session.wait_for_job(
+            std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(20)));
+      }
+      if (session.stop_requested()) break;
+      session.publish(line);
+    }
+    std::cout << "replay: every line played; the page stays up until Ctrl-C" << std::endl;
+    while (!session.stop_requested()) {
+      session.run_jobs();
+      session.wait_for_job(std::chrono::milliseconds(50));
+    }
+    return 0;
+  });
+}
+
 // 32 hex digits from the operating system's random source, for the control API's token.
 std::string control_token() {
   std::random_device device;
@@ -468,6 +522,13 @@ int run_sim(const Args& args) {
     if (!settings.files.empty())
       throw UsageError{"--explore makes its own scenarios; give no files"};
     return explore(settings, sim, trace);
+  }
+  if (!settings.replay.empty()) {
+    if (settings.serve_port < 0)
+      throw UsageError{"--replay plays a trace in the live view: add --serve PORT"};
+    if (!settings.files.empty())
+      throw UsageError{"--replay plays a trace, not scenario files: give no files"};
+    return replay(settings);
   }
   if (settings.serve_port >= 0) {
     if (settings.files.size() != 1)

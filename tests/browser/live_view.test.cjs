@@ -1,7 +1,8 @@
 // The live view as a teacher uses it, in Debian's Chromium driven by playwright-core: open the
 // page, cut both of Clark's links by clicking them, send an IAMAT to Clark from the page's box,
-// see the update reach Clark and no one else, restore the links by clicking, and see it reach
-// every server. Screenshots go to the output folder.
+// see the update reach Clark and no one else, restore the links by clicking, see it reach every
+// server, and move the time slider back to see it at Clark alone again. Screenshots go to the
+// output folder.
 //   node tests/browser/live_view.test.cjs HERD OUT_DIR
 "use strict";
 const { spawn } = require("node:child_process");
@@ -87,7 +88,22 @@ async function waitForHolders(page, client, want, ms) {
     await page.screenshot({ path: path.join(out, "3-healed.png") });
     if (JSON.stringify(healed) !== JSON.stringify(ALL))
       throw new Error("after the restore the page shows the update at " + JSON.stringify(healed));
-    console.log("live view in Chromium: cut by click, update stayed at Clark, restored, reached all five; " +
+    // The time slider shows the herd as it was: just before the restore, only Clark held it.
+    const before = await page.evaluate(() => {
+      const line = history.find(l => l.includes(" step-start ") && l.includes("restore"));
+      return parseFloat(line) - 0.000001;
+    });
+    await page.$eval("#slider", (slider, t) => {
+      slider.value = t;
+      slider.dispatchEvent(new Event("input"));
+    }, before);
+    const past = await holders(page, "page-kiwi");
+    await page.screenshot({ path: path.join(out, "4-slider-before-restore.png") });
+    if (JSON.stringify(past) !== JSON.stringify(["Clark"]))
+      throw new Error("the slider before the restore shows the update at " + JSON.stringify(past));
+    await page.click("#follow");
+    console.log("live view in Chromium: cut by click, update stayed at Clark, restored, reached all five, " +
+                "slider back in time showed it at Clark alone; " +
                 "screenshots in " + out);
   } catch (e) {
     failed = e;

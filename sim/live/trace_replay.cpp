@@ -1,0 +1,89 @@
+#include "sim/live/trace_replay.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace herd {
+namespace {
+
+// "1.234567" -> nanoseconds; false when it is not a trace time.
+bool read_time(const std::string& text, std::int64_t& ns) {
+  auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || text.size() - dot - 1 != 6) return false;
+  if (!std::all_of(text.begin(), text.begin() + static_cast<long>(dot), ::isdigit) ||
+      !std::all_of(text.begin() + static_cast<long>(dot) + 1, text.end(), ::isdigit))
+    return false;
+  ns = std::stoll(text.substr(0, dot)) * 1'000'000'000 + std::stoll(text.substr(dot + 1)) * 1000;
+  return true;
+}
+
+}  // namespace
+
+ReplayedTrace read_trace(const std::string& text) {
+  ReplayedTrace out;
+  std::set<std::string> servers;
+  std::set<std::pair<std::string, std::string>> links;
+  auto server = [&](const std::string& name) {
+    if (!name.empty() && servers.insert(name).second) out.servers.push_back(name);
+  };
+  // "A>B" or "A>B#12.3": a link between two servers.
+  auto link = [&](const std::string& id) {
+    auto arrow = id.find('>');
+    if (arrow == std::string::npos) return;
+    auto a = id.substr(0, arrow), b = id.substr(arrow + 1, id.find('#') - arrow - 1);
+    server(a);
+    server(b);
+    if (links.insert(std::minmax(a, b)).second) out.links.emplace_back(a, b);
+  };
+  std::istringstream in(text);
+  std::string line;
+  std::size_t number = 0;
+  std::int64_t offset = 0, last = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      offset = last;  // a trace of several runs plays them one after the other
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string time, kind, first;
+    fields >> time >> kind >> first;
+    std::int64_t ns = 0;
+    if (!read_time(time, ns) || kind.empty()) {
+      out.error = "line " + std::to_string(number) + " is not a trace line: " + line.substr(0, 80);
+      return out;
+    }
+    if (kind == "sent" || kind == "link-up" || kind == "link-down" || kind == "not-sent")
+      link(first);
+    else if (kind == "stored" || kind == "stale" || kind == "crash" || kind == "restart")
+      server(first);
+    last = offset + ns;
+    out.lines.emplace_back(last, line);
+  }
+  if (out.lines.empty()) out.error = "no trace lines in it";
+  return out;
+}
+
+std::string replay_state_json(const ReplayedTrace& trace, const std::string& name) {
+  nlohmann::json servers = nlohmann::json::array(), links = nlohmann::json::array();
+  for (const auto& s : trace.servers)
+    servers.push_back({{"name", s}, {"state", "up"}, {"store", nlohmann::json::array()}});
+  nlohmann::json none = {{"cut", false},   {"drop", false},    {"hold", false},   {"latency_ms", 0},
+                         {"jitter_ms", 0}, {"bytes_per_s", 0}, {"slice_bytes", 0}};
+  for (const auto& [a, b] : trace.links) {
+    links.push_back({{"from", a}, {"to", b}, {"faults", none}});
+    links.push_back({{"from", b}, {"to", a}, {"faults", none}});
+  }
+  nlohmann::json state = {
+      {"scenario", name}, {"network", "replay"},
+      {"mode", "replay"}, {"replay", true},
+      {"time_s", 0},      {"servers", servers},
+      {"links", links},   {"counters", {{"updates_accepted", 0}, {"clients", 0}}}};
+  return state.dump() + "\n";
+}
+
+}  // namespace herd
