@@ -56,9 +56,13 @@ const Live = {
       this.inFlight = {};   // message id -> {from, to, line, colour, lost}
       this.counts = { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0 };
       this.lastReply = null;
+      this.spread = {};     // update (client and time) -> {first, servers: Set}
+      this.converged = [];  // ms from an update's first store to its store at every server
+      this.servers = 0;     // how many servers the herd has (from /api/state)
     }
     // Takes /api/state's stores as the truth.
     load(state) {
+      this.servers = state.servers.length;
       this.stores = {};
       for (const s of state.servers) {
         this.stores[s.name] = {};
@@ -82,10 +86,21 @@ const Live = {
       } else if (e.kind === "stored" || e.kind === "stale") {
         const server = e.rest.split(" ")[0], at = e.rest.slice(server.length + 1);
         this.counts[e.kind]++;
+        e.server = server;
+        e.line = at;
         if (e.kind === "stored") {
-          const client = at.split(" ")[3];
+          const f = at.split(" "), client = f[3];
           (this.stores[server] = this.stores[server] || {})[client] = at;
           this.newest[server] = at;
+          // Time to converge: from the update's first store to its store at every server.
+          const key = client + " " + f[5];
+          const s = this.spread[key] = this.spread[key] || { first: e.time, servers: new Set() };
+          s.servers.add(server);
+          if (this.servers > 0 && s.servers.size === this.servers) {
+            this.converged.push((e.time - s.first) * 1000);
+            if (this.converged.length > 1000) this.converged.shift();
+            delete this.spread[key];
+          }
         }
       } else if (e.kind === "crash") {
         this.stores[e.rest] = {};  // its memory is gone
@@ -94,6 +109,12 @@ const Live = {
         this.lastReply = e.rest;
       }
       return e;
+    }
+    // The median time for an update to reach every server, in ms, over the last ones that did.
+    medianConverge() {
+      if (!this.converged.length) return null;
+      const sorted = this.converged.slice().sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)];
     }
     // The servers holding `client`'s update, by the events.
     holders(client) {

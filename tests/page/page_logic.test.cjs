@@ -44,6 +44,17 @@ test("stores follow stored events; a crash empties one; state loads replace them
   assert.deepStrictEqual(m.holders("kiwi"), ["Bona"]);
 });
 
+test("an update's time to converge runs from its first store to its store at every server", () => {
+  const m = new Live.Model();
+  m.load({ servers: ["Clark", "Bona", "Jaquez"].map(name => ({ name, store: [] })) });
+  assert.strictEqual(m.medianConverge(), null);
+  m.apply("1.000 stored Clark " + at);
+  m.apply("1.002 stored Bona " + at);
+  const last = m.apply("1.005 stored Jaquez " + at);
+  assert.strictEqual(last.server, "Jaquez");
+  assert.ok(Math.abs(m.medianConverge() - 5) < 1e-6, String(m.medianConverge()));
+});
+
 test("a click offers the steps that make sense for what is clicked", () => {
   const state = {
     servers: [{ name: "Clark", state: "up" }, { name: "Bona", state: "crashed" }, { name: "Jaquez", state: "paused" }],
