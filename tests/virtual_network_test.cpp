@@ -247,3 +247,24 @@ TEST_CASE(
   CHECK(h.at_a.empty());
   CHECK(lost == std::vector<std::string>{"crash"});
 }
+
+TEST_CASE("a held link's lines can be let through one at a time, in their order") {
+  TwoHosts h;
+  LinkFaults hold;
+  hold.hold = true;
+  h.net.set_faults("A", "B", hold);
+  auto id = h.connect();
+  REQUIRE(id);
+  REQUIRE(h.net.write(*id, End::initiator, "first\nsecond\n"));
+  h.net.run_until(h.net.now() + millisecond);
+  CHECK(h.at_b.empty());
+  CHECK(h.net.held_lines("A", "B") == std::vector<std::string>{"first", "second"});
+  CHECK(h.net.release_one_line("A", "B"));
+  h.net.run_until(h.net.now() + millisecond);
+  CHECK(h.at_b == "first\n");
+  CHECK(h.net.held_lines("A", "B") == std::vector<std::string>{"second"});
+  h.net.set_faults("A", "B", {});  // a release lets the rest go
+  h.net.run_until(h.net.now() + millisecond);
+  CHECK(h.at_b == "first\nsecond\n");
+  CHECK_FALSE(h.net.release_one_line("A", "B"));
+}

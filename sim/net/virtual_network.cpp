@@ -117,14 +117,14 @@ LinkFaults VirtualNetwork::faults_of(const Connection& c) const {
   return faults(c.initiator_host, c.acceptor_host);
 }
 
-void VirtualNetwork::send(ConnectionId id, End from, std::string bytes) {
+void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool past_hold) {
   auto& c = connections_.at(id);
   auto& d = direction(c, from);
   auto link = faults_of(c);
   // Faults act on what the initiator sends, as a proxy in front of the acceptor does; a
   // blackhole stalls both ways.
   bool shaped = from == End::initiator;
-  if (link.drop || (shaped && link.hold)) {
+  if (link.drop || (shaped && link.hold && !past_hold)) {
     d.held += bytes;
     return;
   }
@@ -263,6 +263,34 @@ void VirtualNetwork::set_faults(const std::string& from, const std::string& to,
     else
       release_held(id);
   }
+}
+
+std::vector<std::string> VirtualNetwork::held_lines(const std::string& from,
+                                                    const std::string& to) const {
+  std::vector<std::string> lines;
+  for (const auto& [id, c] : connections_) {
+    if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
+    std::string_view held = c.forward.held;
+    for (auto end = held.find('\n'); end != std::string_view::npos; end = held.find('\n')) {
+      lines.emplace_back(held.substr(0, end));
+      held.remove_prefix(end + 1);
+    }
+  }
+  return lines;
+}
+
+bool VirtualNetwork::release_one_line(const std::string& from, const std::string& to) {
+  for (auto& [id, c] : connections_) {
+    if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
+    auto end = c.forward.held.find('\n');
+    if (end == std::string::npos) continue;
+    std::string line = c.forward.held.substr(0, end + 1);
+    c.forward.held.erase(0, end + 1);
+    // Only past a hold: a blackhole (drop) still swallows it.
+    send(id, End::initiator, std::move(line), true);
+    return true;
+  }
+  return false;
 }
 
 void VirtualNetwork::reset_link(const std::string& from, const std::string& to) {

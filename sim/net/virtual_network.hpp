@@ -113,6 +113,12 @@ class VirtualNetwork {
   // Every connection's bytes take at least this long, as loopback's few microseconds do; links'
   // latency faults add to it. 0 by default.
   void set_base_latency(Time latency) { base_latency_ = latency; }
+  // The lines a held link keeps back, in the order they would go (every connection's, oldest
+  // connection first); and releasing the first of them alone, as a step-by-step demo chooses
+  // which held message goes next. False when the link holds nothing.
+  [[nodiscard]] std::vector<std::string> held_lines(const std::string& from,
+                                                    const std::string& to) const;
+  bool release_one_line(const std::string& from, const std::string& to);
   // Resets the current connections `from` opened to `to` (a link's reset step).
   void reset_link(const std::string& from, const std::string& to);
 
@@ -156,7 +162,8 @@ class VirtualNetwork {
     return at == End::initiator ? c.at_initiator : c.at_acceptor;
   }
   [[nodiscard]] LinkFaults faults_of(const Connection& c) const;
-  void send(ConnectionId id, End from, std::string bytes);
+  // `past_hold`: the bytes go even though the link holds (one released by hand).
+  void send(ConnectionId id, End from, std::string bytes, bool past_hold = false);
   void deliver(ConnectionId id, End from, std::string bytes, std::uint64_t generation);
   void finish_close(ConnectionId id, End from, std::uint64_t generation);
   void release_held(ConnectionId id);

@@ -121,8 +121,11 @@ LiveAnswer ScenarioRunner::live_state() {
   nlohmann::json links = nlohmann::json::array();
   for (const auto& [from, to] : directed_links()) {
     auto f = link_faults(from, to);
+    auto held = held_lines(from, to);
+    if (held.size() > 20) held.resize(20);  // the next few are what a demo chooses among
     links.push_back({{"from", from},
                      {"to", to},
+                     {"held", held},
                      {"faults",
                       {{"cut", f.cut},
                        {"drop", f.drop},

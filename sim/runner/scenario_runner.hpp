@@ -66,6 +66,11 @@ class ScenarioRunner : public StepContext {
   virtual void resume_server(const std::string& node) = 0;
   virtual void set_places_faults(const PlacesFaults& faults) = 0;
   [[nodiscard]] virtual LinkFaults link_faults(const std::string& from, const std::string& to) = 0;
+  // The lines a held link keeps back, where the network can tell (the virtual one can).
+  [[nodiscard]] virtual std::vector<std::string> held_lines(const std::string&,
+                                                            const std::string&) {
+    return {};
+  }
   // Lets the herd run a while between the live view's jobs; by default it waits for one.
   virtual void idle_live(LiveSession& live);
   // The live view's clock: pause, speed, and steps of one delivered message. Only the virtual

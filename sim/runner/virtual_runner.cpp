@@ -314,6 +314,10 @@ class VirtualRunner final : public ScenarioRunner {
     return net_.faults(from, to);
   }
 
+  std::vector<std::string> held_lines(const std::string& from, const std::string& to) override {
+    return net_.held_lines(from, to);
+  }
+
   LiveAnswer live_clock(const std::string& body) override {
     auto error = [](const std::string& message) {
       return LiveAnswer{400, nlohmann::json{{"error", message}}.dump() + "\n"};
@@ -327,6 +331,11 @@ class VirtualRunner final : public ScenarioRunner {
         (!request["speed"].is_number() || request["speed"].get<double>() <= 0 ||
          request["speed"].get<double>() > 1000))
       return error("speed: expected virtual seconds per second, above 0 and at most 1000");
+    if (request.contains("deliver") &&
+        (!request["deliver"].is_object() || !request["deliver"].contains("from") ||
+         !request["deliver"].contains("to") || !request["deliver"]["from"].is_string() ||
+         !request["deliver"]["to"].is_string()))
+      return error(R"(deliver: expected {"from": SERVER, "to": SERVER}, a held link)");
     if (request.contains("step") &&
         (!request["step"].is_number_integer() || request["step"].get<int>() < 1 ||
          request["step"].get<int>() > 1000))
@@ -337,6 +346,15 @@ class VirtualRunner final : public ScenarioRunner {
     if (request.contains("paused")) live_paused_ = request["paused"].get<bool>();
     if (request.contains("speed")) live_speed_ = request["speed"].get<double>();
     int delivered = 0;
+    if (request.contains("deliver")) {
+      // The next held line of the link chosen goes on alone; the link stays held.
+      auto from = request["deliver"]["from"].get<std::string>();
+      auto to = request["deliver"]["to"].get<std::string>();
+      if (!net_.release_one_line(from, to))
+        return error("deliver: " + from + " -> " + to + " holds nothing");
+      poll();
+      delivered = 1;
+    }
     if (request.contains("step")) {
       // A step runs the network until the next message between servers arrives (timers and
       // connects on the way run too); the clock stays paused after it.

@@ -131,6 +131,19 @@ def check(proc):
         status, out = post({"do": "send", "node": "Bona", "line": "IAMAT step-kiwi +1+1 {now}"})
         status, c = clock({"step": 1})
         assert status == 200 and c["delivered"] == 1 and c["time_s"] > before, c
+        # A held link: its lines are listed, and the chosen link lets its next one through.
+        status, out = post({"do": "hold", "from": "Clark", "to": "Jaquez", "one_way": True})
+        assert status == 200 and out[0]["ok"], out
+        status, out = post({"do": "send", "node": "Clark", "line": "IAMAT held-kiwi +1+1 {now}"})
+        status, c = clock({"step": 5})
+        held = [l for l in json.loads(get("/api/state")[1])["links"]
+                if l["from"] == "Clark" and l["to"] == "Jaquez"][0]["held"]
+        assert any("held-kiwi" in line for line in held), held
+        status, c = clock({"deliver": {"from": "Clark", "to": "Jaquez"}})
+        assert status == 200 and c["delivered"] == 1, c
+        status, c = clock({"deliver": {"from": "Bona", "to": "Campbell"}})
+        assert status == 400 and "holds nothing" in c["error"], c
+        post({"do": "release"})
         status, c = clock({"speed": 0})
         assert status == 400 and "speed" in c["error"], c
         status, c = clock({"paused": False, "speed": 2})
