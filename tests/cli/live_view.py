@@ -134,11 +134,15 @@ def check(proc):
         # A held link: its lines are listed, and the chosen link lets its next one through.
         status, out = post({"do": "hold", "from": "Clark", "to": "Jaquez", "one_way": True})
         assert status == 200 and out[0]["ok"], out
+        clock({"paused": False})  # the link may still be reconnecting after the heal
         status, out = post({"do": "send", "node": "Clark", "line": "IAMAT held-kiwi +1+1 {now}"})
-        status, c = clock({"step": 5})
-        held = [l for l in json.loads(get("/api/state")[1])["links"]
-                if l["from"] == "Clark" and l["to"] == "Jaquez"][0]["held"]
+        held, deadline = [], time.time() + 10
+        while time.time() < deadline and not any("held-kiwi" in line for line in held):
+            time.sleep(0.1)
+            held = [l for l in json.loads(get("/api/state")[1])["links"]
+                    if l["from"] == "Clark" and l["to"] == "Jaquez"][0]["held"]
         assert any("held-kiwi" in line for line in held), held
+        clock({"paused": True})
         status, c = clock({"deliver": {"from": "Clark", "to": "Jaquez"}})
         assert status == 200 and c["delivered"] == 1, c
         status, c = clock({"deliver": {"from": "Bona", "to": "Campbell"}})
