@@ -23,6 +23,18 @@ def available():
     return os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)
 
 
+def versions():
+    """"Chromium 156.0... / ChromeDriver 150.0...": what is installed, for messages."""
+    out = []
+    for program in (CHROMIUM, CHROMEDRIVER):
+        try:
+            out.append(subprocess.run([program, "--version"], capture_output=True, text=True,
+                                      timeout=20).stdout.strip().split(" (")[0])
+        except OSError as e:
+            out.append(f"{program}: {e}")
+    return " / ".join(out)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,7 +66,12 @@ class Browser:
                 "--disable-dev-shm-usage", f"--window-size={width},{height}"]
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}}
-        self.session = self._call("POST", "/session", caps)["sessionId"]
+        try:
+            self.session = self._call("POST", "/session", caps)["sessionId"]
+        except WebDriverError:
+            self.driver.terminate()
+            self.driver.wait(timeout=10)
+            raise
 
     def _call(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
