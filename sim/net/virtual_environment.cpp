@@ -295,7 +295,6 @@ class VirtualEnvironment final : public io::Environment {
 
   void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
                     io::PlacesHandler done) override {
-    ++places_.calls;
     auto location = nearby_location(query);
     if (places_.on_call)
       places_.on_call(host_, "location=" + location + " radius=" + query.radius_metres);

@@ -36,7 +36,6 @@ class VirtualClock final : public Clock {
 // The mock Places of a virtual run: one per run, shared by its servers.
 struct VirtualPlaces {
   PlacesFaults faults;
-  std::uint64_t calls = 0;
   // Told of each call and answer, for a trace: the server, and the answer's first line.
   std::function<void(const std::string&server, const std::string&what)> on_call, on_answer;
 };

@@ -58,10 +58,6 @@ VirtualNetwork::ListenerId VirtualNetwork::listen(const std::string& host, std::
   return id;
 }
 
-void VirtualNetwork::stop_listening(std::uint16_t port) {
-  listeners_.erase(port);
-}
-
 void VirtualNetwork::stop_listening(std::uint16_t port, ListenerId id) {
   auto it = listeners_.find(port);
   if (it != listeners_.end() && it->second.id == id) listeners_.erase(it);

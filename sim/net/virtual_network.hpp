@@ -73,8 +73,7 @@ class VirtualNetwork {
   using ListenerId = std::uint64_t;
   [[nodiscard]] ListenerId listen(const std::string& host, std::uint16_t port,
                                   AcceptHandler on_accept);
-  void stop_listening(std::uint16_t port);
-  // Only if `id` still listens there: a restarted server may listen on the port again.
+  // Stops listener `id`, if it still listens on `port`: a restarted server may listen there again.
   void stop_listening(std::uint16_t port, ListenerId id);
   [[nodiscard]] bool listening(std::uint16_t port) const;
 

@@ -67,9 +67,8 @@ struct RunResult {
   // the events' clock.
   std::vector<TracedMessage> messages;
   std::vector<std::string> servers;
-  double duration_s = 0;         // wall-clock time the run took
-  double simulated_s = 0;        // on the virtual network: virtual time the run covered
-  std::uint64_t events_run = 0;  // on the virtual network: events it ran
+  double duration_s = 0;   // wall-clock time the run took
+  double simulated_s = 0;  // on the virtual network: virtual time the run covered
 };
 
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const SimOptions& options);

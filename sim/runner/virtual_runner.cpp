@@ -137,7 +137,6 @@ class VirtualRunner final : public ScenarioRunner {
         return done();
       }
       net_.run_next();
-      ++events_run_;
     }
   }
 
@@ -195,7 +194,6 @@ class VirtualRunner final : public ScenarioRunner {
 
   void collect(RunResult& result) override {
     result.simulated_s = static_cast<double>(simulated_) / 1e9;
-    result.events_run = events_run_;
     result.events = std::move(events_);
     result.messages = trace_.take_messages();
     mark_end_of_run(result.messages, simulated_);
@@ -405,7 +403,6 @@ class VirtualRunner final : public ScenarioRunner {
   Holdings held_;  // what each live node holds, as its events say
   std::vector<TimedEvent> events_;
   std::size_t link_ups_ = 0;
-  std::uint64_t events_run_ = 0;
   Time up_ = 0, simulated_ = 0;
   bool torn_down_ = false;
   std::optional<std::chrono::steady_clock::time_point> live_began_;

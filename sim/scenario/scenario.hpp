@@ -93,7 +93,7 @@ struct ScenarioError {
 // against `topology`: what the live view's POST /api/steps takes. Errors name the field, as
 // "steps[1].node: expected ...".
 [[nodiscard]] std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text,
-                                                                        const Topology& topology);
+                                                                         const Topology& topology);
 
 // The scenario as JSON that parse_scenario reads back to the same steps.
 [[nodiscard]] std::string scenario_to_json(const Scenario& scenario);
