@@ -22,6 +22,26 @@ void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns
     if (!m.delivered_ns && !m.dropped.empty() && m.dropped_ns >= ended_ns) m.dropped = "end of run";
 }
 
+void Trace::node_event(std::int64_t time_ns, const NodeEvent& e) {
+  if (!enabled()) return;
+  std::string node(e.node), peer(e.peer), text(e.text);
+  switch (e.kind) {
+    case EventKind::update_stored:
+      return event(time_ns, "stored", node + " " + text);
+    case EventKind::update_dropped:
+      return event(time_ns, "stale", node + " " + text);
+    case EventKind::link_up:
+      return event(time_ns, "link-up", node + ">" + peer);
+    case EventKind::link_down:
+      return event(time_ns, "link-down", node + ">" + peer + " " + text);
+    case EventKind::update_not_sent:
+      return event(time_ns, "not-sent", node + ">" + peer + " " + text);
+    case EventKind::line_in:
+    case EventKind::line_out:
+      return;
+  }
+}
+
 std::string Trace::id(const Direction& d, std::uint64_t connection, std::uint64_t line) {
   return d.from + ">" + d.to + "#" + std::to_string(connection) + "." + std::to_string(line);
 }

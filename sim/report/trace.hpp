@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/node_events.hpp"
+
 namespace herd {
 
 // One line between servers, as the timeline draws it: sent, then delivered or dropped.
@@ -49,6 +51,10 @@ class Trace {
 
   // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the run began.
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
+
+  // What a server's event says, for the kinds a trace shows: stored, stale, link-up,
+  // link-down and not-sent (the lines on links are traced from the network instead).
+  void node_event(std::int64_t time_ns, const NodeEvent& e);
 
   // Bytes on a server-to-server connection, in chunks as the network moved them. `from` and `to`
   // are the servers this direction goes between; `connection` numbers the connection.

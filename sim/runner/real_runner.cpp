@@ -255,21 +255,8 @@ class RealRunner final : public ScenarioRunner {
   }
 
   void trace_node_event(const NodeEvent& e) {
-    std::string node(e.node), peer(e.peer), text(e.text);
-    switch (e.kind) {
-      case EventKind::update_stored:
-        return trace("stored", node + " " + text);
-      case EventKind::update_dropped:
-        return trace("stale", node + " " + text);
-      case EventKind::link_up:
-        return trace("link-up", node + ">" + peer);
-      case EventKind::link_down:
-        return trace("link-down", node + ">" + peer + " " + text);
-      case EventKind::update_not_sent:
-        return trace("not-sent", node + ">" + peer + " " + text);
-      default:
-        return;
-    }
+    std::lock_guard lock(trace_mutex_);
+    trace_.node_event(trace_now(), e);
   }
 
   // A message's id comes from its proxy's connection (numbered across every proxy) and its line

@@ -208,30 +208,13 @@ class VirtualRunner final : public ScenarioRunner {
   void on_event(const NodeEvent& e) {
     events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
                        e.time_ns - vnet::VirtualClock::epoch_ns - up_, e.queue_bytes});
-    std::string node(e.node);
-    switch (e.kind) {
-      case EventKind::update_stored: {
-        Record record;
-        if (record_from_at_line(e.text, record)) held_[node][std::string(record.client())] = e.text;
-        trace("stored", node + " " + std::string(e.text));
-        break;
-      }
-      case EventKind::update_dropped:
-        trace("stale", node + " " + std::string(e.text));
-        break;
-      case EventKind::link_up:
-        ++link_ups_;
-        trace("link-up", node + ">" + std::string(e.peer));
-        break;
-      case EventKind::link_down:
-        trace("link-down", node + ">" + std::string(e.peer) + " " + std::string(e.text));
-        break;
-      case EventKind::update_not_sent:
-        trace("not-sent", node + ">" + std::string(e.peer) + " " + std::string(e.text));
-        break;
-      default:
-        break;
+    if (e.kind == EventKind::update_stored) {
+      Record record;
+      if (record_from_at_line(e.text, record))
+        held_[std::string(e.node)][std::string(record.client())] = e.text;
     }
+    if (e.kind == EventKind::link_up) ++link_ups_;
+    trace_.node_event(net_.now(), e);
   }
 
   void keep_messages(bool keep) override { trace_.keep_messages(keep); }
