@@ -9,7 +9,6 @@ Exit 77 (skipped) when Chromium or chromedriver is missing (tools/install-deps.s
 installs them) or cannot open a session, with the reason.
 """
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,6 +16,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import webdriver  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from live_address import wait_for_live_view  # noqa: E402
 
 ALL = ["Bailey", "Bona", "Campbell", "Clark", "Jaquez"]
 HOLDERS = """return Array.from(document.querySelectorAll(
@@ -28,11 +30,7 @@ def start_herd(herd):
     scenario = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "restart-recovers.json")
     proc = subprocess.Popen([herd, "sim", scenario, "--net", "virtual", "--serve", "0",
                              "--report-dir", ""], stdout=subprocess.PIPE, text=True)
-    for line in proc.stdout:
-        m = re.search(r"live view: (http://[0-9.:]+/)", line)
-        if m:
-            return proc, m.group(1)
-    raise RuntimeError("herd sim printed no live view address")
+    return proc, wait_for_live_view(proc)[0]
 
 
 def click_link(b, a, c, action):

@@ -6,13 +6,14 @@ servers and links, that /api/events brings its lines in order, and that steps ar
 """
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
 import urllib.error
 import urllib.request
+
+from live_address import wait_for_live_view
 
 
 def main():
@@ -24,13 +25,7 @@ def main():
     proc = subprocess.Popen([herd, "sim", "--serve", "0", "--replay", trace], stdout=subprocess.PIPE,
                             text=True)
     try:
-        url = None
-        for line in proc.stdout:
-            m = re.search(r"live view: (http://[0-9.:]+/)", line)
-            if m:
-                url = m.group(1)
-                break
-        assert url, "no address printed"
+        url = wait_for_live_view(proc)[0]
         with urllib.request.urlopen(url + "api/state", timeout=10) as r:
             state = json.loads(r.read())
         assert state["replay"] and len(state["servers"]) == 5, state["servers"]

@@ -9,7 +9,6 @@ steps and bad JSON are 400s that name what is wrong, the page is served, and SIG
 """
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import threading
 import time
 import urllib.request
 import urllib.error
+
+from live_address import wait_for_live_view
 
 ALL = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"}
 
@@ -37,13 +38,7 @@ def main():
 
 
 def check(proc):
-    base = None
-    for line in proc.stdout:
-        m = re.search(r"live view: (http://[0-9.]+:[0-9]+)/", line)
-        if m:
-            base = m.group(1)
-            break
-    assert base, "no live view address printed"
+    base = wait_for_live_view(proc)[0].rstrip("/")
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
 
     def get(path):
@@ -175,13 +170,8 @@ def check_token(herd):
     proc = subprocess.Popen([herd, "up", "--control", "0", "--config", config],
                             stdout=subprocess.PIPE, text=True)
     try:
-        url = None
-        for line in proc.stdout:
-            m = re.search(r"live view: (http://[0-9.:]+/)\?token=([0-9a-f]+)", line)
-            if m:
-                url, token = m.group(1), m.group(2)
-                break
-        assert url, "no tokened address printed"
+        url, token = wait_for_live_view(proc)
+        assert token, "no token printed"
         try:
             urllib.request.urlopen(url + "api/state", timeout=10)
             raise AssertionError("the state was served without the token")

@@ -9,7 +9,6 @@ Chromium against the same herd with nobody watching. Prints, for IAMAT load on C
 Needs tools/install-deps.sh --browser-tests (Debian's Chromium and chromedriver).
 """
 import os
-import re
 import selectors
 import signal
 import socket
@@ -19,6 +18,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "browser"))
 import webdriver  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "cli"))
+from live_address import wait_for_live_view  # noqa: E402
 
 serial = 0
 
@@ -98,12 +100,7 @@ def main():
     proc = subprocess.Popen([herd, "up", "--control", "0", "--base-port", str(base)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        url = None
-        for line in proc.stdout:
-            m = re.search(r"live view: (http://[0-9.:]+/)", line)
-            if m:
-                url = m.group(1)
-                break
+        url = wait_for_live_view(proc)[0]
         clark = base + 3
         closed_alone = closed_loop(clark, 16, seconds)
         open_alone = open_loop(clark, 1000, seconds)
