@@ -49,3 +49,41 @@ TEST_CASE("the trace's times are fixed-point text, the same on every machine") {
   trace.event(1'234'567'891, "stored", "Bona AT x");
   CHECK(text.str() == "1.234567 stored Bona AT x\n");
 }
+
+TEST_CASE("a listener that stops listening gets no lines, and ids stay right when it is back") {
+  std::vector<std::string> heard;
+  bool listening = true;
+  Trace trace(nullptr);
+  trace.set_listener([&](std::string_view line) { heard.emplace_back(line); },
+                     [&] { return listening; });
+  trace.sent(1, 3, "A", "B", "AT one\n");
+  trace.delivered(2, 3, "A", "B", "AT one\n");
+  listening = false;
+  CHECK_FALSE(trace.enabled());
+  trace.sent(3, 3, "A", "B", "AT two\nAT thr");  // counted, not written
+  trace.node_event(3, NodeEvent{EventKind::update_stored, "B", "", "AT two", 3, 0});
+  trace.delivered(4, 3, "A", "B", "AT two\n");
+  listening = true;
+  trace.sent(5, 3, "A", "B", "ee\n");  // finishes a line begun while nobody listened
+  trace.delivered(6, 3, "A", "B", "AT three\n");
+  trace.lost(7, 3, "reset");
+  REQUIRE(heard.size() == 4);
+  CHECK(heard[0] == "0.000000 sent A>B#3.1 AT one");
+  CHECK(heard[1] == "0.000000 delivered A>B#3.1");
+  CHECK(heard[2] == "0.000000 sent A>B#3.3 AT three");  // begun unwritten, kept whole
+  CHECK(heard[3] == "0.000000 delivered A>B#3.3");
+}
+
+TEST_CASE("a message kept for the report is marked delivered even while nobody listens") {
+  bool listening = true;
+  Trace trace(nullptr, true);
+  trace.set_listener([](std::string_view) {}, [&] { return listening; });
+  trace.sent(1, 4, "A", "B", "AT one\n");
+  trace.keep_messages(false);
+  listening = false;
+  trace.sent(2, 4, "A", "B", "AT two\n");
+  trace.delivered(3, 4, "A", "B", "AT one\nAT two\n");
+  auto messages = trace.take_messages();
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].delivered_ns == 3);
+}

@@ -353,6 +353,7 @@ int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
                     (endpoint.token.empty() ? "" : "?token=" + endpoint.token);
   sim.live = &session;
   sim.trace_listener = [&session](std::string_view line) { session.publish(line); };
+  sim.trace_listening = [&session] { return session.wants_lines(); };
   int status = run(sim, url);
   server.stop();
   return status;
@@ -383,7 +384,7 @@ int replay(const SimSettings& settings) {
     auto& session = *live.live;
     const std::string state = replay_state_json(trace, "replay of " + settings.replay);
     session.set_api(
-        {[&state] {
+        {[&state](std::size_t) {
            return LiveAnswer{200, state};
          },
          [](const std::string&) {

@@ -2,12 +2,18 @@
 
 #include <httplib.h>
 
+#include <charconv>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "sim/live/live_session.hpp"
 
 namespace herd {
+
+namespace {
+constexpr std::chrono::milliseconds batch_interval{25};
+}  // namespace
 
 struct ControlServer::Impl {
   LiveSession& session;
@@ -51,7 +57,18 @@ struct ControlServer::Impl {
     });
     server.Get("/api/state", [this](const httplib::Request& request, httplib::Response& response) {
       if (!authorized(request)) return error(response, 401, "a token is needed: ?token=TOKEN");
-      answer_with(response, [](const LiveSession::Api& api) { return api.state(); });
+      std::size_t limit = std::numeric_limits<std::size_t>::max();
+      if (request.has_param("store_limit")) {
+        const auto text = request.get_param_value("store_limit");
+        std::size_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size())
+          return error(
+              response, 400,
+              "store_limit: expected a whole number of records a server, got \"" + text + "\"");
+        limit = value;
+      }
+      answer_with(response, [limit](const LiveSession::Api& api) { return api.state(limit); });
     });
     server.Post("/api/steps", [this](const httplib::Request& request, httplib::Response& response) {
       if (!authorized(request)) return error(response, 401, "a token is needed: ?token=TOKEN");
@@ -69,22 +86,26 @@ struct ControlServer::Impl {
       if (request.has_param("after"))
         after = std::strtoull(request.get_param_value("after").c_str(), nullptr, 10);
       response.set_header("Cache-Control", "no-cache");
+      session.watcher_joined();
       response.set_chunked_content_provider(
-          "text/event-stream", [this, after](std::size_t, httplib::DataSink& sink) mutable {
+          "text/event-stream",
+          [this, after, last = std::chrono::steady_clock::time_point()](
+              std::size_t, httplib::DataSink& sink) mutable {
             if (session.stop_requested()) return false;
+            // At most one batch per interval: a busy herd then wakes this thread (and the page)
+            // a few dozen times a second, not once per line, and a page draws no faster anyway.
+            std::this_thread::sleep_until(last + batch_interval);
+            last = std::chrono::steady_clock::now();
             // One SSE event per wait: every line that arrived meanwhile, one per data: line, so a
             // busy herd costs the page one message per batch.
-            auto lines = session.wait_lines(after, std::chrono::milliseconds(500));
             std::string chunk;
-            if (lines.empty()) {
+            if (session.wait_lines(after, std::chrono::milliseconds(500), "data: ", chunk) == 0)
               chunk = ": idle\n\n";  // keeps proxies and the browser from timing out
-            } else {
-              chunk = "id: " + std::to_string(after) + "\n";
-              for (const auto& line : lines) chunk += "data: " + line + "\n";
-              chunk += "\n";
-            }
+            else
+              chunk += "id: " + std::to_string(after) + "\n\n";
             return sink.write(chunk.data(), chunk.size());
-          });
+          },
+          [this](bool) { session.watcher_left(); });
     });
   }
 };

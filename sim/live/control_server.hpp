@@ -1,8 +1,9 @@
 #pragma once
 // The live view's HTTP side: cpp-httplib on a thread of its own, never on the herd's io_context.
 //   GET  /            the page (one self-contained file)
-//   GET  /api/state   servers, links and their faults, each server's store, counters
-//   GET  /api/events  server-sent events, one "data:" line per trace line, batched when busy
+//   GET  /api/state   servers, links and their faults, each server's store (?store_limit=N: its
+//                     N newest), counters, watchers
+//   GET  /api/events  server-sent events, one "data:" line per trace line, a batch per 25 ms
 //   POST /api/steps   one scenario step or an array of them; 400 names what is wrong
 //   POST /api/clock   the virtual network's clock: {"paused": B}, {"speed": X}, {"step": N}
 // It listens on 127.0.0.1 unless told otherwise; with a token, every /api/ request must carry it

@@ -50,10 +50,15 @@ void LiveSession::publish(std::string_view line) {
   bool wake = false;
   {
     std::lock_guard lock(lines_mutex_);
-    lines_.emplace_back(line);
-    if (lines_.size() > kept) {
+    if (lines_.size() >= kept) {
+      // The oldest line's buffer takes the new one: a busy herd allocates nothing per line.
+      auto reused = std::move(lines_.front());
       lines_.pop_front();
       ++first_line_;
+      reused.assign(line);
+      lines_.push_back(std::move(reused));
+    } else {
+      lines_.emplace_back(line);
     }
     wake = reader_waiting_;
     reader_waiting_ = false;
@@ -61,8 +66,8 @@ void LiveSession::publish(std::string_view line) {
   if (wake) line_arrived_.notify_all();
 }
 
-std::vector<std::string> LiveSession::wait_lines(std::uint64_t& after,
-                                                 std::chrono::milliseconds timeout) {
+std::size_t LiveSession::wait_lines(std::uint64_t& after, std::chrono::milliseconds timeout,
+                                    std::string_view prefix, std::string& out) {
   std::unique_lock lock(lines_mutex_);
   auto next = [&] { return first_line_ + lines_.size(); };  // the number the next line gets
   auto ready = [&] { return stopping_.load() || next() > std::max(after + 1, first_line_); };
@@ -70,11 +75,10 @@ std::vector<std::string> LiveSession::wait_lines(std::uint64_t& after,
     reader_waiting_ = true;
     if (line_arrived_.wait_for(lock, timeout) == std::cv_status::timeout) break;
   }
-  std::vector<std::string> out;
   std::uint64_t from = std::max(after + 1, first_line_);
-  for (auto n = from; n < next(); ++n) out.push_back(lines_[n - first_line_]);
+  for (auto n = from; n < next(); ++n) out.append(prefix).append(lines_[n - first_line_]) += '\n';
   after = next() - 1;
-  return out;
+  return next() - from;
 }
 
 void LiveSession::request_stop() {

@@ -29,7 +29,7 @@ class LiveSession {
  public:
   // The runner's side of the API, set by the runner before it serves. Both run on its thread.
   struct Api {
-    std::function<LiveAnswer()> state;
+    std::function<LiveAnswer(std::size_t store_limit)> state;
     std::function<LiveAnswer(const std::string& body)> steps;
     std::function<LiveAnswer(const std::string& body)> clock;
   };
@@ -40,8 +40,14 @@ class LiveSession {
   std::optional<LiveAnswer> call(std::function<LiveAnswer(const Api&)> job,
                                  std::chrono::milliseconds timeout);
   // The trace lines after number `after` (0: from the oldest kept), waiting up to `timeout` for
-  // one; `after` moves past what is returned. Lines older than the last `kept` are dropped.
-  std::vector<std::string> wait_lines(std::uint64_t& after, std::chrono::milliseconds timeout);
+  // one: each is appended to `out` as `prefix` LINE "\n", and `after` moves past them. Returns
+  // how many. Lines older than the last `kept` are dropped.
+  std::size_t wait_lines(std::uint64_t& after, std::chrono::milliseconds timeout,
+                         std::string_view prefix, std::string& out);
+
+  // A reader follows the events from joined to left.
+  void watcher_joined() { ++watchers_; }
+  void watcher_left() { --watchers_; }
 
   // --- the runner's thread -----------------------------------------------------------------
   void set_api(Api api);
@@ -51,7 +57,14 @@ class LiveSession {
   void wait_for_job(std::chrono::milliseconds timeout);
   void publish(std::string_view line);
 
+  // From now on trace lines are wanted only while someone follows them. Until then every line is
+  // kept, so that a page opened after a scenario's run still gets the whole run.
+  void publish_only_when_watched() { only_when_watched_ = true; }
+
   // --- either ------------------------------------------------------------------------------
+  [[nodiscard]] int watchers() const { return watchers_.load(); }
+  // Whether a trace line would reach anyone: a herd nobody watches formats none.
+  [[nodiscard]] bool wants_lines() const { return !only_when_watched_ || watchers_.load() > 0; }
   void request_stop();
   [[nodiscard]] bool stop_requested() const { return stopping_.load(); }
 
@@ -75,6 +88,8 @@ class LiveSession {
   // its next look, so a busy herd pays one wake-up per batch, not one per line).
   bool reader_waiting_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> watchers_{0};
+  std::atomic<bool> only_when_watched_{false};
 };
 
 }  // namespace herd

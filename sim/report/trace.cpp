@@ -1,20 +1,37 @@
 #include "sim/report/trace.hpp"
 
-#include <cstdio>
+#include <algorithm>
+#include <charconv>
 
 namespace herd {
 
 void Trace::event(std::int64_t time_ns, std::string_view kind, std::string_view text) {
+  write_line(time_ns, kind, {text});
+}
+
+void Trace::write_line(std::int64_t time_ns, std::string_view kind,
+                       std::initializer_list<std::string_view> parts) {
   if (!enabled()) return;
-  char head[48];
+  // Built in one buffer kept from line to line: a busy herd's trace costs no allocation a line.
   // Fixed-point from integers: the same text on every machine, where printing a double may not be.
-  std::snprintf(head, sizeof head, "%lld.%06lld ", static_cast<long long>(time_ns / 1'000'000'000),
-                static_cast<long long>((time_ns % 1'000'000'000) / 1000));
-  std::string line = head;
-  line += kind;
-  if (!text.empty()) line.append(" ").append(text);
-  if (out_) *out_ << line << '\n';
-  if (listener_) listener_(line);
+  line_.clear();
+  char digits[24];
+  auto seconds = std::to_chars(digits, digits + sizeof digits, time_ns / 1'000'000'000).ptr;
+  line_.append(digits, seconds).push_back('.');
+  auto micros = (time_ns % 1'000'000'000) / 1000;
+  char fraction[6];
+  for (int i = 5; i >= 0; --i, micros /= 10) fraction[i] = static_cast<char>('0' + micros % 10);
+  line_.append(fraction, sizeof fraction).push_back(' ');
+  line_ += kind;
+  bool first = true;
+  for (auto part : parts) {
+    if (part.empty() && first) continue;
+    if (first) line_.push_back(' ');
+    first = false;
+    line_ += part;
+  }
+  if (out_) out_->write(line_.data(), static_cast<std::streamsize>(line_.size())).put('\n');
+  if (listener_) listener_(line_);
 }
 
 void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns) {
@@ -24,26 +41,29 @@ void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns
 
 void Trace::node_event(std::int64_t time_ns, const NodeEvent& e) {
   if (!enabled()) return;
-  std::string node(e.node), peer(e.peer), text(e.text);
   switch (e.kind) {
     case EventKind::update_stored:
-      return event(time_ns, "stored", node + " " + text);
+      return write_line(time_ns, "stored", {e.node, " ", e.text});
     case EventKind::update_dropped:
-      return event(time_ns, "stale", node + " " + text);
+      return write_line(time_ns, "stale", {e.node, " ", e.text});
     case EventKind::link_up:
-      return event(time_ns, "link-up", node + ">" + peer);
+      return write_line(time_ns, "link-up", {e.node, ">", e.peer});
     case EventKind::link_down:
-      return event(time_ns, "link-down", node + ">" + peer + " " + text);
+      return write_line(time_ns, "link-down", {e.node, ">", e.peer, " ", e.text});
     case EventKind::update_not_sent:
-      return event(time_ns, "not-sent", node + ">" + peer + " " + text);
+      return write_line(time_ns, "not-sent", {e.node, ">", e.peer, " ", e.text});
     case EventKind::line_in:
     case EventKind::line_out:
       return;
   }
 }
 
-std::string Trace::id(const Direction& d, std::uint64_t connection, std::uint64_t line) {
-  return d.from + ">" + d.to + "#" + std::to_string(connection) + "." + std::to_string(line);
+const std::string& Trace::id(const Direction& d, std::uint64_t connection, std::uint64_t line) {
+  id_.assign(d.from).append(">").append(d.to).append("#");
+  char digits[24];
+  id_.append(digits, std::to_chars(digits, digits + sizeof digits, connection).ptr).append(".");
+  id_.append(digits, std::to_chars(digits, digits + sizeof digits, line).ptr);
+  return id_;
 }
 
 Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& from,
@@ -56,47 +76,65 @@ Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& 
   return d;
 }
 
+std::uint64_t Trace::count_lines(std::string& partial, std::string_view bytes) {
+  auto last = bytes.rfind('\n');
+  if (last == std::string_view::npos) {
+    partial.append(bytes);
+    return 0;
+  }
+  auto lines = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+  partial.assign(bytes.substr(last + 1));
+  return lines;
+}
+
 void Trace::sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
                  const std::string& to, std::string_view bytes) {
-  if (!wanted()) return;
+  if (!listener_ && !wanted()) return;
   auto& d = direction(connection, from, to);
+  if (!wanted()) {
+    // Nobody reads the text now; counting keeps the ids right for when someone does.
+    d.sent_lines += count_lines(d.sent_partial, bytes);
+    return;
+  }
   d.sent_partial.append(bytes);
+  std::size_t start = 0;
   for (auto end = d.sent_partial.find('\n'); end != std::string::npos;
-       end = d.sent_partial.find('\n')) {
-    auto line = d.sent_partial.substr(0, end);
-    auto message_id = id(d, connection, ++d.sent_lines);
-    event(time_ns, "sent", message_id + " " + line);
+       start = end + 1, end = d.sent_partial.find('\n', start)) {
+    auto line = std::string_view(d.sent_partial).substr(start, end - start);
+    const auto& message_id = id(d, connection, ++d.sent_lines);
+    write_line(time_ns, "sent", {message_id, " ", line});
     if (keep_messages_) {
       d.in_flight.push_back(messages_.size());
-      messages_.push_back({message_id, d.from, d.to, std::move(line), time_ns, {}, {}, 0});
+      messages_.push_back({message_id, d.from, d.to, std::string(line), time_ns, {}, {}, 0});
     }
-    d.sent_partial.erase(0, end + 1);
   }
+  d.sent_partial.erase(0, start);
 }
 
 void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
                       const std::string& to, std::string_view bytes) {
-  if (!wanted()) return;
+  if (!listener_ && !wanted()) return;
   auto& d = direction(connection, from, to);
-  d.delivered_partial.append(bytes);
-  for (auto end = d.delivered_partial.find('\n'); end != std::string::npos;
-       end = d.delivered_partial.find('\n')) {
-    event(time_ns, "delivered", id(d, connection, ++d.delivered_lines));
+  const bool text = enabled();
+  for (auto lines = count_lines(d.delivered_partial, bytes); lines > 0; --lines) {
+    ++d.delivered_lines;
+    if (text) write_line(time_ns, "delivered", {id(d, connection, d.delivered_lines)});
+    // The oldest lines may be the report's messages, kept before the live view began.
     if (!d.in_flight.empty()) {
       messages_[d.in_flight.front()].delivered_ns = time_ns;
       d.in_flight.pop_front();
     }
-    d.delivered_partial.erase(0, end + 1);
   }
 }
 
 void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
-  if (!wanted()) return;
+  if (!listener_ && !wanted()) return;
   for (auto it = directions_.lower_bound({connection, std::string()});
        it != directions_.end() && it->first.first == connection;) {
     auto& d = it->second;
-    for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
-      event(time_ns, "dropped", id(d, connection, line) + " " + std::string(why));
+    if (enabled())
+      for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
+        write_line(time_ns, "dropped", {id(d, connection, line), " ", why});
     for (auto index : d.in_flight) {
       messages_[index].dropped = why;
       messages_[index].dropped_ns = time_ns;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -39,10 +40,18 @@ class Trace {
   explicit Trace(std::ostream* out, bool keep_messages = false)
       : out_(out), keep_messages_(keep_messages) {}
   // Also told of every line (without its "\n"), as it is written: the live view's events.
-  void set_listener(std::function<void(std::string_view line)> listener) {
+  // `listening`, when given, says whether the listener wants lines right now; while it says no
+  // (and nothing else wants the trace) no line is formatted, though messages are still counted
+  // so that ids stay right for when it listens again.
+  void set_listener(std::function<void(std::string_view line)> listener,
+                    std::function<bool()> listening = {}) {
     listener_ = std::move(listener);
+    listening_ = std::move(listening);
   }
-  [[nodiscard]] bool enabled() const { return out_ != nullptr || listener_ != nullptr; }
+  // Whether a line written now would go anywhere.
+  [[nodiscard]] bool enabled() const {
+    return out_ != nullptr || (listener_ != nullptr && (!listening_ || listening_()));
+  }
   // Stops (or starts) keeping messages for the report: a live herd may run for days.
   void keep_messages(bool keep) { keep_messages_ = keep; }
   [[nodiscard]] bool wanted() const { return enabled() || keep_messages_; }
@@ -72,14 +81,21 @@ class Trace {
     std::uint64_t sent_lines = 0, delivered_lines = 0;
     std::deque<std::size_t> in_flight;  // indexes into messages_, oldest first
   };
-  [[nodiscard]] static std::string id(const Direction& d, std::uint64_t connection,
-                                      std::uint64_t line);
+  // "Clark>Bona#12.3", in a buffer the next call reuses.
+  const std::string& id(const Direction& d, std::uint64_t connection, std::uint64_t line);
+  // A line of `kind` whose text is `parts` joined (no space added between them).
+  void write_line(std::int64_t time_ns, std::string_view kind,
+                  std::initializer_list<std::string_view> parts);
   Direction& direction(std::uint64_t connection, const std::string& from, const std::string& to);
+  // Lines that end in `bytes`, after what `partial` held; `partial` keeps what is unfinished.
+  static std::uint64_t count_lines(std::string& partial, std::string_view bytes);
 
   std::ostream* out_;
   std::function<void(std::string_view)> listener_;
+  std::function<bool()> listening_;
   bool keep_messages_;
   std::vector<TracedMessage> messages_;
+  std::string line_, id_;  // kept between lines for their capacity
   // Ordered: a lost connection's lines are written in the same order in every run.
   std::map<std::pair<std::uint64_t, std::string>, Direction> directions_;
 };

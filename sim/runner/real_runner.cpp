@@ -1,6 +1,7 @@
 // The runner on real sockets: nodes on the Runtime's threads, a fault proxy on every directed
 // link, the mock Places over HTTP, and waits in wall-clock time.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -38,10 +39,15 @@ class EventLog {
   EventSink sink() {
     return [this](const NodeEvent& e) {
       if (listener_) listener_(e);
+      // Only these change what a wait looks at; the rest matter only while events are kept, so
+      // a live herd's lines in and out cost no lock.
+      bool changes = e.kind == EventKind::link_up || e.kind == EventKind::update_stored;
+      if (!changes && !keep_events_.load(std::memory_order_relaxed)) return;
       {
         std::lock_guard lock(mutex_);
-        events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
-                           e.time_ns - start_ns_, e.queue_bytes});
+        if (keep_events_)
+          events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
+                             e.time_ns - start_ns_, e.queue_bytes});
         if (e.kind == EventKind::link_up) ++link_ups_;
         if (e.kind == EventKind::update_stored) {
           Record record;
@@ -49,8 +55,21 @@ class EventLog {
             held_[std::string(e.node)][std::string(record.client())] = e.text;
         }
       }
-      changed_.notify_all();
+      if (changes) changed_.notify_all();
     };
+  }
+
+  // Stops (or starts) keeping every event for the report: a live herd may run for days. What
+  // the nodes hold is still followed.
+  void keep_events(bool keep) {
+    std::lock_guard lock(mutex_);
+    keep_events_ = keep;
+  }
+
+  std::size_t held_count(const std::string& node) {
+    std::lock_guard lock(mutex_);
+    auto it = held_.find(node);
+    return it == held_.end() ? 0 : it->second.size();
   }
 
   // A crashed node loses its memory; so does our picture of it.
@@ -81,6 +100,7 @@ class EventLog {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<TimedEvent> events_;
+  std::atomic<bool> keep_events_{true};
   Holdings held_;
   std::size_t link_ups_ = 0;
 };
@@ -105,8 +125,9 @@ class RealRunner final : public ScenarioRunner {
         start_ns_(system_clock().now_ns()),
         log_(start_ns_),
         trace_(options.trace, true) {
-    trace_.set_listener(options.trace_listener);
-    if (trace_.enabled()) log_.set_listener([this](const NodeEvent& e) { trace_node_event(e); });
+    trace_.set_listener(options.trace_listener, options.trace_listening);
+    if (options.trace != nullptr || options.trace_listener)
+      log_.set_listener([this](const NodeEvent& e) { trace_node_event(e); });
   }
 
  private:
@@ -186,6 +207,8 @@ class RealRunner final : public ScenarioRunner {
     return log_.wait_until(done, Clock::now() + std::chrono::milliseconds(ms));
   }
 
+  std::size_t held_count(const std::string& node) override { return log_.held_count(node); }
+
   std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
     return holdings_from_lines(herd_->node(node)->snapshot_wait());
   }
@@ -250,11 +273,13 @@ class RealRunner final : public ScenarioRunner {
   std::int64_t trace_now() const { return system_clock().now_ns() - start_ns_; }
 
   void keep_messages(bool keep) override {
+    log_.keep_events(keep);
     std::lock_guard lock(trace_mutex_);
     trace_.keep_messages(keep);
   }
 
   void trace_node_event(const NodeEvent& e) {
+    if (!trace_.enabled()) return;
     std::lock_guard lock(trace_mutex_);
     trace_.node_event(trace_now(), e);
   }

@@ -33,6 +33,9 @@ struct SimOptions {
   std::ostream* trace = nullptr;  // one line per event (trace.hpp); nullptr: none
   // Also told of every trace line as it is written (the live view's events).
   std::function<void(std::string_view line)> trace_listener;
+  // Whether trace_listener wants lines right now (none given: always); while it does not, the
+  // runner formats none.
+  std::function<bool()> trace_listening;
   // The live view: once the scenario's steps have run, the herd stays up and serves the
   // session's jobs (its state, posted steps) until the session is stopped. nullptr: none.
   LiveSession* live = nullptr;

@@ -1,7 +1,9 @@
 #include "sim/runner/scenario_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -41,7 +43,7 @@ RunResult ScenarioRunner::run() {
   up_ns_ = clock_ns();
   if (options_.on_ready) options_.on_ready();
   if (options_.live)
-    options_.live->set_api({[this] { return live_state(); },
+    options_.live->set_api({[this](std::size_t limit) { return live_state(limit); },
                             [this](const std::string& body) { return live_steps(body); },
                             [this](const std::string& body) { return live_clock(body); }});
   next_live_index_ = scenario_.steps.size();
@@ -84,6 +86,7 @@ void ScenarioRunner::serve_live(LiveSession& live) {
   // The report's timeline covers the scenario's steps; what the live view does after them is
   // not kept, so a herd left up for days does not grow.
   keep_messages(false);
+  live.publish_only_when_watched();
   while (!live.stop_requested()) {
     live.run_jobs();
     idle_live(live);
@@ -97,26 +100,51 @@ LiveAnswer ScenarioRunner::live_clock(const std::string&) {
           "be paused, slowed or stepped\"}\n"};
 }
 
-LiveAnswer ScenarioRunner::live_state() {
+// The AT line's client timestamp as a number, for choosing the newest records.
+static double record_time(const std::string& line) {
+  return std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+}
+
+LiveAnswer ScenarioRunner::live_state(std::size_t store_limit) {
   nlohmann::json servers = nlohmann::json::array();
   for (const auto& s : scenario_.topology.servers) {
     bool up = live_.count(s.name) != 0;
     nlohmann::json store = nlohmann::json::array();
-    if (up)
-      for (const auto& [client, line] : store_of(s.name)) {
-        RecordView record;
-        nlohmann::json entry = {{"client", client}, {"line", line}};
-        if (record_from_at_line(line, record)) {
-          entry["origin"] = std::string(record.server());
-          entry["time"] = line.substr(line.rfind(' ') + 1);
-        }
-        store.push_back(entry);
+    std::vector<std::pair<std::string, std::string>> records;
+    std::size_t size = 0;
+    if (up && store_limit == 0) {
+      size = held_count(s.name);  // a page's frequent look: no store is copied
+    } else if (up) {
+      auto held = store_of(s.name);
+      records.assign(held.begin(), held.end());
+      size = records.size();
+    }
+    if (records.size() > store_limit) {
+      // A herd under load holds more clients than a page can show: the newest are what it draws.
+      auto newer = [](const auto& a, const auto& b) {
+        auto ta = record_time(a.second), tb = record_time(b.second);
+        return ta != tb ? ta > tb : a.first < b.first;
+      };
+      auto keep = records.begin() + static_cast<std::ptrdiff_t>(store_limit);
+      std::nth_element(records.begin(), keep, records.end(), newer);
+      records.erase(keep, records.end());
+      std::sort(records.begin(), records.end());
+    }
+    for (const auto& [client, line] : records) {
+      RecordView record;
+      nlohmann::json entry = {{"client", client}, {"line", line}};
+      if (record_from_at_line(line, record)) {
+        entry["origin"] = std::string(record.server());
+        entry["time"] = line.substr(line.rfind(' ') + 1);
       }
+      store.push_back(entry);
+    }
     servers.push_back({{"name", s.name},
                        {"state", !up                     ? "crashed"
                                  : paused_.count(s.name) ? "paused"
                                                          : "up"},
-                       {"store", store}});
+                       {"store", store},
+                       {"store_size", size}});
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& [from, to] : directed_links()) {
@@ -143,7 +171,8 @@ LiveAnswer ScenarioRunner::live_state() {
       {"servers", servers},
       {"links", links},
       {"counters",
-       {{"updates_accepted", history_.accepted()}, {"clients", history_.expected().size()}}}};
+       {{"updates_accepted", history_.accepted()}, {"clients", history_.expected().size()}}},
+      {"watchers", options_.live != nullptr ? options_.live->watchers() : 0}};
   return {200, state.dump() + "\n"};
 }
 

@@ -56,6 +56,8 @@ class ScenarioRunner : public StepContext {
   virtual bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) = 0;
   // What `node` holds, read from its store.
   virtual std::map<std::string, std::string, std::less<>> store_of(const std::string& node) = 0;
+  // How many clients `node` holds by its events: no store is read, so a page may ask often.
+  virtual std::size_t held_count(const std::string& node) = 0;
   virtual std::unique_ptr<ClientConnection> connect(const std::string& node) = 0;
   virtual void change_link(const std::string& from, const std::string& to,
                            const std::function<void(LinkFaults&)>& change) = 0;
@@ -77,7 +79,7 @@ class ScenarioRunner : public StepContext {
   // network has a clock to drive; the answer says what it is now.
   virtual LiveAnswer live_clock(const std::string& body);
   virtual void trace(std::string_view kind, const std::string& text) = 0;
-  // Whether the trace keeps every message for the report's timeline (not while live for long).
+  // Whether every event and message is kept for the report (not while live for long).
   virtual void keep_messages(bool keep) = 0;
   // Fills in what the run measured (events, messages, times) after tear_down().
   virtual void collect(RunResult& result) = 0;
@@ -120,7 +122,8 @@ class ScenarioRunner : public StepContext {
   void print(const StepOutcome& outcome) const;
   // The live view: serves its jobs until it stops.
   void serve_live(LiveSession& live);
-  [[nodiscard]] LiveAnswer live_state();
+  // At most `store_limit` records a server, its newest; "store_size" says how many it holds.
+  [[nodiscard]] LiveAnswer live_state(std::size_t store_limit);
   [[nodiscard]] LiveAnswer live_steps(const std::string& body);
   void run_one_step(const Step& step, StepOutcome& outcome);
   // Sends one line (unless already sent) and reads its reply; false with a reason when the

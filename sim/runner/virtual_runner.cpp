@@ -83,7 +83,7 @@ class VirtualRunner final : public ScenarioRunner {
         net_(scenario.seed),
         clock_(net_),
         trace_(options.trace, true) {
-    trace_.set_listener(options.trace_listener);
+    trace_.set_listener(options.trace_listener, options.trace_listening);
     net_.set_base_latency(base_latency);
     // Only what servers say to each other is traced as messages; clients are traced by step.
     auto between_servers = [this](ConnectionId id) {
@@ -206,8 +206,9 @@ class VirtualRunner final : public ScenarioRunner {
   }
 
   void on_event(const NodeEvent& e) {
-    events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
-                       e.time_ns - vnet::VirtualClock::epoch_ns - up_, e.queue_bytes});
+    if (keep_events_)
+      events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),
+                         e.time_ns - vnet::VirtualClock::epoch_ns - up_, e.queue_bytes});
     if (e.kind == EventKind::update_stored) {
       Record record;
       if (record_from_at_line(e.text, record))
@@ -217,7 +218,11 @@ class VirtualRunner final : public ScenarioRunner {
     trace_.node_event(net_.now(), e);
   }
 
-  void keep_messages(bool keep) override { trace_.keep_messages(keep); }
+  // A live herd may run for days: what it does after the scenario is not kept for the report.
+  void keep_messages(bool keep) override {
+    keep_events_ = keep;
+    trace_.keep_messages(keep);
+  }
 
   void trace(std::string_view kind, const std::string& text) override {
     trace_.event(net_.now(), kind, text);
@@ -241,6 +246,11 @@ class VirtualRunner final : public ScenarioRunner {
   }
 
   // What `node` holds, read from its store (past a pause, as a debugger reads memory).
+  std::size_t held_count(const std::string& node) override {
+    auto it = held_.find(node);
+    return it == held_.end() ? 0 : it->second.size();
+  }
+
   std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
     std::vector<std::string> lines;
     bool read = false;
@@ -385,6 +395,7 @@ class VirtualRunner final : public ScenarioRunner {
   std::unique_ptr<LocalHerd> herd_;
   Holdings held_;  // what each live node holds, as its events say
   std::vector<TimedEvent> events_;
+  bool keep_events_ = true;
   std::size_t link_ups_ = 0;
   Time up_ = 0, simulated_ = 0;
   bool torn_down_ = false;
