@@ -3,6 +3,16 @@
 // runner checks it (tests/page/); the page embeds this file where its script says LIVE_LOGIC.
 "use strict";
 const Live = {
+  RECENT: 5,  // records drawn beside a server
+
+  // An API path with the page's own query (its token) and `extra` parameters.
+  api(path, extra, search) {
+    const q = new URLSearchParams(search === undefined ? location.search : search);
+    for (const [k, v] of Object.entries(extra || {})) q.set(k, String(v));
+    const text = q.toString();
+    return path + (text ? "?" + text : "");
+  },
+
   // One colour per update, from its client and its client time, as in the static timeline.
   colour(atLine) {
     const f = atLine.split(" ");
@@ -52,22 +62,40 @@ const Live = {
   Model: class {
     constructor() {
       this.stores = {};     // server -> client -> AT line
+      this.sizes = {};      // server -> how many clients it holds
+      this.recent = {};     // server -> the clients it stored last, newest first (at most 5)
       this.newest = {};     // server -> the AT line it stored last
       this.inFlight = {};   // message id -> {from, to, line, colour, lost}
       this.counts = { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0 };
       this.lastReply = null;
-      this.spread = {};     // update (client and time) -> {first, servers: Set}
+      this.spread = new Map();  // update (client and time) -> {first, servers: Set}, oldest first
       this.converged = [];  // ms from an update's first store to its store at every server
       this.servers = 0;     // how many servers the herd has (from /api/state)
     }
-    // Takes /api/state's stores as the truth.
+    // Takes /api/state's stores as the truth. A store sent in part (its newest records, when
+    // store_size says it holds more) corrects those records and keeps what the events said of
+    // the rest.
     load(state) {
       this.servers = state.servers.length;
-      this.stores = {};
+      const stores = {};
       for (const s of state.servers) {
-        this.stores[s.name] = {};
-        for (const r of s.store) this.stores[s.name][r.client] = r.line;
+        const size = s.store_size === undefined ? s.store.length : s.store_size;
+        const whole = size <= s.store.length;
+        const store = stores[s.name] = whole ? {} : (this.stores[s.name] || {});
+        for (const r of s.store) store[r.client] = r.line;
+        this.sizes[s.name] = whole ? s.store.length : Math.max(size, Object.keys(store).length);
+        const time = line => parseFloat(line.slice(line.lastIndexOf(" ") + 1));
+        if (whole || s.store.length)
+          this.recent[s.name] = s.store.slice().sort((a, b) => time(b.line) - time(a.line))
+            .slice(0, Live.RECENT).map(r => r.client);
       }
+      this.stores = stores;
+    }
+    // What a server shows: its newest records, newest first, and how many it holds.
+    shown(server) {
+      const store = this.stores[server] || {};
+      return { rows: (this.recent[server] || []).filter(c => store[c] !== undefined).map(c => store[c]),
+               size: this.sizes[server] || 0 };
     }
     // Applies one trace line; returns its parsed form.
     apply(line) {
@@ -90,20 +118,32 @@ const Live = {
         e.line = at;
         if (e.kind === "stored") {
           const f = at.split(" "), client = f[3];
-          (this.stores[server] = this.stores[server] || {})[client] = at;
+          const store = this.stores[server] = this.stores[server] || {};
+          if (store[client] === undefined) this.sizes[server] = (this.sizes[server] || 0) + 1;
+          store[client] = at;
+          const recent = (this.recent[server] || []).filter(c => c !== client);
+          recent.unshift(client);
+          this.recent[server] = recent.slice(0, Live.RECENT);
           this.newest[server] = at;
           // Time to converge: from the update's first store to its store at every server.
           const key = client + " " + f[5];
-          const s = this.spread[key] = this.spread[key] || { first: e.time, servers: new Set() };
+          let s = this.spread.get(key);
+          if (!s) {
+            this.spread.set(key, s = { first: e.time, servers: new Set() });
+            // An update overtaken by a newer one never reaches everyone: forget the oldest.
+            if (this.spread.size > 5000) this.spread.delete(this.spread.keys().next().value);
+          }
           s.servers.add(server);
           if (this.servers > 0 && s.servers.size === this.servers) {
             this.converged.push((e.time - s.first) * 1000);
             if (this.converged.length > 1000) this.converged.shift();
-            delete this.spread[key];
+            this.spread.delete(key);
           }
         }
       } else if (e.kind === "crash") {
         this.stores[e.rest] = {};  // its memory is gone
+        this.sizes[e.rest] = 0;
+        this.recent[e.rest] = [];
         delete this.newest[e.rest];
       } else if (e.kind === "client-reply") {
         this.lastReply = e.rest;

@@ -44,6 +44,42 @@ test("stores follow stored events; a crash empties one; state loads replace them
   assert.deepStrictEqual(m.holders("kiwi"), ["Bona"]);
 });
 
+test("a server shows its newest records as they land, and how many it holds", () => {
+  const m = new Live.Model();
+  const line = (client, t) => "AT Clark +0.1 " + client + " +34-118 " + t;
+  for (let i = 0; i < 8; i++) m.apply("0." + i + " stored Bona " + line("c" + i, 100 + i));
+  m.apply("0.9 stored Bona " + line("c2", 200));  // an old client updated: newest again, not counted twice
+  const shown = m.shown("Bona");
+  assert.deepStrictEqual(shown.rows.map(r => r.split(" ")[3]), ["c2", "c7", "c6", "c5", "c4"]);
+  assert.strictEqual(shown.size, 8);
+  m.apply("1.0 crash Bona");
+  assert.deepStrictEqual(m.shown("Bona"), { rows: [], size: 0 });
+});
+
+test("a state load with part of a store keeps what the events said of the rest", () => {
+  const m = new Live.Model();
+  const line = (client, t) => "AT Clark +0.1 " + client + " +34-118 " + t;
+  m.apply("0.1 stored Bona " + line("old", 1));
+  m.load({ servers: [{ name: "Bona", store_size: 300, store: [{ client: "new", line: line("new", 9) },
+                                                               { client: "newer", line: line("newer", 10) }] }] });
+  assert.deepStrictEqual(m.holders("old"), ["Bona"]);
+  assert.deepStrictEqual(m.shown("Bona").rows.map(r => r.split(" ")[3]), ["newer", "new"]);
+  assert.strictEqual(m.shown("Bona").size, 300);
+  // A look with no records (store_limit=0) changes the count only.
+  m.load({ servers: [{ name: "Bona", store_size: 301, store: [] }] });
+  assert.deepStrictEqual(m.shown("Bona").rows.map(r => r.split(" ")[3]), ["newer", "new"]);
+  assert.strictEqual(m.shown("Bona").size, 301);
+  // A whole store is the truth: what it lacks, the server lacks.
+  m.load({ servers: [{ name: "Bona", store_size: 1, store: [{ client: "new", line: line("new", 9) }] }] });
+  assert.deepStrictEqual(m.holders("old"), []);
+  assert.strictEqual(m.shown("Bona").size, 1);
+});
+
+test("API paths keep the page's token and add their own parameters", () => {
+  assert.strictEqual(Live.api("api/state", { store_limit: 50 }, "?token=abc"), "api/state?token=abc&store_limit=50");
+  assert.strictEqual(Live.api("api/events", {}, ""), "api/events");
+});
+
 test("an update's time to converge runs from its first store to its store at every server", () => {
   const m = new Live.Model();
   m.load({ servers: ["Clark", "Bona", "Jaquez"].map(name => ({ name, store: [] })) });
