@@ -44,6 +44,7 @@
 #include "sim/runner/runner.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/closed_loop.hpp"
+#include "tools/bench/live_bench.hpp"
 
 namespace herd {
 namespace {
@@ -213,6 +214,7 @@ class Bench {
     if (wanted("scale")) scale();
     if (wanted("whatsat")) whatsat_throughput();
     if (wanted("sim")) simulator_speed();
+    if (wanted("live")) live_view_cost();
     report();
     return failed_ ? 1 : 0;
   }
@@ -657,6 +659,41 @@ class Bench {
          result.simulated_s / wall, 1, "wall time", "at least 50x"});
   }
 
+  // What the live view costs the herd it watches: `herd up --control` under closed-loop IAMAT
+  // load on Clark with nobody watching, with a reader following the events, and with the page
+  // open in headless Chromium; and the proxies' price, against plain `herd up`.
+  void live_view_cost() {
+    bench::LiveBenchSettings settings;
+    settings.duration = load_time();
+    settings.rounds = rounds();
+    settings.dir =
+        (std::filesystem::temp_directory_path() / ("herd-bench-live-" + std::to_string(::getpid())))
+            .string();
+    settings.say = [this](const std::string& text) { say(text); };
+    auto cost = bench::measure_live_cost(settings);
+    if (!cost.error.empty()) fail("live: " + cost.error);
+    const auto& u = cost.unwatched;
+    add({"live", "herd up --control IAMAT/s, nobody watching", "req/s", u.per_second,
+         cost.plain.per_second, "herd up (no proxies)", ""});
+    add({"live", "herd up --control IAMAT/s, events read", "req/s", cost.reader.per_second,
+         u.per_second, "nobody watching", ">= 0.90 of unwatched"});
+    add({"live", "herd CPU per update, events read", "us", cost.reader.herd_cpu_us_per_update,
+         u.herd_cpu_us_per_update, "nobody watching", ""});
+    add({"live", "event lines read per update", "lines", cost.reader.lines_per_update, 0, "", ""});
+    add({"live", "herd p99, events read", "us", cost.reader.p99_us, u.p99_us, "nobody watching",
+         ""});
+    if (cost.page) {
+      add({"live", "herd up --control IAMAT/s, page open", "req/s", cost.page->per_second,
+           u.per_second, "nobody watching", ">= 0.90 of unwatched (browser on the same cores)"});
+      add({"live", "herd CPU per update, page open", "us", cost.page->herd_cpu_us_per_update,
+           u.herd_cpu_us_per_update, "nobody watching", ""});
+    } else {
+      say("live: no page figure: " + cost.no_page);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(settings.dir, ignored);
+  }
+
   void fail(const std::string& why) {
     failed_ = true;
     say("FAILED: " + why);
@@ -766,7 +803,7 @@ class Bench {
 
 const std::vector<std::string>& bench_sections() {
   static const std::vector<std::string> sections = {"iamat", "idle",    "flood", "memory",
-                                                    "scale", "whatsat", "sim"};
+                                                    "scale", "whatsat", "sim",   "live"};
   return sections;
 }
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "sim/net/line_client.hpp"
@@ -36,16 +37,42 @@ bool can_bind(std::uint16_t port) {
 ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& log_path) {
   std::vector<std::string> argv_text = {"/proc/self/exe"};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
+  spawn("/proc/self/exe", argv_text, log_path, false);
+}
+
+ChildProcess ChildProcess::external(const std::string& program,
+                                    const std::vector<std::string>& args,
+                                    const std::string& log_path) {
+  ChildProcess child;
+  std::vector<std::string> argv_text = {program};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  child.spawn(program.c_str(), argv_text, log_path, true);
+  return child;
+}
+
+void ChildProcess::spawn(const char* program, const std::vector<std::string>& argv_text,
+                         const std::string& log_path, bool own_group) {
+  std::vector<std::string> text = argv_text;
   std::vector<char*> argv;
-  for (auto& a : argv_text) argv.push_back(a.data());
+  for (auto& a : text) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   pid_t pid = -1;
-  if (posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ) == 0) pid_ = pid;
+  if (posix_spawnp(&pid, program, &actions, &attributes, argv.data(), environ) == 0) {
+    pid_ = pid;
+    own_group_ = own_group;
+  }
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
 }
 
@@ -81,18 +108,39 @@ long ChildProcess::resident_kib() const {
   return 0;
 }
 
+double ChildProcess::cpu_us() const {
+  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  // The command may hold spaces; the fields after its closing parenthesis do not.
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 int ChildProcess::stop() {
   if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
+  ::kill(own_group_ ? -pid_ : pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 500; ++i) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      if (own_group_) ::kill(-pid_, SIGKILL);  // what it started and left behind
       pid_ = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ::kill(pid_, SIGKILL);
+  ::kill(own_group_ ? -pid_ : pid_, SIGKILL);
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return -1;
