@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""The live view as a teacher uses it, in Debian's Chromium driven through chromedriver: open the
+"""The live view as a teacher uses it, in Debian's Chromium driven over the DevTools protocol: open the
 page, cut both of Clark's links by clicking them, send an IAMAT to Clark from the page's box, see
 the update reach Clark and no one else, restore the links by clicking, see it reach every
 server, and move the time slider back to see it at Clark alone again. Screenshots go to OUT_DIR.
 
     python3 tests/browser/live_view_test.py HERD OUT_DIR
-Exit 77 (skipped) when Chromium or chromedriver is missing (tools/install-deps.sh --browser-tests
-installs them) or cannot open a session, with the reason.
+Exit 77 (skipped) when Chromium is missing (tools/install-deps.sh --browser-tests installs it) or
+cannot start here, with the reason.
 """
 import os
 import signal
@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-import webdriver  # noqa: E402
+import devtools  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from live_address import wait_for_live_view  # noqa: E402
@@ -57,17 +57,14 @@ def holders_after(b, client, want, seconds):
 
 def main():
     herd, out = sys.argv[1], sys.argv[2]
-    if not webdriver.available():
-        print("no Chromium or chromedriver: tools/install-deps.sh --browser-tests installs them")
+    if not devtools.available():
+        print("no Chromium: tools/install-deps.sh --browser-tests installs it")
         return 77
     os.makedirs(out, exist_ok=True)
     try:
-        browser = webdriver.Browser()
-    except webdriver.WebDriverError as e:
-        # Seen in a fresh Debian root whose apt has no security updates: chromium-driver 150
-        # beside a chromium of another version cannot open a session.
-        print("skipped: Chromium and chromedriver could not open a session here "
-              f"({webdriver.versions()}): {str(e)[:300]}")
+        browser = devtools.Browser()
+    except devtools.BrowserError as e:
+        print(f"skipped: {devtools.versions()} did not start here: {str(e)[:300]}")
         return 77
     proc, url = start_herd(herd)
     try:
