@@ -14,12 +14,13 @@
 #include "core/local_herd.hpp"
 #include "core/runtime.hpp"
 #include "sim/checker/checker.hpp"
-#include "sim/net/fault_proxy.hpp"
 #include "sim/net/line_client.hpp"
 #include "sim/places/places_mock.hpp"
 #include "sim/report/trace.hpp"
+#include "sim/runner/line_connection.hpp"
 #include "sim/runner/runner.hpp"
 #include "sim/runner/scenario_runner.hpp"
+#include "sim/runner/traced_proxies.hpp"
 
 namespace herd {
 namespace {
@@ -105,29 +106,15 @@ class EventLog {
   std::size_t link_ups_ = 0;
 };
 
-class RealClient final : public ClientConnection {
- public:
-  explicit RealClient(std::unique_ptr<LineClient> client) : client_(std::move(client)) {}
-  bool send(const std::string& bytes) override { return client_->try_send(bytes); }
-  std::optional<std::string> read_through(std::string_view end, int timeout_ms) override {
-    return client_->read_through(end, timeout_ms);
-  }
-
- private:
-  std::unique_ptr<LineClient> client_;
-};
-
 class RealRunner final : public ScenarioRunner {
  public:
   RealRunner(const Scenario& scenario, const SimOptions& options)
       : ScenarioRunner(scenario, options),
-        random_(scenario.seed),
         start_ns_(system_clock().now_ns()),
         log_(start_ns_),
-        trace_(options.trace, true) {
-    trace_.set_listener(options.trace_listener, options.trace_listening);
+        links_(runtime_, options, scenario.seed, start_ns_) {
     if (options.trace != nullptr || options.trace_listener)
-      log_.set_listener([this](const NodeEvent& e) { trace_node_event(e); });
+      log_.set_listener([this](const NodeEvent& e) { links_.node_event(e); });
   }
 
  private:
@@ -155,14 +142,12 @@ class RealRunner final : public ScenarioRunner {
     settings.sink = log_.sink();
     settings.seed = scenario_.seed;
     settings.route = [this](const std::string& from, const ServerSpec& to) {
-      auto& proxy = proxies_[{from, to.name}];
-      if (!proxy) {
-        proxy = std::make_unique<FaultProxy>(runtime_, from, to.name, to.port, random_.next());
-        observe(*proxy);
-        if (auto ec = proxy->start())
-          proxy_error_ = "cannot start the proxy " + from + " -> " + to.name + ": " + ec.message();
+      auto port = links_.route(from, to.name, to.port);
+      if (auto* error = std::get_if<std::string>(&port)) {
+        proxy_error_ = *error;
+        return PeerEndpoint{to.name, "127.0.0.1", 0};
       }
-      return PeerEndpoint{to.name, "127.0.0.1", proxy->port()};
+      return PeerEndpoint{to.name, "127.0.0.1", std::get<std::uint16_t>(port)};
     };
     herd_ = std::make_unique<LocalHerd>(runtime_, settings);
     if (auto error = herd_->start()) return error;
@@ -175,23 +160,17 @@ class RealRunner final : public ScenarioRunner {
   }
 
   void tear_down() override {
-    {
-      std::lock_guard lock(trace_mutex_);
-      teardown_ns_ = trace_now();
-    }
+    links_.mark_end_of_run();
     if (herd_) herd_->stop();
     herd_.reset();
-    for (auto& [key, proxy] : proxies_) proxy->stop();
-    proxies_.clear();
+    links_.stop();
     runtime_.stop();
     mock_.stop();
   }
 
   void collect(RunResult& result) override {
     result.events = log_.take();
-    std::lock_guard lock(trace_mutex_);
-    result.messages = trace_.take_messages();
-    mark_end_of_run(result.messages, teardown_ns_);
+    result.messages = links_.take_messages();
   }
 
   std::int64_t clock_ns() const override {
@@ -216,40 +195,30 @@ class RealRunner final : public ScenarioRunner {
   std::unique_ptr<ClientConnection> connect(const std::string& node) override {
     auto client = LineClient::try_connect(herd_->topology().find(node)->port);
     if (!client) return nullptr;
-    return std::make_unique<RealClient>(std::move(client));
+    return std::make_unique<LineConnection>(std::move(client));
   }
 
   // --- faults: through the proxies --------------------------------------------------------
 
   void change_link(const std::string& from, const std::string& to,
                    const std::function<void(LinkFaults&)>& change) override {
-    auto it = proxies_.find({from, to});
-    if (it == proxies_.end()) return;
-    auto faults = it->second->faults();
-    change(faults);
-    it->second->set_faults(faults);
+    links_.change(from, to, change);
   }
 
   void reset_link(const std::string& from, const std::string& to) override {
-    if (auto it = proxies_.find({from, to}); it != proxies_.end()) it->second->reset_connections();
-  }
-
-  // Connections to a crashed server are refused, through its proxies as without them.
-  void set_target_up(const std::string& node, bool up) {
-    for (auto& [key, proxy] : proxies_)
-      if (key.second == node) proxy->set_target_up(up);
+    links_.reset(from, to);
   }
 
   void crash_server(const std::string& node) override {
     herd_->crash(node);
-    set_target_up(node, false);
+    links_.set_target_up(node, false);
     log_.forget(node);
   }
 
   std::optional<std::string> restart_server(const std::string& node) override {
     log_.forget(node);
     if (auto error = herd_->restart(node)) return error;
-    set_target_up(node, true);
+    links_.set_target_up(node, true);
     return std::nullopt;
   }
 
@@ -258,73 +227,24 @@ class RealRunner final : public ScenarioRunner {
   void set_places_faults(const PlacesFaults& faults) override { mock_.set_faults(faults); }
 
   LinkFaults link_faults(const std::string& from, const std::string& to) override {
-    auto it = proxies_.find({from, to});
-    return it == proxies_.end() ? LinkFaults{} : it->second->faults();
+    return links_.faults(from, to);
   }
 
-  // --- the trace: every thread writes to it, one line at a time --------------------------
-
-  void trace(std::string_view kind, const std::string& text) override {
-    if (!trace_.enabled()) return;
-    std::lock_guard lock(trace_mutex_);
-    trace_.event(trace_now(), kind, text);
-  }
-
-  std::int64_t trace_now() const { return system_clock().now_ns() - start_ns_; }
+  void trace(std::string_view kind, const std::string& text) override { links_.event(kind, text); }
 
   void keep_messages(bool keep) override {
     log_.keep_events(keep);
-    std::lock_guard lock(trace_mutex_);
-    trace_.keep_messages(keep);
+    links_.keep_messages(keep);
   }
 
-  void trace_node_event(const NodeEvent& e) {
-    if (!trace_.enabled()) return;
-    std::lock_guard lock(trace_mutex_);
-    trace_.node_event(trace_now(), e);
-  }
-
-  // A message's id comes from its proxy's connection (numbered across every proxy) and its line
-  // on it: TCP keeps a connection in order, so nothing is matched by text.
-  void observe(FaultProxy& proxy) {
-    auto from = proxy.from(), to = proxy.to();
-    auto link = proxy_count_++;
-    auto number = [this, link](std::uint64_t connection) {
-      auto [it, added] = connection_numbers_.try_emplace({link, connection}, 0);
-      if (added) it->second = ++connections_seen_;
-      return it->second;
-    };
-    proxy.set_observer(
-        {[this, from, to, number](std::uint64_t c, bool forward, std::string_view bytes) {
-           std::lock_guard lock(trace_mutex_);
-           trace_.sent(trace_now(), number(c), forward ? from : to, forward ? to : from, bytes);
-         },
-         [this, from, to, number](std::uint64_t c, bool forward, std::string_view bytes) {
-           std::lock_guard lock(trace_mutex_);
-           trace_.delivered(trace_now(), number(c), forward ? from : to, forward ? to : from,
-                            bytes);
-         },
-         [this, number](std::uint64_t c, const char* why) {
-           std::lock_guard lock(trace_mutex_);
-           trace_.lost(trace_now(), number(c), why);
-         }});
-  }
-
-  SeededRandom random_;  // the proxies' jitter seeds
   std::int64_t start_ns_;
   // Declared before what runs on it, so it outlives them.
   Runtime runtime_{2, 8};
   PlacesMock mock_{"127.0.0.1", options_.places_port};
   EventLog log_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<FaultProxy>> proxies_;
+  TracedProxies links_;  // before the herd: its nodes' links lead through these
   std::optional<std::string> proxy_error_;
   std::unique_ptr<LocalHerd> herd_;
-  Trace trace_;
-  std::mutex trace_mutex_;
-  std::size_t proxy_count_ = 0;
-  std::map<std::pair<std::size_t, std::uint64_t>, std::uint64_t> connection_numbers_;
-  std::uint64_t connections_seen_ = 0;
-  std::int64_t teardown_ns_ = 0;
 };
 
 }  // namespace
@@ -339,6 +259,7 @@ RunResult run_scenario(const Scenario& scenario, const SimOptions& options) {
   if (options.seed) effective.seed = *options.seed;
   if (options.force_classic) effective.classic = true;
   if (options.network == NetworkKind::virtual_) return run_on_virtual_network(effective, options);
+  if (options.external) return run_with_processes(effective, options);
   return run_on_real_network(effective, options);
 }
 
