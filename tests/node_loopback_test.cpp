@@ -333,6 +333,11 @@ TEST_CASE("the mock Places body is deterministic, inside the radius and 20 or mo
 TEST_CASE("the mock Places reads location and radius as Google does") {
   CHECK(parse_lat_lng("34.06,-118.44").has_value());
   CHECK(parse_lat_lng("+34.06,-118.44").has_value());
+  // An unencoded '+' reaches the server as a space: Google accepts it, and so does the mock.
+  CHECK(parse_lat_lng(" 34.06,-118.44").has_value());
+  CHECK(parse_lat_lng("-34.06, 118.44").has_value());
+  CHECK(parse_lat_lng(" 34.06, 118.44")->lng == doctest::Approx(118.44));
+  CHECK_FALSE(parse_lat_lng("34.06,").has_value());
   CHECK_FALSE(parse_lat_lng("34.06").has_value());
   CHECK_FALSE(parse_lat_lng("91,0").has_value());
   CHECK_FALSE(parse_lat_lng("a,b").has_value());

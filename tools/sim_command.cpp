@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +52,7 @@ struct SimSettings {
   int serve_port = -1;  // -1: no live view
   std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
+  ExternalHerd herd;  // --herd-cmd: its command is empty when the herd is Herd's own nodes
 };
 
 NetworkKind network_for(const SimSettings& s) {
@@ -147,6 +149,42 @@ const FlagTable<SimSettings>& sim_flags() {
        "seed drawing which kinds are on and how hard",
        {},
        [](SimSettings& s, const std::string&) { s.swarm = false; }},
+      {"herd-cmd", "TEMPLATE",
+       "run each server as a process started from TEMPLATE (under /bin/sh -c, in its own "
+       "folder) instead of Herd's nodes in this process; {name}, {port}, {config}, {places_url}, "
+       "{dir} and {classic} are replaced, e.g. 'python3 server.py {name} --config {config}'",
+       [](const SimSettings&) { return std::string("none: Herd's own nodes"); },
+       [](SimSettings& s, const std::string& v) {
+         if (v.empty()) throw UsageError{"--herd-cmd needs a command"};
+         s.herd.command = v;
+       }},
+      {"herd-ports", "NAME=PORT,...",
+       "with --herd-cmd: the servers listen on these ports and know their neighbours' from their "
+       "own code, so no proxy sits between them and link faults are refused",
+       [](const SimSettings&) { return std::string("none: the harness picks ports"); },
+       [](SimSettings& s, const std::string& v) {
+         std::istringstream pairs(v);
+         for (std::string pair; std::getline(pairs, pair, ',');) {
+           auto equals = pair.find('=');
+           if (equals == std::string::npos || equals == 0)
+             throw UsageError{"--herd-ports: expected NAME=PORT, got \"" + pair + "\""};
+           s.herd.ports[pair.substr(0, equals)] = static_cast<std::uint16_t>(
+               parse_integer("herd-ports", pair.substr(equals + 1), 1, 65535));
+         }
+       }},
+      {"herd-timeout-ms", "MS",
+       "with --herd-cmd: how long the checker waits for each answer from a server",
+       [](const SimSettings& s) { return std::to_string(s.herd.reply_timeout_ms); },
+       [](SimSettings& s, const std::string& v) {
+         s.herd.reply_timeout_ms =
+             static_cast<int>(parse_integer("herd-timeout-ms", v, 1, 600'000));
+       }},
+      {"herd-start-ms", "MS",
+       "with --herd-cmd: how long a server may take to listen after it is started",
+       [](const SimSettings& s) { return std::to_string(s.herd.start_timeout_ms); },
+       [](SimSettings& s, const std::string& v) {
+         s.herd.start_timeout_ms = static_cast<int>(parse_integer("herd-start-ms", v, 1, 600'000));
+       }},
       {"places-port", "N", "the port of the mock Places",
        [](const SimSettings&) { return std::string("any free port"); },
        [](SimSettings& s, const std::string& v) {
@@ -508,6 +546,25 @@ int run_sim(const Args& args) {
     throw UsageError{
         "--check-determinism compares two runs of a seed, which only the virtual network "
         "replays: add --net virtual"};
+  if (!settings.herd.ports.empty() && settings.herd.command.empty())
+    throw UsageError{"--herd-ports gives the ports of server processes: add --herd-cmd"};
+  if (!settings.herd.command.empty()) {
+    if (settings.network == NetworkKind::virtual_)
+      throw UsageError{
+          "--herd-cmd runs server processes, which talk real TCP: --net virtual cannot run them"};
+    if (settings.explore) throw UsageError{"--explore runs Herd's own nodes; --herd-cmd cannot"};
+    sim.network = NetworkKind::real;
+    sim.external = settings.herd;
+    // Each server's folder (config, output) goes beside the reports, or in a folder of its own.
+    sim.external->dir = settings.report_dir.empty()
+                            ? (std::filesystem::temp_directory_path() /
+                               ("herd-sim-servers-" + std::to_string(::getpid())))
+                                  .string()
+                            : settings.report_dir;
+    std::cout << "servers from: " << settings.herd.command
+              << "\n  their folders: " << sim.external->dir << "/SCENARIO.servers/NAME/"
+              << std::endl;
+  }
   if (sim.network == NetworkKind::virtual_ && settings.places_port != 0)
     throw UsageError{
         "--places-port is for the real network; the virtual network's Places has no port"};

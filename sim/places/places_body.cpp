@@ -100,6 +100,9 @@ json make_place(std::mt19937_64& rng, int index, double lat, double lng, double 
 }
 
 std::optional<double> parse_number(std::string_view text) {
+  // A '+' a server did not percent-encode arrives as a space, and Google takes it: so do we.
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -30,6 +30,14 @@ std::string summary_text(const RunResult& run) {
          ", " + std::to_string(run.steps.size() - failed) + "/" + std::to_string(run.steps.size()) +
          " steps ok (" + (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " +
          std::to_string(run.scenario.seed) + ")\n";
+  if (run.black_box) {
+    out += "  seen from outside: " + std::to_string(m.updates) + " updates accepted, " +
+           std::to_string(m.at_messages) + " AT messages through the link proxies, " +
+           fixed(m.messages_per_update, 2) + " per update" +
+           (run.messages.empty() ? std::string(" (no proxies: --herd-ports)") : std::string()) +
+           "\n";
+    return out;
+  }
   out += "  updates: " + std::to_string(m.updates) + " accepted, " +
          std::to_string(m.fully_spread) + " reached all " + std::to_string(run.servers.size()) +
          " servers; accept to last server p50 " + fixed(m.converge_p50_ms, 2) + " ms, p99 " +

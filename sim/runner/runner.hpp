@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,23 @@ enum class NetworkKind {
 };
 
 class LiveSession;
+
+// A herd under test made of server processes (`herd sim --herd-cmd`), instead of Herd's own
+// nodes in this process: a student's Python servers, another herd's, or `herd node` itself.
+struct ExternalHerd {
+  // Run under /bin/sh -c for each server, with {name}, {port}, {config}, {places_url}, {dir} and
+  // {classic} ("--classic" when the scenario runs in classic mode, else nothing) replaced, and
+  // HERD_NAME, HERD_PORT, HERD_CONFIG, HERD_PLACES_URL, HERD_DIR and HERD_CLASSIC (1 or 0) set.
+  std::string command;
+  // --herd-ports: servers listening on ports fixed in their code, neighbours too; then no proxy
+  // sits between them and a step that needs one is refused. Empty: the harness picks ports and
+  // points every link at a fault proxy through {config}.
+  std::map<std::string, std::uint16_t> ports;
+  // Each server's folder (its config and output) is DIR/SCENARIO.servers/NAME.
+  std::string dir;
+  int start_timeout_ms = 10'000;  // for a server's port to accept connections after a start
+  int reply_timeout_ms = 5'000;   // for each answer the checker waits on
+};
 
 struct SimOptions {
   NetworkKind network = NetworkKind::real;
@@ -56,6 +74,8 @@ struct SimOptions {
   int connect_timeout_ms = 500;
   std::uint16_t places_port = 0;  // the mock Places' port; 0: any free port
   std::string log_dir;            // the servers' own logs, in DIR/SCENARIO/NAME.log; "": none
+  // On real sockets: a herd of server processes instead of Herd's nodes in this process.
+  std::optional<ExternalHerd> external;
 };
 
 struct RunResult {
@@ -63,6 +83,9 @@ struct RunResult {
   NetworkKind network = NetworkKind::real;
   bool passed = false;
   std::string setup_error;  // the herd could not start
+  // The servers were processes seen only from outside (--herd-cmd): their own events are
+  // unknown, and the metrics count what crossed the proxies.
+  bool black_box = false;
   std::vector<StepOutcome> steps;
   Metrics metrics;
   std::vector<TimedEvent> events;  // times since the herd came up
@@ -78,6 +101,7 @@ struct RunResult {
 
 // The runners behind run_scenario, one per network.
 [[nodiscard]] RunResult run_on_real_network(const Scenario& scenario, const SimOptions& options);
+[[nodiscard]] RunResult run_with_processes(const Scenario& scenario, const SimOptions& options);
 [[nodiscard]] RunResult run_on_virtual_network(const Scenario& scenario, const SimOptions& options);
 
 }  // namespace herd

@@ -31,6 +31,15 @@ RunResult ScenarioRunner::run() {
     tear_down();
     collect(result);
     result.metrics = compute_metrics(result.events, scenario_.topology.servers.size());
+    if (result.black_box) {
+      auto& m = result.metrics;
+      m.updates = history_.accepted();
+      m.at_messages = static_cast<std::size_t>(std::count_if(
+          result.messages.begin(), result.messages.end(),
+          [](const TracedMessage& message) { return message.line.starts_with("AT "); }));
+      m.messages_per_update =
+          m.updates == 0 ? 0 : static_cast<double>(m.at_messages) / static_cast<double>(m.updates);
+    }
     result.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   };
@@ -70,6 +79,7 @@ void ScenarioRunner::run_one_step(const Step& step, StepOutcome& outcome) {
   auto index = std::to_string(outcome.index);
   trace("step-start", "steps[" + index + "] " + printable(outcome.description));
   apply_step(step, *this, outcome);
+  after_step(outcome);
   outcome.finished_s = seconds_since_up();
   trace("step-end", "steps[" + index + "] " + (outcome.ok ? "ok" : "FAIL") +
                         (outcome.message.empty() ? "" : ": " + printable(outcome.message)));

@@ -83,7 +83,13 @@ class ScenarioRunner : public StepContext {
   virtual void keep_messages(bool keep) = 0;
   // Fills in what the run measured (events, messages, times) after tear_down().
   virtual void collect(RunResult& result) = 0;
+  // After each step: a network may find that the step failed for a reason of its own (a server
+  // process that ended by itself).
+  virtual void after_step(StepOutcome&) {}
   // ---------------------------------------------------------------------------------------
+
+  // Every update the herd accepted so far, newest per client.
+  [[nodiscard]] const History& history() const { return history_; }
 
   [[nodiscard]] double seconds_since_up() const {
     return static_cast<double>(clock_ns() - up_ns_) / 1e9;

@@ -1,0 +1,298 @@
+// The runner for a herd of server processes (`herd sim --herd-cmd`): each server of the scenario's
+// topology started from the user's command in its own process group, every link through a fault
+// proxy (unless the ports are fixed in the servers' code), the mock Places over HTTP. Nothing
+// inside a server is seen, so the checker is a black box: a server holds a record when the first
+// line of its answer to "WHATSAT client 1 1" is that record's AT line.
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/runtime.hpp"
+#include "sim/net/line_client.hpp"
+#include "sim/places/places_mock.hpp"
+#include "sim/runner/line_connection.hpp"
+#include "sim/runner/runner.hpp"
+#include "sim/runner/scenario_runner.hpp"
+#include "sim/runner/server_process.hpp"
+#include "sim/runner/traced_proxies.hpp"
+
+namespace herd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Steps that put a fault on a link between two servers, which only a proxy can do.
+bool needs_proxy(StepKind kind) {
+  switch (kind) {
+    case StepKind::cut:
+    case StepKind::drop:
+    case StepKind::partition:
+    case StepKind::latency:
+    case StepKind::reset:
+    case StepKind::bandwidth:
+    case StepKind::slice:
+    case StepKind::hold:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class ProcessRunner final : public ScenarioRunner {
+ public:
+  ProcessRunner(const Scenario& scenario, const SimOptions& options)
+      : ScenarioRunner(scenario, options),
+        start_ns_(system_clock().now_ns()),
+        links_(runtime_, options, scenario.seed, start_ns_) {}
+
+ private:
+  const ExternalHerd& herd() const { return *options_.external; }
+  bool proxied() const { return herd().ports.empty(); }
+
+  std::optional<std::string> set_up() override {
+    if (!proxied()) {
+      for (std::size_t i = 0; i < scenario_.steps.size(); ++i)
+        if (needs_proxy(scenario_.steps[i].kind))
+          return "steps[" + std::to_string(i) + "] (" + describe(scenario_.steps[i]) +
+                 ") needs a fault proxy between two servers, and with --herd-ports the servers' "
+                 "links are fixed in their code; traffic and server faults can run, link faults "
+                 "cannot";
+      for (const auto& server : scenario_.topology.servers)
+        if (!herd().ports.count(server.name))
+          return "--herd-ports gives no port for " + server.name + ", a server of the topology";
+    }
+    if (options_.places_url.empty())
+      if (auto ec = mock_.start())
+        return "cannot start the mock Places on port " + std::to_string(options_.places_port) +
+               ": " + ec.message();
+    runtime_.start();
+    ReservedPorts reserved;  // until the proxies have their own ports
+    for (const auto& server : scenario_.topology.servers) {
+      ports_[server.name] = proxied() ? reserved.take() : herd().ports.at(server.name);
+      if (ports_[server.name] == 0) return "no free loopback port for " + server.name;
+    }
+    if (proxied())
+      for (const auto& [from, to] : directed_links()) {
+        auto port = links_.route(from, to, ports_[to]);
+        if (auto* error = std::get_if<std::string>(&port)) return *error;
+        proxy_ports_[{from, to}] = std::get<std::uint16_t>(port);
+      }
+    reserved.release();
+    const auto places_url = options_.places_url.empty() ? mock_.url() : options_.places_url;
+    for (const auto& server : scenario_.topology.servers) {
+      auto dir = std::filesystem::path(herd().dir) / (scenario_.name + ".servers") / server.name;
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return "cannot make the folder " + dir.string() + ": " + ec.message();
+      auto config = (dir / "config.json").string();
+      if (!(std::ofstream(config) << config_for(server.name).dump(2) << "\n"))
+        return "cannot write " + config;
+      const std::map<std::string, std::string> values = {
+          {"name", server.name}, {"port", std::to_string(ports_[server.name])},
+          {"config", config},    {"places_url", places_url},
+          {"dir", dir.string()}, {"classic", scenario_.classic ? "--classic" : ""}};
+      processes_[server.name] = std::make_unique<ServerProcess>(
+          fill_template(herd().command, values),
+          std::map<std::string, std::string>{{"HERD_NAME", server.name},
+                                             {"HERD_PORT", values.at("port")},
+                                             {"HERD_CONFIG", config},
+                                             {"HERD_PLACES_URL", places_url},
+                                             {"HERD_DIR", dir.string()},
+                                             {"HERD_CLASSIC", scenario_.classic ? "1" : "0"}},
+          dir.string());
+    }
+    for (const auto& server : scenario_.topology.servers)
+      if (auto error = start_server(server.name)) return error;
+    return std::nullopt;
+  }
+
+  // Herd's config format: every server and link; the servers next to `name` are where its
+  // links lead, their proxies' ports when there are proxies.
+  nlohmann::json config_for(const std::string& name) const {
+    nlohmann::json servers = nlohmann::json::array(), links = nlohmann::json::array();
+    for (const auto& server : scenario_.topology.servers) {
+      auto proxy = proxy_ports_.find({name, server.name});
+      servers.push_back(
+          {{"name", server.name},
+           {"host", "127.0.0.1"},
+           {"port", proxy != proxy_ports_.end() ? proxy->second : ports_.at(server.name)}});
+    }
+    for (const auto& [a, b] : scenario_.topology.links) links.push_back({a, b});
+    nlohmann::json config = {{"servers", servers}, {"links", links}};
+    if (!scenario_.topology.peer_secret.empty()) config["secret"] = scenario_.topology.peer_secret;
+    return config;
+  }
+
+  // Starts a server and waits for its port: a process starting up gives no event to wait on.
+  std::optional<std::string> start_server(const std::string& name) {
+    auto& process = *processes_.at(name);
+    if (auto error = process.start()) return name + ": " + *error;
+    auto deadline = Clock::now() + std::chrono::milliseconds(herd().start_timeout_ms);
+    while (Clock::now() < deadline) {
+      if (LineClient::try_connect(ports_.at(name))) return std::nullopt;
+      if (auto ended = process.ended()) return name + " " + *ended + " as it started" + tail(name);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return name + " did not listen on port " + std::to_string(ports_.at(name)) + " within " +
+           std::to_string(herd().start_timeout_ms) + " ms" + tail(name);
+  }
+
+  std::string tail(const std::string& name) const {
+    auto& process = *processes_.at(name);
+    auto text = process.output_tail();
+    return text.empty() ? " (no output; " + process.output_path() + ")"
+                        : "; its output (" + process.output_path() + ") ends:\n" + text;
+  }
+
+  void tear_down() override {
+    links_.mark_end_of_run();
+    for (auto& [name, process] : processes_) process->kill();
+    links_.stop();
+    runtime_.stop();
+    mock_.stop();
+  }
+
+  void collect(RunResult& result) override {
+    result.black_box = true;
+    result.messages = links_.take_messages();
+  }
+
+  // A server that ended by itself fails the step that saw it go, and is no longer live.
+  void after_step(StepOutcome& out) override {
+    for (auto& [name, process] : processes_) {
+      auto ended = process->ended();
+      if (!ended) continue;
+      live_.erase(name);
+      paused_.erase(name);
+      links_.set_target_up(name, false);
+      out.ok = false;
+      out.message +=
+          (out.message.empty() ? "" : "; ") + name + " " + *ended + " by itself" + tail(name);
+      trace("exited", name + " " + *ended);
+    }
+  }
+
+  std::int64_t clock_ns() const override {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
+  }
+  void run_until_clock(std::int64_t when) override {
+    std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(when)));
+  }
+  std::int64_t wall_ns() const override { return system_clock().now_ns(); }
+
+  // --- the black-box checker --------------------------------------------------------------
+
+  // The AT line `node` answers first to "WHATSAT client 1 1", or nullopt when it has none (an
+  // error line, no answer in time, or no connection).
+  std::optional<std::string> held_line(const std::string& node, const std::string& client) {
+    auto connection = LineClient::try_connect(ports_.at(node));
+    if (!connection || !connection->try_send("WHATSAT " + client + " 1 1\n")) return std::nullopt;
+    auto first = connection->read_line(herd().reply_timeout_ms);
+    if (!first || !first->starts_with("AT ")) return std::nullopt;
+    // The rest of the answer (Places' JSON, then a blank line) is read, as a polite client
+    // would, before the connection closes.
+    (void)connection->read_through("\n\n", herd().reply_timeout_ms);
+    return first;
+  }
+
+  std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
+    if (paused_.count(node)) return last_seen_[node];  // a stopped process answers nothing
+    // The checker's questions are not the scenario's: Places answers them at once.
+    auto faults = places_faults_;
+    if (faults != PlacesFaults{}) mock_.set_faults({});
+    std::map<std::string, std::string, std::less<>> held;
+    for (const auto& [client, record] : history().expected())
+      if (auto line = held_line(node, client)) held[client] = *line;
+    if (faults != PlacesFaults{}) mock_.set_faults(faults);
+    return last_seen_[node] = held;
+  }
+
+  std::size_t held_count(const std::string& node) override { return store_of(node).size(); }
+
+  bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) override {
+    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    while (true) {
+      Holdings held;
+      for (const auto& node : live_) held[node] = store_of(node);
+      if (done(held)) return true;
+      if (Clock::now() >= deadline) return false;
+      // The servers tell nothing as they change; ask again shortly.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  std::unique_ptr<ClientConnection> connect(const std::string& node) override {
+    auto client = LineClient::try_connect(ports_.at(node));
+    if (!client) return nullptr;
+    return std::make_unique<LineConnection>(std::move(client));
+  }
+
+  // --- faults -----------------------------------------------------------------------------
+
+  void change_link(const std::string& from, const std::string& to,
+                   const std::function<void(LinkFaults&)>& change) override {
+    links_.change(from, to, change);
+  }
+  void reset_link(const std::string& from, const std::string& to) override {
+    links_.reset(from, to);
+  }
+  LinkFaults link_faults(const std::string& from, const std::string& to) override {
+    return links_.faults(from, to);
+  }
+
+  void crash_server(const std::string& node) override {
+    processes_.at(node)->kill();
+    links_.set_target_up(node, false);
+    last_seen_.erase(node);
+  }
+
+  std::optional<std::string> restart_server(const std::string& node) override {
+    last_seen_.erase(node);
+    processes_.at(node)->kill();  // a restart of a running server stops it first
+    if (auto error = start_server(node)) return error;
+    links_.set_target_up(node, true);
+    return std::nullopt;
+  }
+
+  void pause_server(const std::string& node) override {
+    // What it holds is read before it stops: a stopped process answers nothing.
+    (void)store_of(node);
+    processes_.at(node)->pause();
+  }
+  void resume_server(const std::string& node) override { processes_.at(node)->resume(); }
+
+  void set_places_faults(const PlacesFaults& faults) override {
+    places_faults_ = faults;
+    mock_.set_faults(faults);
+  }
+
+  void trace(std::string_view kind, const std::string& text) override { links_.event(kind, text); }
+  void keep_messages(bool keep) override { links_.keep_messages(keep); }
+
+  std::int64_t start_ns_;
+  // Declared before what runs on it, so it outlives them.
+  Runtime runtime_{1, 8};
+  PlacesMock mock_{"127.0.0.1", options_.places_port};
+  TracedProxies links_;
+  std::map<std::string, std::uint16_t> ports_;
+  std::map<std::pair<std::string, std::string>, std::uint16_t> proxy_ports_;
+  std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>> last_seen_;
+  PlacesFaults places_faults_;
+};
+
+}  // namespace
+
+RunResult run_with_processes(const Scenario& scenario, const SimOptions& options) {
+  ProcessRunner runner(scenario, options);
+  return runner.run();
+}
+
+}  // namespace herd
