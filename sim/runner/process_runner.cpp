@@ -107,8 +107,11 @@ class ProcessRunner final : public ScenarioRunner {
                                              {"HERD_CLASSIC", scenario_.classic ? "1" : "0"}},
           dir.string());
     }
+    // All at once, then each one's port: a herd of interpreters starts in the time of one.
+    for (auto& [name, process] : processes_)
+      if (auto error = process->start()) return name + ": " + *error;
     for (const auto& server : scenario_.topology.servers)
-      if (auto error = start_server(server.name)) return error;
+      if (auto error = wait_until_listening(server.name)) return error;
     return std::nullopt;
   }
 
@@ -129,10 +132,14 @@ class ProcessRunner final : public ScenarioRunner {
     return config;
   }
 
-  // Starts a server and waits for its port: a process starting up gives no event to wait on.
   std::optional<std::string> start_server(const std::string& name) {
+    if (auto error = processes_.at(name)->start()) return name + ": " + *error;
+    return wait_until_listening(name);
+  }
+
+  // A process starting up gives no event to wait on: its port is polled.
+  std::optional<std::string> wait_until_listening(const std::string& name) {
     auto& process = *processes_.at(name);
-    if (auto error = process.start()) return name + ": " + *error;
     auto deadline = Clock::now() + std::chrono::milliseconds(herd().start_timeout_ms);
     while (Clock::now() < deadline) {
       if (LineClient::try_connect(ports_.at(name))) return std::nullopt;
