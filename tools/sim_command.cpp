@@ -27,6 +27,7 @@
 #include "sim/scenario/scenario.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
+#include "tools/sim_shrink.hpp"
 
 namespace herd::cli {
 namespace {
@@ -52,7 +53,9 @@ struct SimSettings {
   int serve_port = -1;  // -1: no live view
   std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
-  ExternalHerd herd;  // --herd-cmd: its command is empty when the herd is Herd's own nodes
+  ExternalHerd herd;         // --herd-cmd: its command is empty when the herd is Herd's own nodes
+  bool shrink = false;       // --shrink FILE
+  bool shrink_found = true;  // explore shrinks what it finds unless --no-shrink
 };
 
 NetworkKind network_for(const SimSettings& s) {
@@ -185,6 +188,18 @@ const FlagTable<SimSettings>& sim_flags() {
        [](SimSettings& s, const std::string& v) {
          s.herd.start_timeout_ms = static_cast<int>(parse_integer("herd-start-ms", v, 1, 600'000));
        }},
+      {"shrink",
+       "",
+       "with one FILE that fails: remove steps and halve numbers while it still fails the same "
+       "way, and write the smallest as FILE.shrunk.json (on the virtual network one run decides "
+       "a candidate; elsewhere it must fail 3 runs of 3)",
+       {},
+       [](SimSettings& s, const std::string&) { s.shrink = true; }},
+      {"no-shrink",
+       "",
+       "with --explore: do not shrink the failing runs it finds",
+       {},
+       [](SimSettings& s, const std::string&) { s.shrink_found = false; }},
       {"places-port", "N", "the port of the mock Places",
        [](const SimSettings&) { return std::string("any free port"); },
        [](SimSettings& s, const std::string& v) {
@@ -335,7 +350,10 @@ int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* tr
     }
     std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
               << (virtual_net ? " --net virtual" : "")
-              << (settings.classic ? " (the file says classic)" : "") << "\n\n";
+              << (settings.classic ? " (the file says classic)" : "") << "\n";
+    if (settings.shrink_found)
+      (void)shrink_and_write(scenario, result, one, shrunk_path(path), std::cout);
+    std::cout << "\n";
   }
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::cout << "explore: " << settings.runs - static_cast<int>(failed.size()) << " passed, "
@@ -527,6 +545,8 @@ int run_sim(const Args& args) {
           args, options, positional, values))
     return 0;
   apply_flags(sim_flags(), values, settings);
+  if (settings.shrink && settings.explore)
+    throw UsageError{"--explore shrinks what it finds by itself; --shrink is for a scenario file"};
   if (settings.runs_given && !settings.explore)
     throw UsageError{"--runs counts random schedules and needs --explore"};
   for (const auto& file : settings.files)
@@ -593,6 +613,24 @@ int run_sim(const Args& args) {
       throw UsageError{"--serve shows one scenario's herd: give exactly one file"};
     if (settings.check_determinism) throw UsageError{"--serve and --check-determinism do not mix"};
     return serve(settings, sim, trace);
+  }
+  if (settings.shrink) {
+    if (settings.files.size() != 1)
+      throw UsageError{"--shrink takes exactly one scenario file (a failing one)"};
+    auto loaded = load_scenario(settings.files.front());
+    if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
+    const auto& scenario = std::get<Scenario>(loaded);
+    std::cout << "shrink: running " << settings.files.front() << " as it is" << std::endl;
+    auto result = run_scenario(scenario, sim);
+    std::cout << summary_text(result);
+    if (!result.setup_error.empty()) return 1;
+    if (result.passed) {
+      std::cout << "shrink: " << settings.files.front() << " passes; nothing to shrink\n";
+      return 1;
+    }
+    return shrink_and_write(scenario, result, sim, shrunk_path(settings.files.front()), std::cout)
+               ? 0
+               : 2;
   }
   if (settings.files.empty()) settings.files = scenario_files(default_scenario_dir());
   if (settings.files.empty()) throw UsageError{"no scenario files to run"};
