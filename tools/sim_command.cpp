@@ -153,9 +153,10 @@ const FlagTable<SimSettings>& sim_flags() {
        {},
        [](SimSettings& s, const std::string&) { s.swarm = false; }},
       {"herd-cmd", "TEMPLATE",
-       "run each server as a process started from TEMPLATE (under /bin/sh -c, in its own "
-       "folder) instead of Herd's nodes in this process; {name}, {port}, {config}, {places_url}, "
-       "{dir} and {classic} are replaced, e.g. 'python3 server.py {name} --config {config}'",
+       "run each server as a process started from TEMPLATE (under /bin/sh -c, from this "
+       "directory) instead of Herd's nodes in this process; {name}, {port}, {config}, "
+       "{places_url}, {dir} (the server's own folder) and {classic} are replaced, e.g. "
+       "'python3 server.py {name} --config {config}'",
        [](const SimSettings&) { return std::string("none: Herd's own nodes"); },
        [](SimSettings& s, const std::string& v) {
          if (v.empty()) throw UsageError{"--herd-cmd needs a command"};
@@ -279,13 +280,19 @@ RunResult run_traced(const Scenario& scenario, const SimOptions& options, bool c
   return result;
 }
 
-bool run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
-             bool check_determinism, std::ostream* trace, std::size_t timeline_max) {
+enum class Ran { passed, failed, skipped };
+
+Ran run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
+            bool check_determinism, std::ostream* trace, std::size_t timeline_max) {
   std::cout << "scenario " << scenario.name
             << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
   if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
   auto result = run_traced(scenario, options, check_determinism, trace);
   std::cout << summary_text(result);
+  if (!result.skipped.empty()) {
+    std::cout << std::endl;
+    return Ran::skipped;
+  }
   if (!report_dir.empty()) {
     auto written = write_reports(result, report_dir, timeline_max);
     if (!written.error.empty())
@@ -295,7 +302,7 @@ bool run_one(const Scenario& scenario, const SimOptions& options, const std::str
                 << "\n";
   }
   std::cout << std::endl;
-  return result.passed;
+  return result.passed ? Ran::passed : Ran::failed;
 }
 
 // A path in `dir` named after `stem` that no file has yet: a reproduction is never overwritten.
@@ -422,7 +429,7 @@ int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trac
   return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
     std::cout << "live view: " << url << " (the scenario runs first; Ctrl-C stops)" << std::endl;
     return run_one(std::get<Scenario>(loaded), live, settings.report_dir, false, trace,
-                   settings.timeline_max)
+                   settings.timeline_max) == Ran::passed
                ? 0
                : 1;
   });
@@ -643,16 +650,25 @@ int run_sim(const Args& args) {
   if (settings.places_port != 0)
     std::cout << "mock Places on port " << settings.places_port << "\n";
   std::size_t passed = 0;
-  std::vector<std::string> failures;
+  std::vector<std::string> failures, skipped;
   for (const auto& scenario : scenarios) {
-    if (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace,
-                settings.timeline_max))
-      ++passed;
-    else
-      failures.push_back(scenario.name);
+    switch (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace,
+                    settings.timeline_max)) {
+      case Ran::passed:
+        ++passed;
+        break;
+      case Ran::failed:
+        failures.push_back(scenario.name);
+        break;
+      case Ran::skipped:
+        skipped.push_back(scenario.name);
+        break;
+    }
   }
+  for (const auto& name : skipped) std::cout << "skipped: " << name << "\n";
   for (const auto& name : failures) std::cout << "failed: " << name << "\n";
-  std::cout << "herd sim: " << passed << " passed, " << failures.size() << " failed\n";
+  std::cout << "herd sim: " << passed << " passed, " << failures.size() << " failed"
+            << (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped") << "\n";
   return failures.empty() ? 0 : 1;
 }
 

@@ -19,6 +19,7 @@ using nlohmann::json;
 std::string summary_text(const RunResult& run) {
   const auto& m = run.metrics;
   std::string out;
+  if (!run.skipped.empty()) return "  skipped: " + run.skipped + "\n";
   if (!run.setup_error.empty()) return "  could not start: " + run.setup_error + "\n";
   std::size_t failed =
       std::count_if(run.steps.begin(), run.steps.end(), [](auto& s) { return !s.ok; });

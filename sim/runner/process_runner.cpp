@@ -20,6 +20,7 @@
 #include "sim/runner/runner.hpp"
 #include "sim/runner/scenario_runner.hpp"
 #include "sim/runner/server_process.hpp"
+#include "sim/runner/socket_runner.hpp"
 #include "sim/runner/traced_proxies.hpp"
 
 namespace herd {
@@ -44,33 +45,33 @@ bool needs_proxy(StepKind kind) {
   }
 }
 
-class ProcessRunner final : public ScenarioRunner {
+class ProcessRunner final : public SocketRunner {
  public:
   ProcessRunner(const Scenario& scenario, const SimOptions& options)
-      : ScenarioRunner(scenario, options),
-        start_ns_(system_clock().now_ns()),
-        links_(runtime_, options, scenario.seed, start_ns_) {}
+      : SocketRunner(scenario, options, 1) {}
 
  private:
   const ExternalHerd& herd() const { return *options_.external; }
   bool proxied() const { return herd().ports.empty(); }
 
+  std::optional<std::string> cannot_run() const override {
+    if (proxied()) return std::nullopt;
+    for (std::size_t i = 0; i < scenario_.steps.size(); ++i)
+      if (needs_proxy(scenario_.steps[i].kind))
+        return "steps[" + std::to_string(i) + "] (" + describe(scenario_.steps[i]) +
+               ") needs a fault proxy between two servers, and with --herd-ports the servers' "
+               "links are fixed in their code; traffic and server faults can run, link faults "
+               "cannot";
+    return std::nullopt;
+  }
+
   std::optional<std::string> set_up() override {
     if (!proxied()) {
-      for (std::size_t i = 0; i < scenario_.steps.size(); ++i)
-        if (needs_proxy(scenario_.steps[i].kind))
-          return "steps[" + std::to_string(i) + "] (" + describe(scenario_.steps[i]) +
-                 ") needs a fault proxy between two servers, and with --herd-ports the servers' "
-                 "links are fixed in their code; traffic and server faults can run, link faults "
-                 "cannot";
       for (const auto& server : scenario_.topology.servers)
         if (!herd().ports.count(server.name))
           return "--herd-ports gives no port for " + server.name + ", a server of the topology";
     }
-    if (options_.places_url.empty())
-      if (auto ec = mock_.start())
-        return "cannot start the mock Places on port " + std::to_string(options_.places_port) +
-               ": " + ec.message();
+    if (auto error = start_places()) return error;
     runtime_.start();
     ReservedPorts reserved;  // until the proxies have their own ports
     for (const auto& server : scenario_.topology.servers) {
@@ -84,7 +85,7 @@ class ProcessRunner final : public ScenarioRunner {
         proxy_ports_[{from, to}] = std::get<std::uint16_t>(port);
       }
     reserved.release();
-    const auto places_url = options_.places_url.empty() ? mock_.url() : options_.places_url;
+    const auto places_url = this->places_url();
     for (const auto& server : scenario_.topology.servers) {
       auto dir = std::filesystem::path(herd().dir) / (scenario_.name + ".servers") / server.name;
       std::error_code ec;
@@ -185,15 +186,6 @@ class ProcessRunner final : public ScenarioRunner {
     }
   }
 
-  std::int64_t clock_ns() const override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-        .count();
-  }
-  void run_until_clock(std::int64_t when) override {
-    std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(when)));
-  }
-  std::int64_t wall_ns() const override { return system_clock().now_ns(); }
-
   // --- the black-box checker --------------------------------------------------------------
 
   // The AT line `node` answers first to "WHATSAT client 1 1", or nullopt when it has none (an
@@ -235,24 +227,9 @@ class ProcessRunner final : public ScenarioRunner {
     }
   }
 
-  std::unique_ptr<ClientConnection> connect(const std::string& node) override {
-    auto client = LineClient::try_connect(ports_.at(node));
-    if (!client) return nullptr;
-    return std::make_unique<LineConnection>(std::move(client));
-  }
+  std::uint16_t client_port(const std::string& node) const override { return ports_.at(node); }
 
   // --- faults -----------------------------------------------------------------------------
-
-  void change_link(const std::string& from, const std::string& to,
-                   const std::function<void(LinkFaults&)>& change) override {
-    links_.change(from, to, change);
-  }
-  void reset_link(const std::string& from, const std::string& to) override {
-    links_.reset(from, to);
-  }
-  LinkFaults link_faults(const std::string& from, const std::string& to) override {
-    return links_.faults(from, to);
-  }
 
   void crash_server(const std::string& node) override {
     processes_.at(node)->kill();
@@ -280,14 +257,8 @@ class ProcessRunner final : public ScenarioRunner {
     mock_.set_faults(faults);
   }
 
-  void trace(std::string_view kind, const std::string& text) override { links_.event(kind, text); }
   void keep_messages(bool keep) override { links_.keep_messages(keep); }
 
-  std::int64_t start_ns_;
-  // Declared before what runs on it, so it outlives them.
-  Runtime runtime_{1, 8};
-  PlacesMock mock_{"127.0.0.1", options_.places_port};
-  TracedProxies links_;
   std::map<std::string, std::uint16_t> ports_;
   std::map<std::pair<std::string, std::string>, std::uint16_t> proxy_ports_;
   std::map<std::string, std::unique_ptr<ServerProcess>> processes_;

@@ -20,6 +20,7 @@
 #include "sim/runner/line_connection.hpp"
 #include "sim/runner/runner.hpp"
 #include "sim/runner/scenario_runner.hpp"
+#include "sim/runner/socket_runner.hpp"
 #include "sim/runner/traced_proxies.hpp"
 
 namespace herd {
@@ -106,23 +107,17 @@ class EventLog {
   std::size_t link_ups_ = 0;
 };
 
-class RealRunner final : public ScenarioRunner {
+class RealRunner final : public SocketRunner {
  public:
   RealRunner(const Scenario& scenario, const SimOptions& options)
-      : ScenarioRunner(scenario, options),
-        start_ns_(system_clock().now_ns()),
-        log_(start_ns_),
-        links_(runtime_, options, scenario.seed, start_ns_) {
+      : SocketRunner(scenario, options, 2), log_(start_ns_) {
     if (options.trace != nullptr || options.trace_listener)
       log_.set_listener([this](const NodeEvent& e) { links_.node_event(e); });
   }
 
  private:
   std::optional<std::string> set_up() override {
-    if (options_.places_url.empty())
-      if (auto ec = mock_.start())
-        return "cannot start the mock Places on port " + std::to_string(options_.places_port) +
-               ": " + ec.message();
+    if (auto error = start_places()) return error;
     // Running before anything is built, so that tearing down a half-built herd never waits on a
     // context that does not run.
     runtime_.start();
@@ -138,7 +133,7 @@ class RealRunner final : public ScenarioRunner {
         settings.node.log_dir = options_.log_dir + "/" + scenario_.name;
     }
     settings.node.classic = scenario_.classic;
-    settings.node.places.url = options_.places_url.empty() ? mock_.url() : options_.places_url;
+    settings.node.places.url = places_url();
     settings.sink = log_.sink();
     settings.seed = scenario_.seed;
     settings.route = [this](const std::string& from, const ServerSpec& to) {
@@ -173,15 +168,6 @@ class RealRunner final : public ScenarioRunner {
     result.messages = links_.take_messages();
   }
 
-  std::int64_t clock_ns() const override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-        .count();
-  }
-  void run_until_clock(std::int64_t when) override {
-    std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(when)));
-  }
-  std::int64_t wall_ns() const override { return system_clock().now_ns(); }
-
   bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) override {
     return log_.wait_until(done, Clock::now() + std::chrono::milliseconds(ms));
   }
@@ -192,21 +178,8 @@ class RealRunner final : public ScenarioRunner {
     return holdings_from_lines(herd_->node(node)->snapshot_wait());
   }
 
-  std::unique_ptr<ClientConnection> connect(const std::string& node) override {
-    auto client = LineClient::try_connect(herd_->topology().find(node)->port);
-    if (!client) return nullptr;
-    return std::make_unique<LineConnection>(std::move(client));
-  }
-
-  // --- faults: through the proxies --------------------------------------------------------
-
-  void change_link(const std::string& from, const std::string& to,
-                   const std::function<void(LinkFaults&)>& change) override {
-    links_.change(from, to, change);
-  }
-
-  void reset_link(const std::string& from, const std::string& to) override {
-    links_.reset(from, to);
+  std::uint16_t client_port(const std::string& node) const override {
+    return herd_->topology().find(node)->port;
   }
 
   void crash_server(const std::string& node) override {
@@ -224,25 +197,13 @@ class RealRunner final : public ScenarioRunner {
 
   void pause_server(const std::string& node) override { herd_->node(node)->pause(); }
   void resume_server(const std::string& node) override { herd_->node(node)->resume(); }
-  void set_places_faults(const PlacesFaults& faults) override { mock_.set_faults(faults); }
-
-  LinkFaults link_faults(const std::string& from, const std::string& to) override {
-    return links_.faults(from, to);
-  }
-
-  void trace(std::string_view kind, const std::string& text) override { links_.event(kind, text); }
 
   void keep_messages(bool keep) override {
     log_.keep_events(keep);
     links_.keep_messages(keep);
   }
 
-  std::int64_t start_ns_;
-  // Declared before what runs on it, so it outlives them.
-  Runtime runtime_{2, 8};
-  PlacesMock mock_{"127.0.0.1", options_.places_port};
   EventLog log_;
-  TracedProxies links_;  // before the herd: its nodes' links lead through these
   std::optional<std::string> proxy_error_;
   std::unique_ptr<LocalHerd> herd_;
 };

@@ -32,9 +32,10 @@ class LiveSession;
 // A herd under test made of server processes (`herd sim --herd-cmd`), instead of Herd's own
 // nodes in this process: a student's Python servers, another herd's, or `herd node` itself.
 struct ExternalHerd {
-  // Run under /bin/sh -c for each server, with {name}, {port}, {config}, {places_url}, {dir} and
-  // {classic} ("--classic" when the scenario runs in classic mode, else nothing) replaced, and
-  // HERD_NAME, HERD_PORT, HERD_CONFIG, HERD_PLACES_URL, HERD_DIR and HERD_CLASSIC (1 or 0) set.
+  // Run under /bin/sh -c for each server, in the directory herd sim runs in, with {name}, {port},
+  // {config}, {places_url}, {dir} and {classic} ("--classic" when the scenario runs in classic
+  // mode, else nothing) replaced, and HERD_NAME, HERD_PORT, HERD_CONFIG, HERD_PLACES_URL, HERD_DIR
+  // and HERD_CLASSIC (1 or 0) set.
   std::string command;
   // --herd-ports: servers listening on ports fixed in their code, neighbours too; then no proxy
   // sits between them and a step that needs one is refused. Empty: the harness picks ports and
@@ -83,6 +84,7 @@ struct RunResult {
   NetworkKind network = NetworkKind::real;
   bool passed = false;
   std::string setup_error;  // the herd could not start
+  std::string skipped;      // why this herd cannot run the scenario at all (nothing was started)
   // The servers were processes seen only from outside (--herd-cmd): their own events are
   // unknown, and the metrics count what crossed the proxies.
   bool black_box = false;

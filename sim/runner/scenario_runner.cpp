@@ -43,6 +43,10 @@ RunResult ScenarioRunner::run() {
     result.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   };
+  if (auto reason = cannot_run()) {
+    result.skipped = *reason;
+    return result;
+  }
   if (auto error = set_up()) {
     result.setup_error = *error;
     finish();

@@ -42,6 +42,8 @@ class ScenarioRunner : public StepContext {
   static constexpr int reply_timeout_ms = 15000;  // longer than any Places fault a scenario sets
 
   // --- what a network provides ------------------------------------------------------------
+  // Why this herd cannot run the scenario at all, found before anything starts; nullopt: it can.
+  [[nodiscard]] virtual std::optional<std::string> cannot_run() const { return std::nullopt; }
   // Starts the herd with every link up; an error message if it cannot.
   virtual std::optional<std::string> set_up() = 0;
   virtual void tear_down() = 0;

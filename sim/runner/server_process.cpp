@@ -55,7 +55,6 @@ std::optional<std::string> ServerProcess::start() {
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, output_path().c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -82,7 +81,7 @@ std::optional<std::string> ServerProcess::start() {
   int error = posix_spawn(&pid, shell.c_str(), &actions, &attributes, argv, envp.data());
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) return "cannot start /bin/sh in " + dir_ + ": " + std::strerror(error);
+  if (error != 0) return std::string("cannot start /bin/sh: ") + std::strerror(error);
   pid_ = pid;
   return std::nullopt;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // One server of a herd under test as a process of its own: started from a shell command in its
-// own process group and its own folder, with its output kept in a file there; crashed with
+// own process group, with its output kept in a file in its own folder; crashed with
 // SIGKILL to the group, paused and resumed with SIGSTOP and SIGCONT. Plain POSIX, no Asio.
 
 #include <sys/types.h>
@@ -15,8 +15,9 @@ namespace herd {
 
 class ServerProcess {
  public:
-  // `command` runs under /bin/sh -c in `dir`, with `environment` added to this process's own;
-  // stdout and stderr go to dir/output.log (appended: a restart keeps what came before).
+  // `command` runs under /bin/sh -c in this process's directory (so that the paths a user types
+  // mean what they mean in a shell), with `environment` added to this process's own; stdout and
+  // stderr go to dir/output.log (appended: a restart keeps what came before).
   ServerProcess(std::string command, std::map<std::string, std::string> environment,
                 std::string dir);
   ~ServerProcess();  // kills it if it still runs

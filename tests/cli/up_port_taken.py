@@ -19,6 +19,9 @@ def free_block(count):
         ok = True
         for port in range(base, base + count):
             s = socket.socket()
+            # As the servers bind: a port whose old connections sit in TIME_WAIT is free to them
+            # (and a busy test machine has thousands of those).
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
