@@ -77,7 +77,9 @@ bool shrink_and_write(const Scenario& failing, const RunResult& failed, const Si
     return false;
   }
   out << "shrink: written to " << out_path << "; replay it with: herd sim " << out_path
-      << (one_run_decides ? " --net virtual" : "") << std::endl;
+      << (one_run_decides ? " --net virtual" : "")
+      << (options.external ? " --herd-cmd '" + options.external->command + "'" : "")
+      << std::endl;
   return true;
 }
 

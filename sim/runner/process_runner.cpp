@@ -159,6 +159,7 @@ class ProcessRunner final : public SocketRunner {
   }
 
   void tear_down() override {
+    queries_.clear();
     links_.mark_end_of_run();
     for (auto& [name, process] : processes_) process->kill();
     links_.stop();
@@ -176,6 +177,7 @@ class ProcessRunner final : public SocketRunner {
     for (auto& [name, process] : processes_) {
       auto ended = process->ended();
       if (!ended) continue;
+      queries_.erase(name);
       live_.erase(name);
       paused_.erase(name);
       links_.set_target_up(name, false);
@@ -189,15 +191,29 @@ class ProcessRunner final : public SocketRunner {
   // --- the black-box checker --------------------------------------------------------------
 
   // The AT line `node` answers first to "WHATSAT client 1 1", or nullopt when it has none (an
-  // error line, no answer in time, or no connection).
+  // error line, or no answer in time even on a fresh connection).
   std::optional<std::string> held_line(const std::string& node, const std::string& client) {
-    auto connection = LineClient::try_connect(ports_.at(node));
-    if (!connection || !connection->try_send("WHATSAT " + client + " 1 1\n")) return std::nullopt;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (auto answer = ask(node, "WHATSAT " + client + " 1 1\n")) {
+        if (!answer->starts_with("AT ")) return std::nullopt;
+        return answer;
+      }
+      queries_.erase(node);  // a server that drops or garbles a connection gets a new one
+    }
+    return std::nullopt;
+  }
+
+  // One question on the checker's connection to `node`, kept from question to question: a
+  // connection per question would leave tens of thousands of sockets in TIME_WAIT.
+  std::optional<std::string> ask(const std::string& node, const std::string& line) {
+    auto& connection = queries_[node];
+    if (!connection) connection = LineClient::try_connect(ports_.at(node));
+    if (!connection || !connection->try_send(line)) return std::nullopt;
     auto first = connection->read_line(herd().reply_timeout_ms);
-    if (!first || !first->starts_with("AT ")) return std::nullopt;
-    // The rest of the answer (Places' JSON, then a blank line) is read, as a polite client
-    // would, before the connection closes.
-    (void)connection->read_through("\n\n", herd().reply_timeout_ms);
+    // The rest of an AT answer (Places' JSON, then a blank line) is read before the next one.
+    if (first && first->starts_with("AT ") &&
+        !connection->read_through("\n\n", herd().reply_timeout_ms))
+      return std::nullopt;
     return first;
   }
 
@@ -232,6 +248,7 @@ class ProcessRunner final : public SocketRunner {
   // --- faults -----------------------------------------------------------------------------
 
   void crash_server(const std::string& node) override {
+    queries_.erase(node);
     processes_.at(node)->kill();
     links_.set_target_up(node, false);
     last_seen_.erase(node);
@@ -239,6 +256,7 @@ class ProcessRunner final : public SocketRunner {
 
   std::optional<std::string> restart_server(const std::string& node) override {
     last_seen_.erase(node);
+    queries_.erase(node);
     processes_.at(node)->kill();  // a restart of a running server stops it first
     if (auto error = start_server(node)) return error;
     links_.set_target_up(node, true);
@@ -262,6 +280,7 @@ class ProcessRunner final : public SocketRunner {
   std::map<std::string, std::uint16_t> ports_;
   std::map<std::pair<std::string, std::string>, std::uint16_t> proxy_ports_;
   std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
+  std::map<std::string, std::unique_ptr<LineClient>> queries_;  // the checker's, per server
   std::map<std::string, std::map<std::string, std::string, std::less<>>> last_seen_;
   PlacesFaults places_faults_;
 };

@@ -21,8 +21,12 @@ extern char** environ;
 namespace herd::bench {
 namespace {
 
+// As the servers bind: with SO_REUSEADDR, so that a port whose old connections sit in TIME_WAIT
+// counts as free (after the tests, a machine may hold tens of thousands of those).
 bool can_bind(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
