@@ -541,14 +541,22 @@ int run_sim(const Args& args) {
           "proxies on every link and the mock Places,\nprinting a line per step (numbered from 0, "
           "as steps[N] in the file) and a summary per scenario.\nWith --net virtual the same node "
           "code runs on one thread, an in-memory network and a virtual\nclock: the same seed "
-          "gives the same run on every machine.\nExit status: 0 all passed, 1 a "
+          "gives the same run on every machine.\nWith --herd-cmd the servers are processes "
+          "started from a command (anyone's herd),\nchecked from outside through WHATSAT.\n"
+          "Exit status: 0 all passed (some may be skipped), 1 a "
           "scenario failed, 2 a usage error or a bad scenario file.\n\n"
           "  herd sim                              every shipped scenario\n"
           "  herd sim scenarios/partition-heal.json --classic\n"
           "  herd sim scenarios/flapping-link.json --net virtual --trace flap.trace "
           "--check-determinism\n"
           "  herd sim --explore --runs 1000 --seed 7  random schedules on the virtual network; a "
-          "failure is written\n                                        as a new scenario file",
+          "failure is written\n                                        as a new scenario file, "
+          "and shrunk\n"
+          "  herd sim scenarios/course-grader.json --herd-cmd 'python3 server.py {name} --config "
+          "{config} --places-url {places_url}'\n"
+          "                                        your own herd's servers, as processes\n"
+          "  herd sim --shrink failing.json        the steps that make it fail, in "
+          "failing.shrunk.json",
           args, options, positional, values))
     return 0;
   apply_flags(sim_flags(), values, settings);
