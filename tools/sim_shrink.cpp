@@ -78,8 +78,7 @@ bool shrink_and_write(const Scenario& failing, const RunResult& failed, const Si
   }
   out << "shrink: written to " << out_path << "; replay it with: herd sim " << out_path
       << (one_run_decides ? " --net virtual" : "")
-      << (options.external ? " --herd-cmd '" + options.external->command + "'" : "")
-      << std::endl;
+      << (options.external ? " --herd-cmd '" + options.external->command + "'" : "") << std::endl;
   return true;
 }
 
