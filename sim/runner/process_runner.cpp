@@ -4,12 +4,14 @@
 // inside a server is seen, so the checker is a black box: a server holds a record when the first
 // line of its answer to "WHATSAT client 1 1" is that record's AT line.
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -98,15 +100,15 @@ class ProcessRunner final : public SocketRunner {
           {"name", server.name}, {"port", std::to_string(ports_[server.name])},
           {"config", config},    {"places_url", places_url},
           {"dir", dir.string()}, {"classic", scenario_.classic ? "--classic" : ""}};
+      // The same values in the environment: HERD_NAME, HERD_PORT, ... (HERD_CLASSIC is 1 or 0).
+      std::map<std::string, std::string> environment;
+      for (const auto& [key, value] : values) {
+        std::string name = "HERD_";
+        for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        environment[name] = key == "classic" ? (scenario_.classic ? "1" : "0") : value;
+      }
       processes_[server.name] = std::make_unique<ServerProcess>(
-          fill_template(herd().command, values),
-          std::map<std::string, std::string>{{"HERD_NAME", server.name},
-                                             {"HERD_PORT", values.at("port")},
-                                             {"HERD_CONFIG", config},
-                                             {"HERD_PLACES_URL", places_url},
-                                             {"HERD_DIR", dir.string()},
-                                             {"HERD_CLASSIC", scenario_.classic ? "1" : "0"}},
-          dir.string());
+          fill_template(herd().command, values), std::move(environment), dir.string());
     }
     // All at once, then each one's port: a herd of interpreters starts in the time of one.
     for (auto& [name, process] : processes_)
@@ -174,6 +176,7 @@ class ProcessRunner final : public SocketRunner {
 
   // A server that ended by itself fails the step that saw it go, and is no longer live.
   void after_step(StepOutcome& out) override {
+    just_read_.clear();  // the next step asks again
     for (auto& [name, process] : processes_) {
       auto ended = process->ended();
       if (!ended) continue;
@@ -217,16 +220,31 @@ class ProcessRunner final : public SocketRunner {
     return first;
   }
 
-  std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
-    if (paused_.count(node)) return last_seen_[node];  // a stopped process answers nothing
+  // What each of `nodes` holds, asked of it now (a paused one: what it held when it stopped,
+  // as a stopped process answers nothing).
+  Holdings read_stores(const std::set<std::string>& nodes) {
     // The checker's questions are not the scenario's: Places answers them at once.
-    auto faults = places_faults_;
+    const auto faults = mock_.faults();
     if (faults != PlacesFaults{}) mock_.set_faults({});
-    std::map<std::string, std::string, std::less<>> held;
-    for (const auto& [client, record] : history().expected())
-      if (auto line = held_line(node, client)) held[client] = *line;
+    Holdings held;
+    for (const auto& node : nodes) {
+      auto& seen = last_seen_[node];
+      if (!paused_.count(node)) {
+        seen.clear();
+        for (const auto& [client, record] : history().expected())
+          if (auto line = held_line(node, client)) seen[client] = *line;
+      }
+      held[node] = seen;
+    }
     if (faults != PlacesFaults{}) mock_.set_faults(faults);
-    return last_seen_[node] = held;
+    return held;
+  }
+
+  // A check waits with run_until_held and then reads the stores: here both are the same
+  // questions, so the last round of the wait answers the read, within the same step.
+  std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
+    if (!just_read_.erase(node)) read_stores({node});
+    return last_seen_[node];
   }
 
   std::size_t held_count(const std::string& node) override { return store_of(node).size(); }
@@ -234,8 +252,8 @@ class ProcessRunner final : public SocketRunner {
   bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) override {
     auto deadline = Clock::now() + std::chrono::milliseconds(ms);
     while (true) {
-      Holdings held;
-      for (const auto& node : live_) held[node] = store_of(node);
+      auto held = read_stores(live_);
+      just_read_ = live_;
       if (done(held)) return true;
       if (Clock::now() >= deadline) return false;
       // The servers tell nothing as they change; ask again shortly.
@@ -252,10 +270,12 @@ class ProcessRunner final : public SocketRunner {
     processes_.at(node)->kill();
     links_.set_target_up(node, false);
     last_seen_.erase(node);
+    just_read_.erase(node);
   }
 
   std::optional<std::string> restart_server(const std::string& node) override {
     last_seen_.erase(node);
+    just_read_.erase(node);
     queries_.erase(node);
     processes_.at(node)->kill();  // a restart of a running server stops it first
     if (auto error = start_server(node)) return error;
@@ -265,15 +285,10 @@ class ProcessRunner final : public SocketRunner {
 
   void pause_server(const std::string& node) override {
     // What it holds is read before it stops: a stopped process answers nothing.
-    (void)store_of(node);
+    (void)read_stores({node});
     processes_.at(node)->pause();
   }
   void resume_server(const std::string& node) override { processes_.at(node)->resume(); }
-
-  void set_places_faults(const PlacesFaults& faults) override {
-    places_faults_ = faults;
-    mock_.set_faults(faults);
-  }
 
   void keep_messages(bool keep) override { links_.keep_messages(keep); }
 
@@ -281,8 +296,8 @@ class ProcessRunner final : public SocketRunner {
   std::map<std::pair<std::string, std::string>, std::uint16_t> proxy_ports_;
   std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
   std::map<std::string, std::unique_ptr<LineClient>> queries_;  // the checker's, per server
-  std::map<std::string, std::map<std::string, std::string, std::less<>>> last_seen_;
-  PlacesFaults places_faults_;
+  Holdings last_seen_;               // what each server answered when last asked
+  std::set<std::string> just_read_;  // servers the step's last wait read, not yet read again
 };
 
 }  // namespace
