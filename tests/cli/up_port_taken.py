@@ -1,11 +1,27 @@
 #!/usr/bin/env python3
 """`herd up` with one of its ports taken: one line naming the server, the address and the reason,
 exit status 2 within a second, and no process left behind."""
+import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+
+def block_is_free(base, count):
+    for port in range(base, base + count):
+        s = socket.socket()
+        # As the servers bind: a port whose earlier listener's connections sit in TIME_WAIT is
+        # free to them.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
 
 
 def free_block(count):
@@ -14,20 +30,15 @@ def free_block(count):
         probe.bind(("127.0.0.1", 0))
         base = probe.getsockname()[1]
         probe.close()
-        if base + count > 65535:
-            continue
-        ok = True
-        for port in range(base, base + count):
-            s = socket.socket()
-            # As the servers bind: a port whose old connections sit in TIME_WAIT is free to them
-            # (and a busy test machine has thousands of those).
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                ok = False
-            s.close()
-        if ok:
+        if base + count <= 65535 and block_is_free(base, count):
+            return base
+    # Every block the kernel hands out is busy: after herds that open a connection per message
+    # the ephemeral range can be full of client sockets in TIME_WAIT, which no server may bind
+    # over. Below that range no client port is ever chosen.
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for base in range(20000 + os.getpid() % 1000 * 10, low - count, count):
+        if block_is_free(base, count):
             return base
     raise SystemExit("no free block of ports")
 

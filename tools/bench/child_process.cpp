@@ -21,8 +21,8 @@ extern char** environ;
 namespace herd::bench {
 namespace {
 
-// As the servers bind: with SO_REUSEADDR, so that a port whose old connections sit in TIME_WAIT
-// counts as free (after the tests, a machine may hold tens of thousands of those).
+// As the servers bind: with SO_REUSEADDR, so that a port whose earlier listener's connections sit
+// in TIME_WAIT counts as free.
 bool can_bind(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   int on = 1;
@@ -34,6 +34,20 @@ bool can_bind(std::uint16_t port) {
   bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
   return ok;
+}
+
+bool block_is_free(int base, int count) {
+  for (int p = 0; p < count; ++p)
+    if (!can_bind(static_cast<std::uint16_t>(base + p))) return false;
+  return true;
+}
+
+// The first port of the kernel's ephemeral range, where connect() takes its local ports.
+int ephemeral_low() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
 }
 
 }  // namespace
@@ -162,10 +176,13 @@ std::uint16_t free_port_block(int count) {
     ::close(fd);
     auto base = ntohs(address.sin_port);
     if (base + count > 65535) continue;
-    bool free = true;
-    for (int p = 0; p < count && free; ++p) free = can_bind(static_cast<std::uint16_t>(base + p));
-    if (free) return base;
+    if (block_is_free(base, count)) return base;
   }
+  // Every block the kernel hands out is busy: after herds that open a connection per message,
+  // the ephemeral range can be full of client sockets in TIME_WAIT, which no server may bind
+  // over. Below that range no client port is ever chosen.
+  for (int base = 20000 + ::getpid() % 1000 * 10; base + count < ephemeral_low(); base += count)
+    if (block_is_free(base, count)) return static_cast<std::uint16_t>(base);
   return 0;
 }
 
