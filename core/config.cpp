@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_limits.hpp"
 #include "core/text_file.hpp"
 
 namespace herd {
@@ -89,6 +90,8 @@ Topology read_topology(const json& root) {
 }  // namespace
 
 std::variant<Topology, ConfigError> parse_config(std::string_view text, std::string_view source) {
+  if (auto deep = json_nesting_error(text))
+    return ConfigError{std::string(source) + ": not a config: " + *deep};
   json root;
   try {
     root = json::parse(text);
@@ -107,7 +110,8 @@ std::variant<Topology, ConfigError> parse_config(std::string_view text, std::str
 
 std::variant<Topology, ConfigError> load_config(const std::string& path) {
   std::string text;
-  if (!read_text_file(path, text)) return ConfigError{path + ": cannot open the file"};
+  // A config names a few servers; a megabyte is far more than any needs.
+  if (auto error = read_bounded_file(path, text, 1 << 20)) return ConfigError{path + ": " + *error};
   return parse_config(text, path);
 }
 

@@ -1,5 +1,6 @@
 #include "core/local_herd.hpp"
 
+#include "core/client_budget.hpp"
 #include "core/open_files.hpp"
 #include "core/runtime.hpp"
 
@@ -8,10 +9,11 @@ namespace herd {
 LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
     : runtime_(runtime), settings_(std::move(settings)) {
   nodes_.resize(settings_.topology.servers.size());
-  // The servers share the process's descriptors.
-  if (settings_.node.max_clients == 0)
-    settings_.node.max_clients =
-        default_client_cap(open_file_limit(), settings_.topology.servers.size());
+  // The servers share the process's descriptors: one busy server may hold what the others do not
+  // use.
+  if (!settings_.node.client_budget && settings_.node.max_clients == 0)
+    settings_.node.client_budget = std::make_shared<ClientBudget>(client_budget_slots(
+        open_file_limit(), settings_.topology.servers.size(), settings_.topology.links.size()));
 }
 
 LocalHerd::~LocalHerd() {
@@ -45,9 +47,8 @@ std::optional<std::string> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
     nodes_[i] = make_node(servers[i], false);
-    if (auto ec = nodes_[i]->bind()) {
-      std::string message = servers[i].name + ": cannot listen on " + servers[i].host + ":" +
-                            std::to_string(servers[i].port) + ": " + ec.message();
+    if (auto error = nodes_[i]->bind()) {
+      std::string message = servers[i].name + ": " + *error;
       stop();
       return message;
     }
@@ -105,9 +106,7 @@ std::optional<std::string> LocalHerd::restart(std::string_view name) {
   crash(name);
   const auto& server = settings_.topology.servers[i];
   auto node = make_node(server, true);
-  if (auto ec = node->bind())
-    return server.name + ": cannot listen again on port " + std::to_string(server.port) + ": " +
-           ec.message();
+  if (auto error = node->bind()) return server.name + " (restarting): " + *error;
   node->start();
   nodes_[i] = std::move(node);
   return std::nullopt;

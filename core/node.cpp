@@ -14,12 +14,14 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/client_budget.hpp"
 #include "core/coro.hpp"
 #include "core/idle_order.hpp"
 #include "core/io/environment.hpp"
 #include "core/io/tcp_environment.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
+#include "core/note_throttle.hpp"
 #include "core/open_files.hpp"
 #include "core/pausable_executor.hpp"
 #include "core/peer_auth.hpp"
@@ -76,8 +78,9 @@ struct Session {
   std::array<char, 512> buffer;  // what the last read brought; lines are handled in place
   std::string in;                // the part of a line not yet complete
   std::string out;               // replies not yet written
-  // Another server's link: it greeted us, authenticated, or sent an AT. Links are exempt from
-  // the idle timeout and hold no client slot.
+  // Another server's link: it greeted us from the neighbour's address, or authenticated. Links
+  // are exempt from the idle timeout and hold no client slot. An AT line alone makes no link:
+  // anyone can send one.
   bool is_peer = false;
   std::string peer_name;  // the neighbour it greeted as, if it did
   // The handshake of peer_auth.hpp, with a peer secret.
@@ -101,7 +104,10 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         flush_timer(env->make_timer(exec)),
         idle_timer(env->make_timer(exec)),
         slot_free(env->make_timer(exec)) {
-    if (options.max_clients == 0) options.max_clients = default_client_cap(open_file_limit(), 1);
+    if (!options.client_budget && options.max_clients == 0)
+      options.client_budget = std::make_shared<ClientBudget>(
+          client_budget_slots(open_file_limit(), 1, options.peers.size()));
+    if (options.max_clients == 0) options.max_clients = options.client_budget->slots();
   }
 
   Runtime& runtime;
@@ -124,8 +130,13 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // Ordered: closing them all (a stop) must go the same way in every run of a simulation.
   std::map<std::uint64_t, Session*> sessions;
   std::unordered_map<std::string, Session*> greeted;  // each neighbour's current link to us
+  // When each neighbour's link was last taken over by a new greeting: at most once a second, so
+  // a stream of greetings cannot keep moving it.
+  std::unordered_map<std::string, std::int64_t> last_takeover_ms;
   IdleOrder idle;
-  std::size_t counted_clients = 0;  // what max_clients caps
+  std::size_t counted_clients = 0;       // what max_clients caps
+  ClientBudget::MemberId budget_id = 0;  // our place in options.client_budget, once started
+  NoteThrottle stderr_notes{20, 1000};
   std::uint64_t next_session_id = 1;
   std::uint16_t bound_port = 0;
   bool stopped = false;
@@ -143,9 +154,20 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   void note(std::string_view what, std::string_view text, bool also_stderr = false) {
     log.write(clock.now_ns(), what, text);
-    if (also_stderr && options.log_to_stderr)
-      std::fprintf(stderr, "%s: %.*s %.*s\n", options.name.c_str(), static_cast<int>(what.size()),
-                   what.data(), static_cast<int>(text.size()), text.data());
+    if (also_stderr) tell_stderr(what, text);
+  }
+
+  // Repeated notes (a client hammering a limit) would flood a terminal: a few a second go out,
+  // the log keeps them all.
+  void tell_stderr(std::string_view what, std::string_view text) {
+    if (!options.log_to_stderr) return;
+    std::size_t held_back = 0;
+    if (!stderr_notes.allow(env->steady_ms(), held_back)) return;
+    if (held_back > 0)
+      std::fprintf(stderr, "%s: (%zu more notes not shown here; the log has them)\n",
+                   options.name.c_str(), held_back);
+    std::fprintf(stderr, "%s: %.*s %.*s\n", options.name.c_str(), static_cast<int>(what.size()),
+                 what.data(), static_cast<int>(text.size()), text.data());
   }
 
   // LinkOwner
@@ -199,8 +221,43 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     emit(EventKind::line_out, {}, line);
   }
 
+  // Why a record cannot be kept at all, whatever the store holds; nullopt when it can.
+  std::optional<std::string> refusal(const RecordView& record) const {
+    auto client = record.client();
+    if (client.size() > options.max_client_id_bytes)
+      return "client ID of " + std::to_string(client.size()) + " bytes, over the " +
+             std::to_string(options.max_client_id_bytes) + " allowed";
+    if (options.max_clock_skew_s > 0) {
+      auto limit = static_cast<__int128>(clock.now_ns()) +
+                   static_cast<__int128>(options.max_clock_skew_s) * 1'000'000'000;
+      if (to_nanos(record.time) > limit)
+        return "client time more than " + std::to_string(options.max_clock_skew_s) +
+               " s ahead of this server's clock; not stored or flooded";
+    }
+    if (store.size() >= options.max_records && !store.find(client))
+      return "store full (" + std::to_string(options.max_records) +
+             " clients); a new client is not stored or flooded";
+    return std::nullopt;
+  }
+
+  enum class Offer { stored, stale, refused };
+
+  // How the log tags a record's line in.
+  static const char* offer_tag(Offer offer, bool had_extra_fields) {
+    switch (offer) {
+      case Offer::stored:
+        return had_extra_fields ? "(stored without its extra fields)" : "(stored)";
+      case Offer::stale:
+        return had_extra_fields ? "(stale; extra fields ignored)" : "(stale)";
+      case Offer::refused:
+        return "(refused)";
+    }
+    return "";
+  }
+
   // Stores a record if it is newer and floods it to every neighbour but the one it came from
-  // (`from`, when that link said who it is). False when it was stale.
+  // (`from`, when that link said who it is). A record that cannot be kept is refused, with a
+  // LIMIT line that says why, and goes nowhere.
   //
   // The origin is skipped only when the sender is unknown (then the origin is the likeliest
   // sender). An origin that crashed and restarted has lost its own updates, and a neighbour that
@@ -208,23 +265,29 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // without them for ever (virtual explore found this, seed 8234). Where the origin's own link
   // brings the update first, as it nearly always does, `from` is the origin and nothing extra is
   // sent.
-  bool accept_record(const RecordView& record, std::string_view from) {
+  Offer accept_record(const RecordView& record, std::string_view from, std::string_view label) {
+    if (auto why = refusal(record)) {
+      note("LIMIT",
+           std::string(label) + " " + *why + ": " + std::string(record.line.substr(0, 200)), true);
+      emit(EventKind::update_refused, {}, record.line);
+      return Offer::refused;
+    }
     auto stored = store.offer(record);
     if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
-      return false;
+      return Offer::stale;
     }
     emit(EventKind::update_stored, {}, stored->line);
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)
       if (link->peer().name != skip) link->push(stored->line);
-    return true;
+    return Offer::stored;
   }
 
-  [[nodiscard]] bool is_neighbour(std::string_view name) const {
+  [[nodiscard]] const PeerEndpoint* neighbour(std::string_view name) const {
     for (const auto& peer : options.peers)
-      if (peer.name == name) return true;
-    return false;
+      if (peer.name == name) return &peer;
+    return nullptr;
   }
 
   // A client slot and an idle-order place are for clients; links have neither.
@@ -240,6 +303,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (!session.counted) return;
     session.counted = false;
     --counted_clients;
+    if (options.client_budget) options.client_budget->give_back(budget_id);
     slot_free->cancel();
   }
 
@@ -265,7 +329,25 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   // A neighbour's link said who it is: label its lines by name and do not echo its updates.
-  void identify(Session& session, const std::string& name) {
+  // `proven`: it authenticated, so an older connection under its name is certainly dead.
+  void identify(Session& session, const std::string& name, bool proven) {
+    auto current = greeted.find(name);
+    Session* older =
+        current != greeted.end() && current->second != &session ? current->second : nullptr;
+    if (older != nullptr && !proven) {
+      // Anyone can send a greeting: one that would take a live link's place is believed at most
+      // once a second per neighbour, and never closes the link it replaces.
+      auto now = env->steady_ms();
+      auto last = last_takeover_ms.find(name);
+      if (last != last_takeover_ms.end() && now - last->second < 1000) {
+        note("PEER",
+             session.label + " greeted as " + name +
+                 " within a second of the last greeting that did; treated as a client",
+             true);
+        return;
+      }
+      last_takeover_ms[name] = now;
+    }
     // A session that greets again under another name gives up the first: the map must never
     // keep a session under a name it no longer has (it would outlive the session).
     if (!session.peer_name.empty() && session.peer_name != name)
@@ -275,44 +357,75 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     session.peer_name = name;
     session.label = "[" + name + "]";
     become_peer(session);
-    auto [it, inserted] = greeted.try_emplace(name, &session);
-    if (!inserted && it->second != &session) {
+    greeted[name] = &session;
+    if (older == nullptr) return;
+    if (proven) {
       // A neighbour keeps one link to us: an older connection under its name is dead.
       note("PEER", session.label + " connected again; closing its older connection");
-      it->second->stream->close();
-      it->second = &session;
+      older->stream->close();
+      return;
     }
+    // The older connection may be the real link and this greeting a client's: it keeps working,
+    // but is timed out like a client if it falls silent.
+    note("PEER", session.label +
+                     " greeted again; its older connection keeps working, no longer exempt from "
+                     "the idle timeout");
+    older->is_peer = false;
+    if (!older->idle) list_idle(*older);
   }
 
   // HERD-HELLO, and with a peer secret the handshake of peer_auth.hpp; true if `line` was one.
   bool handle_greeting(std::string_view line, Session& session) {
     auto first = line.find_first_not_of(" \t\r\n\f\v");
     if (first == std::string_view::npos || line.compare(first, 5, "HERD-") != 0) return false;
-    std::array<std::string_view, 3> f{};
+    std::array<std::string_view, 4> f{};
     std::size_t n = split_fields(line, f);
     if (n == 0 || !f[0].starts_with("HERD-")) return false;
     if (options.peer_secret.empty()) {
-      if (n != 2 || f[0] != "HERD-HELLO" || !is_neighbour(f[1])) return false;
-      identify(session, std::string(f[1]));
+      if (n != 2 || f[0] != "HERD-HELLO") return false;
+      const PeerEndpoint* peer = neighbour(f[1]);
+      if (peer == nullptr) return false;
+      if (!env->may_come_from(session.stream->peer_host(), peer->name, peer->host)) {
+        log.write(clock.now_ns(), "IN", session.label, line);
+        note("PEER",
+             session.label + " greeted as " + peer->name + ", whose address is " + peer->host +
+                 "; treated as a client",
+             true);
+        return true;
+      }
+      identify(session, peer->name, false);
+      // Logged under the name it gave, when it was believed.
       log.write(clock.now_ns(), "IN", session.label, line);
       return true;
     }
-    if (n == 3 && f[0] == "HERD-HELLO") {
+    if (n == 4 && f[0] == "HERD-HELLO") {
       log.write(clock.now_ns(), "IN", session.label, line);
+      if (f[2] != options.name || !is_nonce(f[3])) {
+        note("PEER",
+             session.label + " began a handshake as " + std::string(f[1].substr(0, 64)) +
+                 " meant for " + std::string(f[2].substr(0, 64)) + ", not for " + options.name +
+                 "; closing",
+             true);
+        reply(session, format_invalid(line));
+        session.refused = true;
+        return true;
+      }
       session.hello_from = std::string(f[1]);
-      session.link_nonce = std::string(f[2]);
+      session.link_nonce = std::string(f[3]);
       session.node_nonce = env->nonce();
-      reply(session, "HERD-CHALLENGE " + session.node_nonce);
+      reply(session, "HERD-CHALLENGE " + session.node_nonce + " " +
+                         node_proof(options.peer_secret, session.hello_from, options.name,
+                                    session.link_nonce, session.node_nonce));
       return true;
     }
     if (n == 2 && f[0] == "HERD-AUTH" && !session.node_nonce.empty()) {
       log.write(clock.now_ns(), "IN", session.label, line);
-      auto expected = peer_proof(options.peer_secret, session.hello_from, session.link_nonce,
-                                 session.node_nonce);
-      if (proof_matches(expected, f[1])) {
+      auto expected = link_proof(options.peer_secret, session.hello_from, options.name,
+                                 session.link_nonce, session.node_nonce);
+      if (secrets_equal(expected, f[1])) {
         note("PEER", session.label + " authenticated as " + session.hello_from, true);
-        if (is_neighbour(session.hello_from))
-          identify(session, session.hello_from);
+        if (neighbour(session.hello_from) != nullptr)
+          identify(session, session.hello_from, true);
         else
           become_peer(session);
       } else {
@@ -342,20 +455,25 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return std::nullopt;
     }
     if (auto* iamat = std::get_if<IamatCommand>(&command)) {
+      if (iamat->client.size() > options.max_client_id_bytes) {
+        // Not a client this server can keep: the reply says so, as to any line it cannot serve.
+        log.write(received_ns, "IN", session.label, line);
+        note("LIMIT",
+             session.label + " IAMAT with a client ID of " + std::to_string(iamat->client.size()) +
+                 " bytes, over the " + std::to_string(options.max_client_id_bytes) + " allowed",
+             true);
+        reply(session, format_invalid(line));
+        return std::nullopt;
+      }
       at_scratch.clear();
       append_at(at_scratch, options.name, received_ns, *iamat);
-      bool stored = accept_record({iamat->time, at_scratch}, {});
-      // An older report is still answered; the log says it changed nothing.
-      log.write(received_ns, "IN", session.label, stored ? "(stored)" : "(stale)", line);
+      auto offer = accept_record({iamat->time, at_scratch}, {}, session.label);
+      // An older or refused report is still answered; the log says it changed nothing.
+      log.write(received_ns, "IN", session.label, offer_tag(offer, false), line);
       reply(session, at_scratch, received_ns);
     } else if (auto* at = std::get_if<AtMessage>(&command)) {
-      become_peer(session);
-      bool stored = accept_record(record_from_at(*at), session.peer_name);
-      log.write(received_ns, "IN", session.label,
-                at->had_extra_fields ? (stored ? "(stored without its extra fields)"
-                                               : "(stale; extra fields ignored)")
-                                     : (stored ? "(stored)" : "(stale)"),
-                line);
+      auto offer = accept_record(record_from_at(*at), session.peer_name, session.label);
+      log.write(received_ns, "IN", session.label, offer_tag(offer, at->had_extra_fields), line);
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
       log.write(received_ns, "IN", session.label, line);
       auto known = store.find(whatsat->client);
@@ -391,6 +509,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     flush_timer->cancel();
     idle_timer->cancel();
     slot_free->cancel();
+    if (options.client_budget && budget_id != 0) options.client_budget->leave(budget_id);
+    budget_id = 0;
     if (started) note("STOP", "node stopped", true);
     log.close();
   }
@@ -434,11 +554,11 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
   // Its start may have been held by the pause gate past a stop: it would hold a socket no one
   // closes.
   if (node->stopped) {
+    node->release_slot(s);
     s.stream->close();
     co_return;
   }
   node->sessions.emplace(s.id, &s);
-  ++node->counted_clients;
   node->list_idle(s);
   struct Unregister {
     Node::Impl& node;
@@ -532,53 +652,90 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
 
 // Closes the longest-idle client to make room for a new one, as a busy web server drops idle
 // keep-alive connections; false when every client is busy.
-bool evict_longest_idle(Node::Impl& node) {
+bool evict_longest_idle(Node::Impl& node, const std::string& why) {
   if (node.idle.empty()) return false;
   auto oldest = node.idle.oldest();
   auto it = node.sessions.find(oldest.id);
   if (it == node.sessions.end()) return false;
   Session& victim = *it->second;
   node.close_client(victim,
-                    std::to_string(node.options.max_clients) +
-                        " clients open; closing the longest idle, " + victim.label + " (idle " +
+                    why + "; closing the longest idle, " + victim.label + " (idle " +
                         std::to_string(node.env->steady_ms() - oldest.since_ms) + " ms)",
                     false);
   return true;
 }
 
-// Sleeps while the node is full and every client is busy (waiting on Places).
-asio::awaitable<void> wait_for_a_slot(Node::Impl& node) {
+std::string full_reason(const Node::Impl& node) {
+  if (node.counted_clients >= node.options.max_clients)
+    return std::to_string(node.options.max_clients) + " clients open";
+  return "the process's " + std::to_string(node.options.client_budget->slots()) +
+         " client connections are in use";
+}
+
+[[nodiscard]] bool budget_spent(const Node::Impl& node) {
+  return node.options.client_budget && node.options.client_budget->exhausted();
+}
+
+// Sleeps while no new client could be admitted: the node (or the process's budget) is full and
+// none of the node's clients is idle, so none can be closed to make room. A node whose own
+// clients are all busy asks the budget to have another server close an idle one.
+asio::awaitable<void> wait_for_room(Node::Impl& node) {
   bool reported = false;
-  while (!node.stopped && node.counted_clients >= node.options.max_clients && node.idle.empty()) {
-    if (!reported)
-      node.note(
-          "LIMIT",
-          std::to_string(node.options.max_clients) + " clients open and none idle; new ones wait",
-          true);
+  while (!node.stopped && node.idle.empty() &&
+         (node.counted_clients >= node.options.max_clients || budget_spent(node))) {
+    if (node.counted_clients < node.options.max_clients) {
+      node.options.client_budget->reclaim_for(node.budget_id);
+      // A slot that came back just before we asked would wake nobody.
+      if (!budget_spent(node)) continue;
+    }
+    if (!reported) node.note("LIMIT", full_reason(node) + " and none idle; new ones wait", true);
     reported = true;
     node.slot_free->expires_never();
     co_await io::async_wait(*node.slot_free, use_tuple);
   }
 }
 
+// Takes a client slot for a connection just accepted, closing the longest-idle client if that
+// is what it takes; false if the node stopped meanwhile.
+asio::awaitable<bool> take_slot(Node::Impl& node) {
+  while (!node.stopped) {
+    bool own_room = node.counted_clients < node.options.max_clients;
+    if (own_room &&
+        (!node.options.client_budget || node.options.client_budget->try_take(node.budget_id))) {
+      ++node.counted_clients;
+      co_return true;
+    }
+    if (evict_longest_idle(node, full_reason(node))) continue;
+    // Every client of ours turned busy while the accept was pending: this one waits too.
+    co_await wait_for_room(node);
+  }
+  co_return false;
+}
+
 asio::awaitable<void> accept_loop(ImplPtr node) {
   while (!node->stopped) {
     // New connections wait in the listen backlog while no client can make room.
-    co_await wait_for_a_slot(*node);
+    co_await wait_for_room(*node);
     auto [ec, stream] = co_await io::async_accept(*node->listener, use_tuple);
     if (node->stopped) break;
     if (ec) {
+      bool out_of_descriptors =
+          ec == asio::error::no_descriptors || ec == std::errc::too_many_files_open_in_system;
       node->note("ERROR", "accept failed: " + ec.message(), true);
-      // Out of descriptors or similar: pause rather than spin, and keep serving.
+      // Out of descriptors: an idle client gives one back (here or, through the budget, at
+      // another server of this process). Pause rather than spin, and keep serving.
+      if (out_of_descriptors && !evict_longest_idle(*node, "out of file descriptors") &&
+          node->options.client_budget)
+        node->options.client_budget->reclaim_for(node->budget_id);
       auto pause = node->env->make_timer(node->exec);
       pause->expires_after(std::chrono::milliseconds(50));
       co_await io::async_wait(*pause, use_tuple);
       continue;
     }
-    // Every client may have turned busy while the accept was pending: this one waits too.
-    co_await wait_for_a_slot(*node);
-    if (node->stopped) break;
-    if (node->counted_clients >= node->options.max_clients) evict_longest_idle(*node);
+    if (!co_await take_slot(*node)) {
+      stream->close();
+      break;
+    }
     auto session = std::make_shared<Session>(std::move(stream), node->next_session_id++);
     session->label = "[" + session->stream->peer_label() + "]";
     asio::co_spawn(node->exec, serve_client(node, std::move(session)),
@@ -632,16 +789,25 @@ Node::~Node() {
   stop();
 }
 
-std::error_code Node::bind() {
+std::optional<std::string> Node::bind() {
   auto& node = *impl_;
   error_code ec;
   node.listener = node.env->listen(node.exec, node.options.listen_host, node.options.port, ec);
-  if (ec) return ec;
+  if (ec)
+    return "cannot listen on " + node.options.listen_host + ":" +
+           std::to_string(node.options.port) + ": " + ec.message();
   node.bound_port = node.listener->port();
   std::string error;
-  if (!node.log.open(node.options.log_dir, node.options.name, error))
-    return std::make_error_code(std::errc::permission_denied);
-  return {};
+  if (!node.log.open(node.options.log_dir, node.options.name, error)) {
+    node.listener->close();
+    return error;
+  }
+  // A full disk would otherwise lose log lines without a word.
+  std::weak_ptr<Impl> weak = impl_;
+  node.log.on_trouble([weak](const std::string& trouble) {
+    if (auto n = weak.lock()) n->tell_stderr("ERROR", trouble);
+  });
+  return std::nullopt;
 }
 
 std::uint16_t Node::port() const {
@@ -660,12 +826,34 @@ void Node::start() {
   node->started = true;
   asio::post(node->exec, [node] {
     if (node->stopped) return;
-    node->note(
-        "START",
-        "listening on " + node->options.listen_host + ":" + std::to_string(node->bound_port) +
-            (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
-            std::to_string(node->options.max_clients) + " clients (" + describe_open_files() + ")",
-        true);
+    if (auto& budget = node->options.client_budget) {
+      std::weak_ptr<Impl> weak = node;
+      auto exec = node->exec;
+      node->budget_id =
+          budget->join({[weak, exec] {
+                          asio::post(exec, [weak] {
+                            auto n = weak.lock();
+                            if (n && !n->stopped)
+                              (void)evict_longest_idle(*n, "another server needs a client slot");
+                          });
+                        },
+                        [weak, exec] {
+                          asio::post(exec, [weak] {
+                            if (auto n = weak.lock()) n->slot_free->cancel();
+                          });
+                        }});
+    }
+    std::string clients = std::to_string(node->options.max_clients) + " clients";
+    if (node->options.client_budget &&
+        node->options.client_budget->slots() <= node->options.max_clients)
+      clients = std::to_string(node->options.client_budget->slots()) +
+                " clients in all, shared by this process's servers";
+    node->note("START",
+               "listening on " + node->options.listen_host + ":" +
+                   std::to_string(node->bound_port) +
+                   (node->options.classic ? " (classic)" : " (anti-entropy)") + "; up to " +
+                   clients + " (" + describe_open_files() + ")",
+               true);
     LinkSettings settings{node->options.classic,
                           node->options.reconnect_initial_ms,
                           node->options.reconnect_max_ms,
@@ -727,21 +915,34 @@ void Node::resume() {
   impl_->gate->resume();
 }
 
-void Node::snapshot(std::function<void(std::vector<std::string>)> done) const {
+void Node::snapshot(std::function<void(std::vector<std::string>)> done, std::size_t newest) const {
   auto node = impl_;
   // Past the pause gate: reading a paused node's memory is what a debugger does.
-  asio::post(node->strand, [node, done = std::move(done)] {
+  asio::post(node->strand, [node, newest, done = std::move(done)] {
     std::vector<std::string> lines;
-    lines.reserve(node->store.size());
-    node->store.for_each([&lines](const RecordView& r) { lines.emplace_back(r.line); });
+    if (newest >= node->store.size()) {
+      lines.reserve(node->store.size());
+      node->store.for_each([&lines](const RecordView& r) { lines.emplace_back(r.line); });
+      return done(std::move(lines));
+    }
+    std::vector<RecordView> views;
+    views.reserve(node->store.size());
+    node->store.for_each([&views](const RecordView& r) { views.push_back(r); });
+    auto later = [](const RecordView& a, const RecordView& b) {
+      return a.time != b.time ? a.time > b.time : a.line < b.line;
+    };
+    auto keep = views.begin() + static_cast<std::ptrdiff_t>(newest);
+    std::nth_element(views.begin(), keep, views.end(), later);
+    for (auto it = views.begin(); it != keep; ++it) lines.emplace_back(it->line);
     done(std::move(lines));
   });
 }
 
-std::vector<std::string> Node::snapshot_wait() const {
+std::vector<std::string> Node::snapshot_wait(std::size_t newest) const {
   std::promise<std::vector<std::string>> result;
   auto future = result.get_future();
-  snapshot([&result](std::vector<std::string> lines) { result.set_value(std::move(lines)); });
+  snapshot([&result](std::vector<std::string> lines) { result.set_value(std::move(lines)); },
+           newest);
   return future.get();
 }
 

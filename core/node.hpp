@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -17,6 +17,7 @@
 namespace herd {
 
 class Runtime;
+class ClientBudget;  // core/client_budget.hpp
 namespace io {
 class Environment;  // core/io/environment.hpp
 }
@@ -44,12 +45,22 @@ struct NodeOptions {
   PlacesSettings places;
   // Limits that keep one client from hurting the others. A line longer than max_line_bytes is
   // answered "? [line over N bytes]" and its connection closed; a client that completes no line for
-  // idle_timeout_ms is cut off (a peer that has sent an AT is exempt: links may be quiet for long);
-  // past max_clients open client connections, the longest-idle client is closed to admit a new
-  // one (0: a cap derived from the open-file limit, open_files.hpp).
+  // idle_timeout_ms is cut off (a neighbour's link that greeted or authenticated is exempt:
+  // links may be quiet for long); past max_clients open client connections, or when the
+  // process's client budget is spent, the longest-idle client is closed to admit a new one.
   std::size_t max_line_bytes = 64 * 1024;
   int idle_timeout_ms = 300'000;
-  std::size_t max_clients = 0;
+  std::size_t max_clients = 0;  // 0: no cap of its own, only the budget's
+  // Shared by the servers of one process (herd up); null: the node makes its own from the
+  // open-file limit, unless max_clients caps it.
+  std::shared_ptr<ClientBudget> client_budget;
+  // Records that cannot be kept at all: a client timestamp further than this ahead of the
+  // server's clock (one report from the year 9999 would make every later honest update of that
+  // client stale for ever; 0: no check), a client ID longer than max_client_id_bytes, a new client
+  // once max_records are held. Such an IAMAT is still answered; nothing is stored or flooded.
+  std::int64_t max_clock_skew_s = 86'400;
+  std::size_t max_client_id_bytes = 256;
+  std::size_t max_records = 1'000'000;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
   int reconnect_stable_ms = 1000;  // only a link up this long starts its backoff over
@@ -67,8 +78,9 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Opens the listener. A port in use or a bad address is returned, not thrown.
-  [[nodiscard]] std::error_code bind();
+  // Opens the listener and the log. What failed is returned, not thrown: "cannot listen on
+  // 127.0.0.1:12003: Address already in use", "cannot open its log logs/Clark.log: ...".
+  [[nodiscard]] std::optional<std::string> bind();
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const std::string& name() const;
 
@@ -90,10 +102,14 @@ class Node {
   // Lets the node go on from where it was frozen.
   void resume();
 
-  // The stored AT lines, read on the node's strand; `done` receives them there.
-  void snapshot(std::function<void(std::vector<std::string>)> done) const;
+  // The stored AT lines, read on the node's strand; `done` receives them there. With `newest`,
+  // only that many, those with the latest client times: a page asks for a few of a store that
+  // may hold a million, and nothing else of it is copied.
+  void snapshot(std::function<void(std::vector<std::string>)> done,
+                std::size_t newest = static_cast<std::size_t>(-1)) const;
   // Blocking form of snapshot(); never call it from the io_context's threads.
-  [[nodiscard]] std::vector<std::string> snapshot_wait() const;
+  [[nodiscard]] std::vector<std::string> snapshot_wait(
+      std::size_t newest = static_cast<std::size_t>(-1)) const;
 
   struct Impl;  // defined in node.cpp, where its coroutines live
 

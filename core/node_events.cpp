@@ -12,6 +12,8 @@ const char* to_string(EventKind kind) {
       return "update_stored";
     case EventKind::update_dropped:
       return "update_dropped";
+    case EventKind::update_refused:
+      return "update_refused";
     case EventKind::link_up:
       return "link_up";
     case EventKind::link_down:

@@ -15,6 +15,7 @@ enum class EventKind {
   line_out,         // a line written to a client or a peer (peer: neighbour name for links)
   update_stored,    // an AT record became this node's newest for its client (text: the AT line)
   update_dropped,   // an AT record or IAMAT was not newer than the stored one
+  update_refused,   // a record that cannot be kept at all (a limit: see NodeOptions); not flooded
   link_up,          // the outgoing link to `peer` connected
   link_down,        // the outgoing link to `peer` was lost or could not connect
   update_not_sent,  // classic mode: an update not sent to `peer` because its link was down

@@ -1,5 +1,8 @@
 #include "core/node_log.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <system_error>
@@ -16,13 +19,13 @@ bool NodeLog::open(const std::string& dir, const std::string& name, std::string&
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    error = "cannot create log directory " + dir + ": " + ec.message();
+    error = "cannot create the log directory " + dir + ": " + ec.message();
     return false;
   }
-  auto path = (std::filesystem::path(dir) / (name + ".log")).string();
-  file_ = std::fopen(path.c_str(), "ab");
+  path_ = (std::filesystem::path(dir) / (name + ".log")).string();
+  file_ = std::fopen(path_.c_str(), "ab");
   if (file_ == nullptr) {
-    error = "cannot open log file " + path;
+    error = "cannot open its log " + path_ + ": " + std::strerror(errno);
     return false;
   }
   return true;
@@ -75,8 +78,23 @@ void NodeLog::append_one_line(std::string_view text) {
 
 void NodeLog::flush() {
   if (file_ == nullptr || buffer_.empty()) return;
-  std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-  std::fflush(file_);
+  bool written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_) == buffer_.size();
+  written = std::fflush(file_) == 0 && written;
+  if (!written) {
+    int error = errno;
+    std::clearerr(file_);
+    lost_lines_ += static_cast<std::size_t>(std::count(buffer_.begin(), buffer_.end(), '\n'));
+    if (!failing_ && tell_trouble_)
+      tell_trouble_("cannot write its log " + path_ + ": " + std::strerror(error) +
+                    "; log lines are lost until it can");
+    failing_ = true;
+  } else if (failing_) {
+    failing_ = false;
+    if (tell_trouble_)
+      tell_trouble_("its log " + path_ + " is written again; " + std::to_string(lost_lines_) +
+                    " lines were lost");
+    lost_lines_ = 0;
+  }
   buffer_.clear();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ class NodeLog {
   // Opens (appending) `dir`/`name`.log, creating `dir`. An empty dir disables the log.
   [[nodiscard]] bool open(const std::string& dir, const std::string& name, std::string& error);
   [[nodiscard]] bool enabled() const { return file_ != nullptr; }
+  // Told, once, when writing starts to fail (a full disk: the lines are lost, which nobody would
+  // otherwise see) and again when it works once more, with how many lines were lost.
+  void on_trouble(std::function<void(const std::string&)> tell) { tell_trouble_ = std::move(tell); }
 
   // "2026-11-23T09:00:00.123456Z <what> <text>". Every entry is one line: a text that holds
   // newlines (a WHATSAT reply's JSON) has each newline and the indentation after it written as
@@ -37,7 +41,11 @@ class NodeLog {
   void append_one_line(std::string_view text);
 
   std::FILE* file_ = nullptr;
+  std::string path_;
   std::string buffer_;
+  std::function<void(const std::string&)> tell_trouble_;
+  bool failing_ = false;
+  std::size_t lost_lines_ = 0;
   // "2026-11-23T09:00:00" for `stamp_second_`: gmtime and strftime cost more than all the rest
   // of handling a line (callgrind), and their text changes once a second.
   std::int64_t stamp_second_ = -1;

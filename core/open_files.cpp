@@ -39,12 +39,10 @@ std::uint64_t open_file_limit() {
   return current.rlim_cur;
 }
 
-std::size_t default_client_cap(std::uint64_t open_files, std::size_t servers) {
-  if (servers == 0) servers = 1;
-  // Per server: its listener, log, links in and out, a Places pool; plus the process's own.
-  const std::uint64_t reserve = 64 + 48 * servers;
-  std::uint64_t share = open_files > reserve ? (open_files - reserve) / servers : 0;
-  return static_cast<std::size_t>(std::clamp<std::uint64_t>(share, 16, max_default_clients));
+std::size_t client_budget_slots(std::uint64_t open_files, std::size_t servers, std::size_t links) {
+  const std::uint64_t reserve = 64 + 2 * servers + 4 * links;
+  if (open_files > reserve + 16) return static_cast<std::size_t>(open_files - reserve);
+  return static_cast<std::size_t>(std::max<std::uint64_t>(1, open_files / 4));
 }
 
 }  // namespace herd

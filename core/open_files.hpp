@@ -21,10 +21,13 @@ OpenFileLimit raise_open_file_limit();
 // The current soft limit.
 [[nodiscard]] std::uint64_t open_file_limit();
 
-// The most client connections one server takes by default, when `servers` servers share a
-// process whose soft limit is `open_files`: an equal share of the descriptors left after a
-// reserve for links, logs and Places, at least 16 and at most `max_default_clients`.
-inline constexpr std::size_t max_default_clients = 65536;
-[[nodiscard]] std::size_t default_client_cap(std::uint64_t open_files, std::size_t servers);
+// How many client connections a process may hold in all when its soft limit is `open_files`
+// and it runs `servers` servers with `links` links between them: what is left after a reserve
+// for listeners, logs, both ends of every link and Places calls (in and out, for herd up's mock).
+// Its servers share it (client_budget.hpp). Where the limit does not even cover the reserve, a
+// quarter of it: accepting then fails with EMFILE now and then, and a server closes its longest
+// idle client to recover.
+[[nodiscard]] std::size_t client_budget_slots(std::uint64_t open_files, std::size_t servers,
+                                              std::size_t links);
 
 }  // namespace herd

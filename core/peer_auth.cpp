@@ -1,11 +1,13 @@
 #include "core/peer_auth.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <random>
+
+#include "core/constant_time.hpp"
 
 namespace herd {
 namespace {
@@ -20,6 +22,18 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
   return out;
 }
 
+std::string proof(std::string_view direction, std::string_view secret, std::string_view from,
+                  std::string_view to, std::string_view link_nonce, std::string_view node_nonce) {
+  std::string message(direction);
+  message.append("|").append(from).append("|").append(to).append("|").append(link_nonce);
+  message.append("|").append(node_nonce);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return to_hex(digest, length);
+}
+
 }  // namespace
 
 std::string random_nonce() {
@@ -32,20 +46,25 @@ std::string random_nonce() {
   return to_hex(bytes, sizeof bytes);
 }
 
-std::string peer_proof(std::string_view secret, std::string_view name, std::string_view link_nonce,
-                       std::string_view node_nonce) {
-  std::string message = "herd-peer|";
-  message.append(name).append("|").append(link_nonce).append("|").append(node_nonce);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return to_hex(digest, length);
+bool is_nonce(std::string_view text) {
+  return text.size() >= 16 && text.size() <= 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+         });
 }
 
-bool proof_matches(std::string_view expected, std::string_view given) {
-  return expected.size() == given.size() &&
-         CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+std::string link_proof(std::string_view secret, std::string_view from, std::string_view to,
+                       std::string_view link_nonce, std::string_view node_nonce) {
+  return proof("herd-link-v2", secret, from, to, link_nonce, node_nonce);
+}
+
+std::string node_proof(std::string_view secret, std::string_view from, std::string_view to,
+                       std::string_view link_nonce, std::string_view node_nonce) {
+  return proof("herd-node-v2", secret, from, to, link_nonce, node_nonce);
+}
+
+bool secrets_equal(std::string_view expected, std::string_view given) {
+  return constant_time_equal(expected, given);
 }
 
 }  // namespace herd

@@ -1,6 +1,7 @@
 #include "core/peer_link.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -71,7 +72,8 @@ void PeerLink::stop() {
 
 asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::string& why) {
   auto link_nonce = env_->nonce();
-  std::string hello = "HERD-HELLO " + settings_.own_name + " " + link_nonce + "\n";
+  std::string hello =
+      "HERD-HELLO " + settings_.own_name + " " + peer_.name + " " + link_nonce + "\n";
   auto [write_ec, written] =
       co_await io::async_write(*connection.stream, asio::buffer(hello), use_tuple);
   if (write_ec) co_return write_ec;
@@ -88,17 +90,24 @@ asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::
     }
     answer.append(chunk, n);
   }
-  std::string_view line = std::string_view(answer).substr(0, answer.find('\n') + 1);
-  while (!line.empty() && is_field_space(line.back())) line.remove_suffix(1);
-  if (!line.starts_with("HERD-CHALLENGE ")) {
+  std::string_view line = strip_line_end(std::string_view(answer).substr(0, answer.find('\n') + 1));
+  std::array<std::string_view, 3> f{};
+  if (split_fields(line, f) != 3 || f[0] != "HERD-CHALLENGE" || !is_nonce(f[1])) {
     why =
         "the peer does not authenticate (it answered \"" + std::string(line.substr(0, 80)) + "\")";
     co_return asio::error::access_denied;
   }
-  auto node_nonce = line.substr(15);
-  std::string auth = "HERD-AUTH " +
-                     peer_proof(settings_.peer_secret, settings_.own_name, link_nonce, node_nonce) +
-                     "\n";
+  // Mutual: a server that cannot prove it knows the secret gets none of our updates.
+  auto expected =
+      node_proof(settings_.peer_secret, settings_.own_name, peer_.name, link_nonce, f[1]);
+  if (!secrets_equal(expected, f[2])) {
+    why = "the peer could not prove it knows the secret (it is not " + peer_.name +
+          ", or its secret differs)";
+    co_return asio::error::access_denied;
+  }
+  std::string auth =
+      "HERD-AUTH " +
+      link_proof(settings_.peer_secret, settings_.own_name, peer_.name, link_nonce, f[1]) + "\n";
   auto [auth_ec, auth_written] =
       co_await io::async_write(*connection.stream, asio::buffer(auth), use_tuple);
   co_return auth_ec;

@@ -1,11 +1,19 @@
 #pragma once
-// Reading a whole small file (a config, a scenario) for a parser that reports its own errors.
+// Reading a whole file for a parser that reports its own errors: a config, a scenario, a trace.
+// Bounded, so that `--config /dev/zero` is an error, not a process that reads for ever.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 
 namespace herd {
 
-// False if the file cannot be opened or read.
+// Why `path` could not be read whole ("cannot open the file: No such file or directory",
+// "larger than 16777216 bytes"); nullopt when `out` holds it.
+[[nodiscard]] std::optional<std::string> read_bounded_file(const std::string& path,
+                                                           std::string& out, std::size_t max_bytes);
+
+// The same with no bound on what it reads, for the tests' own files: false if it cannot be read.
 [[nodiscard]] bool read_text_file(const std::string& path, std::string& out);
 
 }  // namespace herd

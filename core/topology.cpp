@@ -33,14 +33,42 @@ bool Topology::shift_ports(std::uint16_t base_port) {
   return true;
 }
 
+bool is_server_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+namespace {
+
+// A rejected name as it may be shown: control bytes as \xNN, at most 64 characters.
+std::string printable_name(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, 64)) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return name.size() > 64 ? out + "..." : out;
+}
+
+}  // namespace
+
 std::optional<std::string> Topology::validate() const {
   if (servers.empty()) return "no servers";
   std::set<std::string_view> names;
   std::set<std::pair<std::string_view, std::uint16_t>> endpoints;
   for (const auto& s : servers) {
     if (s.name.empty()) return "a server has an empty name";
-    if (std::any_of(s.name.begin(), s.name.end(), is_field_space))
-      return "server name \"" + s.name + "\" contains whitespace";
+    if (!is_server_name(s.name))
+      return "server name \"" + printable_name(s.name) +
+             "\" is not 1 to 64 letters, digits, '-', '_' or '.'";
     if (!names.insert(s.name).second) return "server name \"" + s.name + "\" appears twice";
     if (s.port != 0 && !endpoints.insert({s.host, s.port}).second)
       return "port " + std::to_string(s.port) + " on " + s.host + " is used twice";

@@ -32,6 +32,10 @@ struct Topology {
 
 inline constexpr std::uint16_t default_base_port = 12000;
 
+// A server name is 1 to 64 letters, digits, '-', '_' or '.': it goes into log lines, file names,
+// trace lines and a web page, where NUL, spaces, slashes or markup would each do harm.
+[[nodiscard]] bool is_server_name(std::string_view name);
+
 // The five servers and six links of SPEC.md, ports in alphabetical order from `base_port`
 // (0: every server on any free port, for in-process herds).
 [[nodiscard]] Topology default_topology(std::uint16_t base_port = default_base_port);

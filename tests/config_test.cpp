@@ -115,15 +115,23 @@ TEST_CASE("config with duplicate names, ports or links is rejected") {
             .find("to itself") != std::string::npos);
 }
 
-TEST_CASE("a server name with whitespace is rejected") {
-  CHECK(error_of(R"({"servers": [{"name": "A B", "port": 1}]})").find("whitespace") !=
-        std::string::npos);
+TEST_CASE("a server name with whitespace, a NUL or markup is rejected") {
+  for (const char* name : {"A B", "nul\\u0000byte", "<b>Bold</b>", "a/b"})
+    CHECK_MESSAGE(
+        error_of(R"({"servers": [{"name": ")" + std::string(name) + R"(", "port": 1}]})")
+                .find("is not 1 to 64 letters, digits, '-', '_' or '.'") != std::string::npos,
+        name);
+}
+
+TEST_CASE("a config nested without end is refused before it is parsed") {
+  CHECK(error_of(std::string(100000, '[')).find("nested more than 64 levels") != std::string::npos);
 }
 
 TEST_CASE("a missing config file is a clear error") {
   auto result = load_config("/nonexistent/herd.json");
   REQUIRE(std::holds_alternative<ConfigError>(result));
-  CHECK(std::get<ConfigError>(result).message == "/nonexistent/herd.json: cannot open the file");
+  CHECK(std::get<ConfigError>(result).message ==
+        "/nonexistent/herd.json: cannot open the file: No such file or directory");
 }
 
 TEST_CASE("a number too large for any type is a clear error, not a crash") {

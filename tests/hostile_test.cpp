@@ -109,18 +109,6 @@ TEST_CASE("a client that dribbles bytes without a newline is cut off at the idle
       std::string::npos);
 }
 
-TEST_CASE("a peer that has sent an AT is not cut off for being quiet") {
-  TestHerd h({.idle_timeout_ms = 200});
-  LineClient peer(h.port("Clark"));
-  peer.send("AT Elsewhere +0.1 quiet +1+1 1700000000\n");
-  REQUIRE(h.events.wait_for_all({"Clark"}, EventKind::update_stored,
-                                "AT Elsewhere +0.1 quiet +1+1 1700000000"));
-  // Nothing to wait for but time: stay quiet for twice the timeout, then use the connection.
-  std::this_thread::sleep_for(std::chrono::milliseconds(450));
-  peer.send("IAMAT quiet +1+1 1700000001\n");
-  CHECK(peer.read_line().value_or("").starts_with("AT Clark "));
-}
-
 TEST_CASE("at the connection cap the longest-idle client is closed to admit a new one") {
   TestHerd h({.max_clients = 3});
   std::vector<std::unique_ptr<LineClient>> held;
@@ -252,15 +240,26 @@ TEST_CASE("with a shared secret a forged AT gets a question mark and changes not
   CHECK(forger.read_line().value_or("").starts_with("AT Bona "));
 }
 
+// "HERD-CHALLENGE NONCE PROOF": the node's nonce, and whether its proof is right for `from`.
+std::string challenge_nonce(const std::string& line, const std::string& from, const std::string& to,
+                            const std::string& link_nonce) {
+  std::istringstream fields(line);
+  std::string word, nonce, proof;
+  fields >> word >> nonce >> proof;
+  CHECK(word == "HERD-CHALLENGE");
+  CHECK(proof == node_proof(secret, from, to, link_nonce, nonce));
+  return nonce;
+}
+
 TEST_CASE("with a shared secret a wrong proof is refused and its connection closed") {
   TestHerd h({.peer_secret = secret});
   LineClient impostor(h.port("Bona"));
-  impostor.send("HERD-HELLO Clark 0123456789abcdef\n");
+  const std::string link_nonce = "0123456789abcdef";
+  impostor.send("HERD-HELLO Clark Bona " + link_nonce + "\n");
   auto challenge = impostor.read_line();
   REQUIRE(challenge.has_value());
-  CHECK(challenge->starts_with("HERD-CHALLENGE "));
-  auto guess =
-      peer_proof("not the secret at all", "Clark", "0123456789abcdef", challenge->substr(15));
+  auto nonce = challenge_nonce(*challenge, "Clark", "Bona", link_nonce);
+  auto guess = link_proof("not the secret at all", "Clark", "Bona", link_nonce, nonce);
   impostor.send("HERD-AUTH " + guess + "\n");
   CHECK(impostor.read_line() == "? HERD-AUTH " + guess);
   CHECK(impostor.read_to_eof().has_value());
@@ -269,10 +268,12 @@ TEST_CASE("with a shared secret a wrong proof is refused and its connection clos
 TEST_CASE("with a shared secret a peer that proves it may send AT lines") {
   TestHerd h({.peer_secret = secret});
   LineClient peer(h.port("Bona"));
-  peer.send("HERD-HELLO Visitor feedface\n");
+  const std::string link_nonce = "feedfacefeedface";
+  peer.send("HERD-HELLO Visitor Bona " + link_nonce + "\n");
   auto challenge = peer.read_line();
   REQUIRE(challenge.has_value());
-  peer.send("HERD-AUTH " + peer_proof(secret, "Visitor", "feedface", challenge->substr(15)) + "\n");
+  auto nonce = challenge_nonce(*challenge, "Visitor", "Bona", link_nonce);
+  peer.send("HERD-AUTH " + link_proof(secret, "Visitor", "Bona", link_nonce, nonce) + "\n");
   peer.send("AT Visitor +0.1 proven +1+1 1700000000\nbogus\n");
   CHECK(peer.read_line() == "? bogus");  // the AT got no reply: it was accepted
   CHECK(h.events.wait_for_all(all_five, EventKind::update_stored,
@@ -281,7 +282,14 @@ TEST_CASE("with a shared secret a peer that proves it may send AT lines") {
 
 TEST_CASE("without a secret the handshake lines are just invalid commands") {
   TestHerd h;
-  CHECK(h.ask("Bona", "HERD-HELLO Clark 00") == "? HERD-HELLO Clark 00");
+  CHECK(h.ask("Bona", "HERD-HELLO Clark Bona 0123456789abcdef") ==
+        "? HERD-HELLO Clark Bona 0123456789abcdef");
+}
+
+TEST_CASE("with a shared secret the old three-field greeting is refused") {
+  TestHerd h({.peer_secret = secret});
+  CHECK(h.ask("Bona", "HERD-HELLO Clark 0123456789abcdef") ==
+        "? HERD-HELLO Clark 0123456789abcdef");
 }
 
 TEST_CASE("a client greeting as two neighbours and leaving leaves nothing dangling") {

@@ -6,9 +6,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/client_budget.hpp"
+#include "core/constant_time.hpp"
 #include "core/idle_order.hpp"
+#include "core/json_limits.hpp"
+#include "core/note_throttle.hpp"
 #include "core/open_files.hpp"
 #include "core/reconnect_backoff.hpp"
+#include "core/topology.hpp"
 
 using namespace herd;
 
@@ -65,10 +70,76 @@ TEST_CASE("the idle order keeps the longest-idle client in front") {
   CHECK(order.empty());
 }
 
-TEST_CASE("the default client cap is a share of the open-file limit, within bounds") {
-  CHECK(default_client_cap(20000, 1) == 20000 - 64 - 48);
-  CHECK(default_client_cap(20000, 5) == (20000 - 64 - 48 * 5) / 5);
-  CHECK(default_client_cap(1024, 1) == 1024 - 64 - 48);
-  CHECK(default_client_cap(100, 5) == 16);  // never below 16
-  CHECK(default_client_cap(1 << 30, 1) == max_default_clients);
+TEST_CASE("a process's client budget is what its open-file limit leaves, never more") {
+  // herd up's five servers and six links: 64 + 2 * 5 + 4 * 6 descriptors kept back.
+  CHECK(client_budget_slots(20000, 5, 6) == 20000 - 98);
+  CHECK(client_budget_slots(1024, 1, 2) == 1024 - 74);
+  // A limit that does not cover the reserve: a quarter of it, never the limit or more.
+  CHECK(client_budget_slots(64, 5, 6) == 16);
+  CHECK(client_budget_slots(3, 5, 6) == 1);
+  for (std::uint64_t limit : {8u, 64u, 100u, 1024u, 20000u})
+    CHECK(client_budget_slots(limit, 5, 6) < limit);
+}
+
+TEST_CASE("servers sharing a budget take what the others leave, and ask the fullest to close one") {
+  ClientBudget budget(3);
+  int evictions_asked_of_a = 0, a_woken = 0, b_woken = 0;
+  auto a = budget.join({[&] { ++evictions_asked_of_a; }, [&] { ++a_woken; }});
+  auto b = budget.join({[] {}, [&] { ++b_woken; }});
+  CHECK(budget.try_take(a));
+  CHECK(budget.try_take(a));
+  CHECK(budget.try_take(a));  // one server may hold the whole budget
+  CHECK_FALSE(budget.try_take(b));
+  CHECK(budget.exhausted());
+  budget.reclaim_for(b);  // b has nothing idle to close: the server holding most is asked
+  CHECK(evictions_asked_of_a == 1);
+  CHECK(b_woken == 0);
+  budget.give_back(a);  // a closed one: b, waiting, is woken and takes it
+  CHECK(b_woken == 1);
+  CHECK(budget.try_take(b));
+  budget.leave(a);  // a server that stops gives back all it held
+  CHECK(budget.in_use() == 1);
+  CHECK(a_woken == 0);
+}
+
+TEST_CASE("repeated notes are held back past a few a second, and counted") {
+  NoteThrottle throttle(3, 1000);
+  std::size_t held = 99;
+  for (int i = 0; i < 3; ++i) CHECK(throttle.allow(10, held));
+  CHECK(held == 0);
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(throttle.allow(20 + i, held));
+  CHECK(throttle.allow(1010, held));  // the next second: it goes, and tells of the five
+  CHECK(held == 5);
+  CHECK(throttle.allow(1011, held));
+  CHECK(held == 0);
+}
+
+TEST_CASE("JSON nested past the limit is found before parsing, strings aside") {
+  CHECK_FALSE(json_nesting_error(R"({"a": [1, {"b": [2]}]})"));
+  CHECK(json_nesting_error(std::string(100000, '[')).has_value());
+  CHECK(json_nesting_error(std::string(65, '[') + std::string(65, ']')).has_value());
+  CHECK_FALSE(json_nesting_error(std::string(64, '[') + std::string(64, ']')));
+  // Brackets inside strings, escaped quotes included, do not count.
+  CHECK_FALSE(json_nesting_error("[\"" + std::string(1000, '[') + "\\\"[[\"]"));
+}
+
+TEST_CASE("server names are letters, digits, '-', '_' and '.', 1 to 64 of them") {
+  for (const char* good : {"Clark", "R00", "node-1", "a_b.c"}) CHECK(is_server_name(good));
+  for (std::string bad : {std::string(), std::string("has space"), std::string("<b>x</b>"),
+                          std::string("nul\0in", 6), std::string(65, 'a'), std::string("a/b")})
+    CHECK_FALSE(is_server_name(bad));
+  Topology t;
+  t.servers.push_back({"<img src=x onerror=alert(1)>", "127.0.0.1", 0});
+  auto reason = t.validate();
+  REQUIRE(reason.has_value());
+  CHECK(reason->find("letters, digits") != std::string::npos);
+}
+
+TEST_CASE("secrets compare equal only when every byte is") {
+  CHECK(constant_time_equal("abc", "abc"));
+  CHECK_FALSE(constant_time_equal("abc", "abd"));
+  CHECK_FALSE(constant_time_equal("abc", "ab"));
+  CHECK_FALSE(constant_time_equal("abc", ""));
+  CHECK_FALSE(constant_time_equal("", "x"));
+  CHECK(constant_time_equal("", ""));
 }

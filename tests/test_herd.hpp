@@ -35,6 +35,9 @@ struct HerdOptions {
   std::size_t max_clients = NodeOptions{}.max_clients;
   std::string log_dir{};
   std::string peer_secret{};
+  std::size_t max_records = NodeOptions{}.max_records;
+  std::size_t max_client_id_bytes = NodeOptions{}.max_client_id_bytes;
+  std::int64_t max_clock_skew_s = NodeOptions{}.max_clock_skew_s;
 };
 
 // Its links are all up before a test begins.
@@ -51,6 +54,9 @@ struct TestHerd {
     settings.node.idle_timeout_ms = options.idle_timeout_ms;
     settings.node.max_clients = options.max_clients;
     settings.node.log_dir = options.log_dir;
+    settings.node.max_records = options.max_records;
+    settings.node.max_client_id_bytes = options.max_client_id_bytes;
+    settings.node.max_clock_skew_s = options.max_clock_skew_s;
     settings.topology.peer_secret = options.peer_secret;
     settings.sink = events.sink();
     settings.clock = options.fixed_clock ? &clock : nullptr;

@@ -21,6 +21,7 @@ struct ControlledUp {
   int places_port = 0;
   std::string control_bind = "127.0.0.1";
   int control_port = 0;
+  bool control_open = false;  // no token asked of the control API (a trusted classroom)
 };
 using UpWithControl = int (*)(const ControlledUp& plan);
 void set_up_with_control(UpWithControl run);        // serve_commands.cpp

@@ -1,5 +1,7 @@
 #include "tools/flag_table.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <iostream>
 
@@ -13,6 +15,18 @@ std::int64_t parse_integer(const std::string& flag, const std::string& value, st
     throw UsageError{"--" + flag + ": expected an integer from " + std::to_string(low) + " to " +
                      std::to_string(high) + ", got \"" + value + "\""};
   return out;
+}
+
+std::string control_address(const std::string& value) {
+  if (value == "localhost") return "127.0.0.1";
+  unsigned char address[16];
+  if (inet_pton(AF_INET, value.c_str(), address) == 1 ||
+      inet_pton(AF_INET6, value.c_str(), address) == 1)
+    return value;
+  throw UsageError{
+      "--control-bind: expected an IP address of this machine, such as 127.0.0.1 or "
+      "0.0.0.0, got \"" +
+      value + "\""};
 }
 
 bool parse_command_line(const std::string& command, const std::string& synopsis,

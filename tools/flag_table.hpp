@@ -101,4 +101,8 @@ bool parse_flags(const std::string& command, const std::string& synopsis,
 [[nodiscard]] std::int64_t parse_integer(const std::string& flag, const std::string& value,
                                          std::int64_t low, std::int64_t high);
 
+// --control-bind's value: an IPv4 or IPv6 address ("localhost" is 127.0.0.1), or a usage error
+// that says so (a bad address is not "Address already in use").
+[[nodiscard]] std::string control_address(const std::string& value);
+
 }  // namespace herd::cli

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 bash tools/install-deps.sh clang libclang-rt-14-dev
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j2 --target protocol_fuzz scenario_fuzz places_fuzz
+cmake --build --preset fuzz -j2 --target protocol_fuzz scenario_fuzz places_fuzz control_fuzz
 run() {
   local target=$1; shift
   local work=build/fuzz/corpus/$target log=build/fuzz/$target.log
@@ -24,4 +24,5 @@ run() {
 run protocol_fuzz tests/fuzz/corpus/protocol
 run scenario_fuzz tests/fuzz/corpus/scenario scenarios
 run places_fuzz tests/fuzz/corpus/places
+run control_fuzz tests/fuzz/corpus/control
 echo "fuzz: no failures"

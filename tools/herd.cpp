@@ -1,5 +1,6 @@
 // The `herd` command: run one node, a whole herd, the mock Places, the simulator or the bench.
 
+#include <csignal>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -30,6 +31,9 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe (`herd node ... 2>&1 | head -1`) is an error on that write, never the end of
+  // the process: a server must outlive whoever stopped reading its notes.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_usage();

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config ca-certificates python3
   libboost1.81-dev libboost-program-options1.81-dev nlohmann-json3-dev doctest-dev
-  libcpp-httplib-dev libssl-dev netcat-openbsd)
+  libcpp-httplib-dev libssl-dev libre2-dev netcat-openbsd)
 # Extra packages for one job (the fuzzers want clang): tools/install-deps.sh clang libclang-rt-14-dev
 # --browser-tests: also Debian's Chromium (the live view's browser test drives it over the
 # DevTools protocol from Python) and Node.js (the page's logic tests use its test runner).

@@ -36,6 +36,7 @@ struct ServeSettings {
   int threads = 1;
   int control_port = -1;  // herd up: -1 no live view
   std::string control_bind = "127.0.0.1";
+  bool control_open = false;
   NodeOptions node = cli_node_defaults();
 };
 
@@ -110,7 +111,15 @@ const std::vector<ServeFlag>& serve_flags() {
         "with --control: the address it listens on; anything but 127.0.0.1 lets other machines "
         "crash servers and cut links",
         [](const ServeSettings& s) { return s.control_bind; },
-        [](ServeSettings& s, const std::string& v) { s.control_bind = v; }}},
+        [](ServeSettings& s, const std::string& v) { s.control_bind = control_address(v); }}},
+      {for_up,
+       {"control-open",
+        "",
+        "with --control: ask no token of the control API, so anyone who can reach its address "
+        "(and any program on this machine) can crash servers and cut links; only for a trusted "
+        "classroom network. Pages on other origins are still refused",
+        {},
+        [](ServeSettings& s, const std::string&) { s.control_open = true; }}},
       {for_up,
        {"places-port", "N", "the port of the mock Places (not with --places-url)",
         [](const ServeSettings&) { return std::string("any free port"); },
@@ -147,14 +156,41 @@ const std::vector<ServeFlag>& serve_flags() {
         }}},
       {for_both,
        {"max-clients", "N",
-        "client connections per server; past it, the longest-idle client is closed to admit a new "
-        "one",
+        "client connections per server; past it (or once the process's open-file budget is "
+        "spent) the longest-idle client is closed to admit a new one",
         [](const ServeSettings&) {
-          return "a share of the open-file limit, at most " + text(max_default_clients);
+          return std::string("none of its own: the servers share what the open-file limit leaves");
         },
         [](ServeSettings& s, const std::string& v) {
           s.node.max_clients =
               static_cast<std::size_t>(parse_integer("max-clients", v, 1, 10'000'000));
+        }}},
+      {for_both,
+       {"max-clock-skew-s", "S",
+        "an update whose client time is more than S seconds ahead of the server's clock is "
+        "answered but neither stored nor flooded (0: no check)",
+        [](const ServeSettings& s) { return text(s.node.max_clock_skew_s); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.max_clock_skew_s = parse_integer("max-clock-skew-s", v, 0, 10LL * 365 * 86400);
+        }}},
+      {for_both,
+       {"max-client-id-bytes", "N",
+        "an IAMAT whose client ID is longer is answered \"? \"; such an AT from a peer is dropped",
+        [](const ServeSettings& s) {
+          return text(static_cast<std::int64_t>(s.node.max_client_id_bytes));
+        },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.max_client_id_bytes =
+              static_cast<std::size_t>(parse_integer("max-client-id-bytes", v, 1, 65536));
+        }}},
+      {for_both,
+       {"max-records", "N",
+        "clients a server keeps; past it, an update for a new client is answered but neither "
+        "stored nor flooded",
+        [](const ServeSettings& s) { return text(static_cast<std::int64_t>(s.node.max_records)); },
+        [](ServeSettings& s, const std::string& v) {
+          s.node.max_records =
+              static_cast<std::size_t>(parse_integer("max-records", v, 1, 1'000'000'000));
         }}},
       {for_both,
        {"threads", "N",
@@ -230,7 +266,8 @@ void print_table(const Topology& topology) {
 }
 
 // What --check prints: every setting under its flag's name, so a reader can match them up.
-void print_settings(const NodeOptions& node, const std::string& places_note) {
+void print_settings(const NodeOptions& node, const std::string& places_note,
+                    std::size_t client_slots) {
   std::printf("  mode %s\n", node.classic ? "classic" : "anti-entropy");
   std::printf("  places-url %s%s\n", node.places.url.c_str(), places_note.c_str());
   std::printf("  places-key %s\n", node.places.key.empty() ? "(none)" : "(set, not shown)");
@@ -239,8 +276,14 @@ void print_settings(const NodeOptions& node, const std::string& places_note) {
   std::printf("  log-dir %s\n", node.log_dir.empty() ? "(no logs)" : node.log_dir.c_str());
   std::printf("  max-line-bytes %zu\n", node.max_line_bytes);
   std::printf("  idle-timeout-ms %d\n", node.idle_timeout_ms);
-  std::printf("  max-clients %zu (open-file limit %llu)\n", node.max_clients,
-              static_cast<unsigned long long>(open_file_limit()));
+  if (node.max_clients != 0)
+    std::printf("  max-clients %zu\n", node.max_clients);
+  else
+    std::printf("  max-clients none of its own; %zu in all (open-file limit %llu)\n", client_slots,
+                static_cast<unsigned long long>(open_file_limit()));
+  std::printf("  max-clock-skew-s %lld\n", static_cast<long long>(node.max_clock_skew_s));
+  std::printf("  max-client-id-bytes %zu\n", node.max_client_id_bytes);
+  std::printf("  max-records %zu\n", node.max_records);
 }
 
 void report_open_files(const char* command, const OpenFileLimit& limit) {
@@ -274,8 +317,6 @@ int run_node(const Args& args) {
   node_options.listen_host = me->host;
   node_options.port = me->port;
   node_options.peer_secret = topology.peer_secret;
-  if (node_options.max_clients == 0)
-    node_options.max_clients = default_client_cap(open_file_limit(), 1);
   for (const auto& neighbour : topology.neighbours(name)) {
     const ServerSpec* peer = topology.find(neighbour);
     node_options.peers.push_back({peer->name, peer->host, peer->port});
@@ -285,16 +326,15 @@ int run_node(const Args& args) {
     std::printf("  listen %s:%u\n", me->host.c_str(), me->port);
     for (const auto& peer : node_options.peers)
       std::printf("  neighbour %s %s:%u\n", peer.name.c_str(), peer.host.c_str(), peer.port);
-    print_settings(node_options, "");
+    print_settings(node_options, "",
+                   client_budget_slots(open_file_limit(), 1, node_options.peers.size()));
     std::printf("  threads %d\n", settings.threads);
     return 0;
   }
   report_open_files("node", limit);
   Runtime runtime(static_cast<unsigned>(settings.threads));
   Node node(runtime, node_options);
-  if (auto ec = node.bind())
-    throw UsageError{name + ": cannot listen on " + me->host + ":" + std::to_string(me->port) +
-                     ": " + ec.message()};
+  if (auto error = node.bind()) throw UsageError{name + ": " + *error};
   runtime.start();
   node.start();
   runtime.wait_for_shutdown_signal();
@@ -324,18 +364,17 @@ int run_up(const Args& args) {
   HerdSettings herd_settings;
   herd_settings.topology = topology;
   herd_settings.node = settings.node;
-  if (herd_settings.node.max_clients == 0)
-    herd_settings.node.max_clients = default_client_cap(open_file_limit(), topology.servers.size());
   if (settings.check) {
     std::printf("herd up: settings checked, not started\n");
     print_table(topology);
-    print_settings(herd_settings.node,
-                   settings.places_url_given
-                       ? ""
-                       : " (replaced by the mock Places, port " +
-                             (settings.places_port ? std::to_string(settings.places_port)
-                                                   : std::string("any free")) +
-                             ")");
+    print_settings(
+        herd_settings.node,
+        settings.places_url_given ? ""
+                                  : " (replaced by the mock Places, port " +
+                                        (settings.places_port ? std::to_string(settings.places_port)
+                                                              : std::string("any free")) +
+                                        ")",
+        client_budget_slots(open_file_limit(), topology.servers.size(), topology.links.size()));
     std::printf("  threads %d\n", settings.threads);
     if (settings.control_port >= 0)
       std::printf("  control %d (live view and control API; links through fault proxies)\n",
@@ -343,6 +382,7 @@ int run_up(const Args& args) {
     else
       std::printf("  control none\n");
     std::printf("  control-bind %s\n", settings.control_bind.c_str());
+    std::printf("  control-open %s\n", settings.control_open ? "yes (no token asked)" : "no");
     return 0;
   }
   report_open_files("up", limit);
@@ -353,7 +393,8 @@ int run_up(const Args& args) {
                       settings.places_url_given ? settings.node.places.url : std::string(),
                       settings.places_port,
                       settings.control_bind,
-                      settings.control_port};
+                      settings.control_port,
+                      settings.control_open};
     return up_with_control(plan);
   }
   PlacesMock mock("127.0.0.1", static_cast<std::uint16_t>(settings.places_port));

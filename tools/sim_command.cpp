@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/open_files.hpp"
+#include "core/peer_auth.hpp"
 #include "core/text_file.hpp"
 #include "sim/faults/explore.hpp"
 #include "sim/live/control_server.hpp"
@@ -53,6 +54,7 @@ struct SimSettings {
   int serve_port = -1;  // -1: no live view
   std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
+  bool control_open = false;
   ExternalHerd herd;         // --herd-cmd: its command is empty when the herd is Herd's own nodes
   bool shrink = false;       // --shrink FILE
   bool shrink_found = true;  // explore shrinks what it finds unless --no-shrink
@@ -145,7 +147,14 @@ const FlagTable<SimSettings>& sim_flags() {
        "the address the live view listens on; anything but 127.0.0.1 lets other machines crash "
        "servers and cut links",
        [](const SimSettings& s) { return s.control_bind; },
-       [](SimSettings& s, const std::string& v) { s.control_bind = v; }},
+       [](SimSettings& s, const std::string& v) { s.control_bind = control_address(v); }},
+      {"control-open",
+       "",
+       "with --serve: ask no token of the control API, so anyone who can reach its address (and "
+       "any program on this machine) can crash servers and cut links; only for a trusted "
+       "classroom network. Pages on other origins are still refused",
+       {},
+       [](SimSettings& s, const std::string&) { s.control_open = true; }},
       {"no-swarm",
        "",
        "with --explore on the virtual network: every fault kind in every run, instead of each "
@@ -385,7 +394,7 @@ int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* tr
 struct LiveEndpoint {
   std::string bind = "127.0.0.1";
   int port = 0;
-  std::string token;  // empty: none
+  bool open = false;  // --control-open: no token
 };
 
 // Runs `scenario`'s steps, then keeps its herd up behind the live view until SIGINT or SIGTERM;
@@ -402,7 +411,9 @@ int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
   ControlSettings control;
   control.bind = endpoint.bind;
   control.port = static_cast<std::uint16_t>(endpoint.port);
-  control.token = endpoint.token;
+  // Any web page the user opens could otherwise drive the herd: the token is in the printed
+  // address, and nowhere a page on another origin can read it.
+  if (!endpoint.open) control.token = random_nonce();
   ControlServer server(session, control);
   if (auto ec = server.start())
     throw UsageError{"cannot serve the live view on " + endpoint.bind + ":" +
@@ -412,8 +423,8 @@ int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
     sigwait(&signals, &which);
     session.request_stop();
   }).detach();
-  std::string url = "http://" + endpoint.bind + ":" + std::to_string(server.port()) + "/" +
-                    (endpoint.token.empty() ? "" : "?token=" + endpoint.token);
+  std::string url = server.url();
+  if (endpoint.open) url += " (no token: --control-open)";
   sim.live = &session;
   sim.trace_listener = [&session](std::string_view line) { session.publish(line); };
   sim.trace_listening = [&session] { return session.wants_lines(); };
@@ -425,7 +436,7 @@ int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
 int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
   auto loaded = load_scenario(settings.files.front());
   if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
-  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, {}};
+  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, settings.control_open};
   return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
     std::cout << "live view: " << url << " (the scenario runs first; Ctrl-C stops)" << std::endl;
     return run_one(std::get<Scenario>(loaded), live, settings.report_dir, false, trace,
@@ -442,7 +453,7 @@ int replay(const SimSettings& settings) {
     throw UsageError{"cannot read the trace " + settings.replay};
   auto trace = read_trace(text);
   if (!trace.error.empty()) throw UsageError{settings.replay + ": " + trace.error};
-  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, {}};
+  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, settings.control_open};
   return serve_live(endpoint, SimOptions{}, [&](const SimOptions& live, const std::string& url) {
     auto& session = *live.live;
     const std::string state = replay_state_json(trace, "replay of " + settings.replay);
@@ -481,15 +492,6 @@ int replay(const SimSettings& settings) {
   });
 }
 
-// 32 hex digits from the operating system's random source, for the control API's token.
-std::string control_token() {
-  std::random_device device;
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 32; ++i) out.push_back(hex[device() & 15]);
-  return out;
-}
-
 }  // namespace
 
 int run_up_with_control(const ControlledUp& plan) {
@@ -504,9 +506,7 @@ int run_up_with_control(const ControlledUp& plan) {
   sim.places_url = plan.places_url;
   sim.places_port = static_cast<std::uint16_t>(plan.places_port);
   sim.progress = &std::cout;
-  // A herd whose links prove a shared secret gets a control API that asks for a token too.
-  LiveEndpoint endpoint{plan.control_bind, plan.control_port,
-                        plan.topology.peer_secret.empty() ? std::string() : control_token()};
+  LiveEndpoint endpoint{plan.control_bind, plan.control_port, plan.control_open};
   return serve_live(endpoint, sim, [&](SimOptions live, const std::string& url) {
     // Printed once every server listens and every link is up: a client may connect then.
     live.on_ready = [&plan, url] {

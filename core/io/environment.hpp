@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/places_client.hpp"
 
@@ -42,6 +43,8 @@ class Stream {
   virtual void close() = 0;
   // Who is at the other end, for logs: "127.0.0.1:60456".
   [[nodiscard]] virtual std::string peer_label() const = 0;
+  // The other end's address alone ("127.0.0.1"; a host's name on the virtual network).
+  [[nodiscard]] virtual std::string peer_host() const = 0;
 };
 
 using StreamHandler = asio::any_completion_handler<void(error_code, std::unique_ptr<Stream>)>;
@@ -80,6 +83,10 @@ class Environment {
   [[nodiscard]] virtual std::int64_t steady_ms() const = 0;
   // 32 hex digits for the peer handshake.
   [[nodiscard]] virtual std::string nonce() = 0;
+  // Whether a connection from `remote_host` (a Stream's peer_host) may be the neighbour `name`
+  // configured at `configured_host`: a greeting as that neighbour is believed only then.
+  [[nodiscard]] virtual bool may_come_from(std::string_view remote_host, std::string_view name,
+                                           std::string_view configured_host) const = 0;
   // Places' answer shaped for WHATSAT (an error object when it fails), never blocking the node.
   virtual void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
                             PlacesHandler done) = 0;

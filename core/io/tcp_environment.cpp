@@ -50,6 +50,16 @@ class TcpStream final : public io::Stream {
     if (ec) return "client";
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
+  std::string peer_host() const override {
+    error_code ec;
+    auto endpoint = socket_.remote_endpoint(ec);
+    if (ec) return {};
+    auto address = endpoint.address();
+    // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d.
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+  }
 
  private:
   tcp::socket socket_;
@@ -184,6 +194,21 @@ class TcpEnvironment final : public io::Environment {
   }
 
   std::string nonce() override { return random_nonce(); }
+
+  // An address is compared as an address; a name is believed (looking it up would block the
+  // node on DNS), and "localhost" is any loopback address.
+  bool may_come_from(std::string_view remote_host, std::string_view,
+                     std::string_view configured_host) const override {
+    error_code ec;
+    auto remote = asio::ip::make_address(std::string(remote_host), ec);
+    if (ec) return false;
+    if (configured_host == "localhost") return remote.is_loopback();
+    auto configured = asio::ip::make_address(std::string(configured_host), ec);
+    if (ec) return true;
+    if (configured.is_loopback()) return remote.is_loopback();
+    if (configured.is_unspecified()) return true;
+    return remote == configured;
+  }
 
   void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
                     io::PlacesHandler done) override {

@@ -6,6 +6,9 @@
 #include <set>
 #include <sstream>
 
+#include "core/topology.hpp"
+#include "sim/live/json_text.hpp"
+
 namespace herd {
 namespace {
 
@@ -26,8 +29,13 @@ ReplayedTrace read_trace(const std::string& text) {
   ReplayedTrace out;
   std::set<std::string> servers;
   std::set<std::pair<std::string, std::string>> links;
+  std::string bad_name;
   auto server = [&](const std::string& name) {
-    if (!name.empty() && servers.insert(name).second) out.servers.push_back(name);
+    if (!is_server_name(name)) {
+      if (bad_name.empty()) bad_name = name.substr(0, 64);
+      return;
+    }
+    if (servers.insert(name).second) out.servers.push_back(name);
   };
   // "A>B" or "A>B#12.3": a link between two servers.
   auto link = [&](const std::string& id) {
@@ -59,8 +67,15 @@ ReplayedTrace read_trace(const std::string& text) {
     }
     if (kind == "sent" || kind == "link-up" || kind == "link-down" || kind == "not-sent")
       link(first);
-    else if (kind == "stored" || kind == "stale" || kind == "crash" || kind == "restart")
+    else if (kind == "stored" || kind == "stale" || kind == "refused" || kind == "crash" ||
+             kind == "restart")
       server(first);
+    if (!bad_name.empty()) {
+      // The page shows every name it is given: a trace is read as data, never as markup.
+      out.error = "line " + std::to_string(number) + " names a server \"" + bad_name +
+                  "\", which is not 1 to 64 letters, digits, '-', '_' or '.'";
+      return out;
+    }
     last = offset + ns;
     out.lines.emplace_back(last, line);
   }
@@ -83,7 +98,7 @@ std::string replay_state_json(const ReplayedTrace& trace, const std::string& nam
       {"mode", "replay"}, {"replay", true},
       {"time_s", 0},      {"servers", servers},
       {"links", links},   {"counters", {{"updates_accepted", 0}, {"clients", 0}}}};
-  return state.dump() + "\n";
+  return json_text(state);
 }
 
 }  // namespace herd

@@ -94,6 +94,7 @@ class VirtualStream final : public io::Stream {
   std::string peer_label() const override {
     return net_.host_of(id_, other(end_)) + "#" + std::to_string(id_);
   }
+  std::string peer_host() const override { return net_.host_of(id_, other(end_)); }
 
  private:
   void finish_read() {
@@ -291,6 +292,12 @@ class VirtualEnvironment final : public io::Environment {
       for (int i = 0; i < 16; ++i, bits >>= 4) out.push_back(hex[bits & 15]);
     }
     return out;
+  }
+
+  // Every host has one name, and a server's links leave from the host named after it.
+  bool may_come_from(std::string_view remote_host, std::string_view name,
+                     std::string_view) const override {
+    return remote_host == name;
   }
 
   void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,

@@ -53,6 +53,7 @@ Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t serve
         break;
       case EventKind::line_in:
       case EventKind::update_not_sent:
+      case EventKind::update_refused:
         break;
     }
   }

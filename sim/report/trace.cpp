@@ -46,6 +46,8 @@ void Trace::node_event(std::int64_t time_ns, const NodeEvent& e) {
       return write_line(time_ns, "stored", {e.node, " ", e.text});
     case EventKind::update_dropped:
       return write_line(time_ns, "stale", {e.node, " ", e.text});
+    case EventKind::update_refused:
+      return write_line(time_ns, "refused", {e.node, " ", e.text});
     case EventKind::link_up:
       return write_line(time_ns, "link-up", {e.node, ">", e.peer});
     case EventKind::link_down:

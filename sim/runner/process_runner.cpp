@@ -255,7 +255,7 @@ class ProcessRunner final : public SocketRunner {
       auto held = read_stores(live_);
       just_read_ = live_;
       if (done(held)) return true;
-      if (Clock::now() >= deadline) return false;
+      if (Clock::now() >= deadline || stopping()) return false;
       // The servers tell nothing as they change; ask again shortly.
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

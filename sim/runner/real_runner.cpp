@@ -81,9 +81,15 @@ class EventLog {
   }
 
   // Waits until `done` holds of what the events say the nodes hold, or the deadline passes.
-  bool wait_until(const std::function<bool(const Holdings&)>& done, Clock::time_point deadline) {
+  // `stop` is asked every 100 ms: a wait of an hour must end when the run is told to stop.
+  bool wait_until(const std::function<bool(const Holdings&)>& done, Clock::time_point deadline,
+                  const std::function<bool()>& stop) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_until(lock, deadline, [&] { return done(held_); });
+    while (!done(held_)) {
+      if (Clock::now() >= deadline || stop()) return false;
+      changed_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
+    }
+    return true;
   }
 
   bool wait_for_link_ups(std::size_t count, Clock::time_point deadline) {
@@ -169,10 +175,15 @@ class RealRunner final : public SocketRunner {
   }
 
   bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) override {
-    return log_.wait_until(done, Clock::now() + std::chrono::milliseconds(ms));
+    return log_.wait_until(done, Clock::now() + std::chrono::milliseconds(ms),
+                           [this] { return stopping(); });
   }
 
   std::size_t held_count(const std::string& node) override { return log_.held_count(node); }
+
+  std::vector<std::string> newest_of(const std::string& node, std::size_t limit) override {
+    return herd_->node(node)->snapshot_wait(limit);
+  }
 
   std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
     return holdings_from_lines(herd_->node(node)->snapshot_wait());

@@ -10,6 +10,7 @@
 
 #include "core/location_store.hpp"
 #include "core/protocol.hpp"
+#include "sim/live/json_text.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/workload/client_work.hpp"
@@ -114,9 +115,23 @@ LiveAnswer ScenarioRunner::live_clock(const std::string&) {
           "be paused, slowed or stepped\"}\n"};
 }
 
-// The AT line's client timestamp as a number, for choosing the newest records.
-static double record_time(const std::string& line) {
-  return std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+std::vector<std::string> ScenarioRunner::newest_of(const std::string& node, std::size_t limit) {
+  std::vector<Record> records;
+  for (const auto& [client, line] : store_of(node)) {
+    Record record;
+    if (record_from_at_line(line, record)) records.push_back(std::move(record));
+  }
+  auto later = [](const Record& a, const Record& b) {
+    return a.time != b.time ? a.time > b.time : a.line < b.line;
+  };
+  if (records.size() > limit) {
+    std::nth_element(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(limit),
+                     records.end(), later);
+    records.resize(limit);
+  }
+  std::vector<std::string> lines;
+  for (auto& r : records) lines.push_back(std::move(r.line));
+  return lines;
 }
 
 LiveAnswer ScenarioRunner::live_state(std::size_t store_limit) {
@@ -124,26 +139,14 @@ LiveAnswer ScenarioRunner::live_state(std::size_t store_limit) {
   for (const auto& s : scenario_.topology.servers) {
     bool up = live_.count(s.name) != 0;
     nlohmann::json store = nlohmann::json::array();
+    // A herd under load holds more clients than a page can show: the newest are what it draws,
+    // and no more is copied.
+    std::vector<std::string> newest;
+    if (up && store_limit > 0) newest = newest_of(s.name, store_limit);
+    std::size_t size = up ? held_count(s.name) : 0;
     std::vector<std::pair<std::string, std::string>> records;
-    std::size_t size = 0;
-    if (up && store_limit == 0) {
-      size = held_count(s.name);  // a page's frequent look: no store is copied
-    } else if (up) {
-      auto held = store_of(s.name);
-      records.assign(held.begin(), held.end());
-      size = records.size();
-    }
-    if (records.size() > store_limit) {
-      // A herd under load holds more clients than a page can show: the newest are what it draws.
-      auto newer = [](const auto& a, const auto& b) {
-        auto ta = record_time(a.second), tb = record_time(b.second);
-        return ta != tb ? ta > tb : a.first < b.first;
-      };
-      auto keep = records.begin() + static_cast<std::ptrdiff_t>(store_limit);
-      std::nth_element(records.begin(), keep, records.end(), newer);
-      records.erase(keep, records.end());
-      std::sort(records.begin(), records.end());
-    }
+    for (auto& line : newest) records.emplace_back(std::string(at_line_client(line)), line);
+    std::sort(records.begin(), records.end());
     for (const auto& [client, line] : records) {
       RecordView record;
       nlohmann::json entry = {{"client", client}, {"line", line}};
@@ -158,7 +161,7 @@ LiveAnswer ScenarioRunner::live_state(std::size_t store_limit) {
                                  : paused_.count(s.name) ? "paused"
                                                          : "up"},
                        {"store", store},
-                       {"store_size", size}});
+                       {"store_size", std::max(size, records.size())}});
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& [from, to] : directed_links()) {
@@ -187,13 +190,13 @@ LiveAnswer ScenarioRunner::live_state(std::size_t store_limit) {
       {"counters",
        {{"updates_accepted", history_.accepted()}, {"clients", history_.expected().size()}}},
       {"watchers", options_.live != nullptr ? options_.live->watchers() : 0}};
-  return {200, state.dump() + "\n"};
+  return {200, json_text(state)};
 }
 
 LiveAnswer ScenarioRunner::live_steps(const std::string& body) {
   auto parsed = parse_steps(body, scenario_.topology);
   if (auto* error = std::get_if<ScenarioError>(&parsed))
-    return {400, nlohmann::json{{"error", error->message}}.dump() + "\n"};
+    return {400, json_text({{"error", error->message}})};
   // Kept for the run: a background send's reply is read when the run ends.
   auto& steps = live_steps_.emplace_back(std::get<std::vector<Step>>(std::move(parsed)));
   nlohmann::json outcomes = nlohmann::json::array();
@@ -207,7 +210,7 @@ LiveAnswer ScenarioRunner::live_steps(const std::string& body) {
                         {"message", outcome.message},
                         {"details", outcome.details}});
   }
-  return {200, outcomes.dump() + "\n"};
+  return {200, json_text(outcomes)};
 }
 
 void ScenarioRunner::print(const StepOutcome& outcome) const {
@@ -334,11 +337,26 @@ void ScenarioRunner::traffic(const Step& step, StepOutcome& out) {
     out.message = "no live, unpaused node to send to";
     return;
   }
-  auto plan = plan_traffic(step, targets, random_);
+  TrafficPlan plan(step, targets, random_);
   auto begin = clock_ns();
-  std::size_t accepted = 0;
-  std::string first_error;
-  for (const auto& update : plan) {
+  // A schedule the herd cannot keep is given up once it runs this far over, rather than sending
+  // for hours: a step has a time budget.
+  const std::int64_t budget_ns =
+      std::max<std::int64_t>(2LL * step.duration_ms, step.duration_ms + 10'000) * 1'000'000;
+  std::size_t accepted = 0, sent = 0;
+  std::string first_error, stopped_early;
+  while (!plan.done()) {
+    if (clock_ns() - begin > budget_ns) {
+      stopped_early = "stopped " + std::to_string((budget_ns / 1'000'000'000)) +
+                      " s after it began, the herd too slow for the schedule";
+      break;
+    }
+    if (options_.live != nullptr && options_.live->stop_requested()) {
+      stopped_early = "stopped: the run is ending";
+      break;
+    }
+    auto update = plan.next();
+    ++sent;
     // The schedule, not the replies, sets the pace.
     if (begin + update.offset_ns > clock_ns()) run_until_clock(begin + update.offset_ns);
     auto line = iamat_line(update, wall_ns());
@@ -356,6 +374,8 @@ void ScenarioRunner::traffic(const Step& step, StepOutcome& out) {
   out.ok = accepted == plan.size();
   out.message =
       std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
+  if (!stopped_early.empty())
+    out.message += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
   if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
 }
 

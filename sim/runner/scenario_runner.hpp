@@ -58,6 +58,9 @@ class ScenarioRunner : public StepContext {
   virtual bool run_until_held(const std::function<bool(const Holdings&)>& done, int ms) = 0;
   // What `node` holds, read from its store.
   virtual std::map<std::string, std::string, std::less<>> store_of(const std::string& node) = 0;
+  // At most `limit` of `node`'s records, those with the latest client times; by default chosen
+  // from store_of(), which a network with nodes in this process does without copying the store.
+  virtual std::vector<std::string> newest_of(const std::string& node, std::size_t limit);
   // How many clients `node` holds by its events: no store is read, so a page may ask often.
   virtual std::size_t held_count(const std::string& node) = 0;
   virtual std::unique_ptr<ClientConnection> connect(const std::string& node) = 0;
@@ -89,6 +92,12 @@ class ScenarioRunner : public StepContext {
   // process that ended by itself).
   virtual void after_step(StepOutcome&) {}
   // ---------------------------------------------------------------------------------------
+
+  // The live view is stopping (Ctrl-C): every wait ends early, so no posted step (an hour's wait,
+  // a check within an hour) keeps the process from exiting.
+  [[nodiscard]] bool stopping() const {
+    return options_.live != nullptr && options_.live->stop_requested();
+  }
 
   // Every update the herd accepted so far, newest per client.
   [[nodiscard]] const History& history() const { return history_; }

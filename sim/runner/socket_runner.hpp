@@ -4,6 +4,7 @@
 // the mock Places run on, a fault proxy on every link, and the trace. Only those two files
 // include it.
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -35,7 +36,9 @@ class SocketRunner : public ScenarioRunner {
         .count();
   }
   void run_until_clock(std::int64_t when) override {
-    std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(when)));
+    const auto until = Clock::time_point(std::chrono::nanoseconds(when));
+    while (!stopping() && Clock::now() < until)
+      std::this_thread::sleep_until(std::min(until, Clock::now() + std::chrono::milliseconds(100)));
   }
   std::int64_t wall_ns() const override { return system_clock().now_ns(); }
 

@@ -16,6 +16,8 @@
 #include "core/location_store.hpp"
 #include "core/runtime.hpp"
 #include "sim/checker/checker.hpp"
+#include "sim/live/clock_request.hpp"
+#include "sim/live/json_text.hpp"
 #include "sim/live/live_session.hpp"
 #include "sim/net/virtual_environment.hpp"
 #include "sim/net/virtual_network.hpp"
@@ -130,6 +132,7 @@ class VirtualRunner final : public ScenarioRunner {
     for (;;) {
       poll();
       if (done()) return true;
+      if (stopping()) return false;
       auto next = net_.next_event();
       if (!next || *next > deadline) {
         net_.run_until(deadline);
@@ -252,14 +255,20 @@ class VirtualRunner final : public ScenarioRunner {
   }
 
   std::map<std::string, std::string, std::less<>> store_of(const std::string& node) override {
+    return holdings_from_lines(newest_of(node, static_cast<std::size_t>(-1)));
+  }
+
+  std::vector<std::string> newest_of(const std::string& node, std::size_t limit) override {
     std::vector<std::string> lines;
     bool read = false;
-    herd_->node(node)->snapshot([&](std::vector<std::string> got) {
-      lines = std::move(got);
-      read = true;
-    });
+    herd_->node(node)->snapshot(
+        [&](std::vector<std::string> got) {
+          lines = std::move(got);
+          read = true;
+        },
+        limit);
     while (!read) poll();
-    return holdings_from_lines(lines);
+    return lines;
   }
 
   // --- faults -----------------------------------------------------------------------------
@@ -311,46 +320,30 @@ class VirtualRunner final : public ScenarioRunner {
 
   LiveAnswer live_clock(const std::string& body) override {
     auto error = [](const std::string& message) {
-      return LiveAnswer{400, nlohmann::json{{"error", message}}.dump() + "\n"};
+      return LiveAnswer{400, json_text({{"error", message}})};
     };
-    auto request = nlohmann::json::parse(body, nullptr, false);
-    if (!request.is_object())
-      return error(R"(expected an object: {"paused": true}, {"speed": 0.5} or {"step": 1})");
-    if (request.contains("paused") && !request["paused"].is_boolean())
-      return error("paused: expected true or false");
-    if (request.contains("speed") &&
-        (!request["speed"].is_number() || request["speed"].get<double>() <= 0 ||
-         request["speed"].get<double>() > 1000))
-      return error("speed: expected virtual seconds per second, above 0 and at most 1000");
-    if (request.contains("deliver") &&
-        (!request["deliver"].is_object() || !request["deliver"].contains("from") ||
-         !request["deliver"].contains("to") || !request["deliver"]["from"].is_string() ||
-         !request["deliver"]["to"].is_string()))
-      return error(R"(deliver: expected {"from": SERVER, "to": SERVER}, a held link)");
-    if (request.contains("step") &&
-        (!request["step"].is_number_integer() || request["step"].get<int>() < 1 ||
-         request["step"].get<int>() > 1000))
-      return error("step: expected how many messages to deliver, 1 to 1000");
+    auto parsed = parse_clock_request(body);
+    if (auto* wrong = std::get_if<std::string>(&parsed)) return error(*wrong);
+    const auto& request = std::get<ClockRequest>(parsed);
     // Every change starts the wall-to-virtual mapping afresh from now.
     live_began_ = std::chrono::steady_clock::now();
     live_virtual_ = net_.now();
-    if (request.contains("paused")) live_paused_ = request["paused"].get<bool>();
-    if (request.contains("speed")) live_speed_ = request["speed"].get<double>();
+    if (request.paused) live_paused_ = *request.paused;
+    if (request.speed) live_speed_ = *request.speed;
     int delivered = 0;
-    if (request.contains("deliver")) {
+    if (request.deliver) {
       // The next held line of the link chosen goes on alone; the link stays held.
-      auto from = request["deliver"]["from"].get<std::string>();
-      auto to = request["deliver"]["to"].get<std::string>();
+      const auto& [from, to] = *request.deliver;
       if (!net_.release_one_line(from, to))
         return error("deliver: " + from + " -> " + to + " holds nothing");
       poll();
       delivered = 1;
     }
-    if (request.contains("step")) {
+    if (request.step) {
       // A step runs the network until the next message between servers arrives (timers and
       // connects on the way run too); the clock stays paused after it.
       live_paused_ = true;
-      for (int n = request["step"].get<int>(); n > 0; --n) {
+      for (int n = *request.step; n > 0; --n) {
         auto before = deliveries_;
         while (deliveries_ == before && net_.run_next()) poll();
         if (deliveries_ == before) break;
@@ -362,7 +355,7 @@ class VirtualRunner final : public ScenarioRunner {
                              {"speed", live_speed_},
                              {"time_s", seconds_since_up()},
                              {"delivered", delivered}};
-    return {200, answer.dump() + "\n"};
+    return {200, json_text(answer)};
   }
 
   // Live, virtual time follows the wall clock, so a page sees messages travel; the herd runs

@@ -87,6 +87,9 @@ struct ScenarioError {
 
 [[nodiscard]] std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
                                                                    std::string_view source);
+// A file larger than this is refused before it is parsed (explore's longest scenarios are a few
+// hundred kilobytes).
+inline constexpr std::size_t max_scenario_bytes = 16 << 20;
 [[nodiscard]] std::variant<Scenario, ScenarioError> load_scenario(const std::string& path);
 
 // One step (a JSON object) or several (an array of them), read as a scenario file's steps are,

@@ -1,7 +1,6 @@
 #include "sim/scenario/shrink.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 namespace herd {
@@ -165,10 +164,14 @@ std::string failure_signature(const std::vector<StepOutcome>& steps) {
     if (step.ok) continue;
     std::string text = step.message;
     for (const auto& d : step.details) text += "\n" + d;
-    static const std::regex lacks(R"((\S+) lacks the update)");
+    // The word before each " lacks the update" names a server.
     std::set<std::string> servers;
-    for (std::sregex_iterator it(text.begin(), text.end(), lacks), end; it != end; ++it)
-      servers.insert((*it)[1]);
+    static const std::string lacks = " lacks the update";
+    for (auto at = text.find(lacks); at != std::string::npos; at = text.find(lacks, at + 1)) {
+      auto start = text.find_last_of(" \t\n", at == 0 ? 0 : at - 1);
+      start = start == std::string::npos ? 0 : start + 1;
+      if (start < at) servers.insert(text.substr(start, at - start));
+    }
     std::string out = std::string(to_string(step.kind)) + ":";
     if (!servers.empty()) {
       for (const auto& s : servers) out += " " + s;

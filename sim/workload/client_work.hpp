@@ -23,10 +23,25 @@ struct PlannedUpdate {
   std::string location;  // "+34.068930-118.445127"
 };
 
-// The updates of `step` spread over `targets` (the live, unpaused servers), paced at its rate.
-[[nodiscard]] std::vector<PlannedUpdate> plan_traffic(const Step& step,
-                                                      const std::vector<std::string>& targets,
-                                                      SeededRandom& random);
+// The updates of `step` spread over `targets` (the live, unpaused servers), paced at its rate,
+// made one at a time as they are sent: a step may ask for billions (a million a second for an
+// hour), and making them all first was gigabytes.
+class TrafficPlan {
+ public:
+  TrafficPlan(const Step& step, std::vector<std::string> targets, SeededRandom& random);
+  [[nodiscard]] std::size_t size() const { return total_; }
+  [[nodiscard]] bool done() const { return next_ >= total_; }
+  // The next update; only while !done().
+  [[nodiscard]] PlannedUpdate next();
+
+ private:
+  std::vector<std::string> targets_;
+  SeededRandom& random_;
+  double rate_;
+  std::size_t clients_;
+  std::size_t total_ = 0;
+  std::size_t next_ = 0;
+};
 
 [[nodiscard]] std::string iamat_line(const PlannedUpdate& update, std::int64_t now_ns);
 

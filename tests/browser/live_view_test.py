@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import devtools  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from live_address import wait_for_live_view  # noqa: E402
+from live_address import page_url, wait_for_live_view  # noqa: E402
 
 ALL = ["Bailey", "Bona", "Campbell", "Clark", "Jaquez"]
 HOLDERS = """return Array.from(document.querySelectorAll(
@@ -30,7 +30,7 @@ def start_herd(herd):
     scenario = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "restart-recovers.json")
     proc = subprocess.Popen([herd, "sim", scenario, "--net", "virtual", "--serve", "0",
                              "--report-dir", ""], stdout=subprocess.PIPE, text=True)
-    return proc, wait_for_live_view(proc)[0]
+    return proc, page_url(*wait_for_live_view(proc))
 
 
 def click_link(b, a, c, action):

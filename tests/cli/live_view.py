@@ -17,7 +17,7 @@ import time
 import urllib.request
 import urllib.error
 
-from live_address import wait_for_live_view
+from live_address import LiveApi, wait_for_live_view
 
 ALL = {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"}
 
@@ -38,21 +38,15 @@ def main():
 
 
 def check(proc):
-    base = wait_for_live_view(proc)[0].rstrip("/")
+    api = LiveApi(*wait_for_live_view(proc))
+    assert api.token, "no token printed: any web page could drive this herd"
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
 
     def get(path):
-        with urllib.request.urlopen(base + path, timeout=30) as r:
-            return r.status, r.read().decode()
+        return api.get(path.lstrip("/"))
 
     def post(body):
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        req = urllib.request.Request(base + "/api/steps", data=data, method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+        return api.post("api/steps", body)
 
     status, page = get("/")
     assert status == 200 and "<svg" in page and "EventSource" in page, "the page is not served"
@@ -65,7 +59,7 @@ def check(proc):
     lock = threading.Lock()
 
     def follow():
-        with urllib.request.urlopen(base + "/api/events", timeout=60) as r:
+        with api.events() as r:
             for raw in r:
                 line = raw.decode().rstrip("\n")
                 if not line.startswith("data: "):
@@ -108,13 +102,7 @@ def check(proc):
     assert all(s["state"] == "up" for s in json.loads(text)["servers"])
 
     def clock(body):
-        req = urllib.request.Request(base + "/api/clock", data=json.dumps(body).encode(),
-                                     method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+        return api.post("api/clock", body)
 
     if state["network"] == "virtual":
         # Paused, virtual time stands still; a step moves it to the next delivery; speed is kept.
@@ -160,7 +148,7 @@ def check(proc):
 
 
 def check_token(herd):
-    """A herd with a peer secret gets a control API that wants the printed token."""
+    """The control API wants the printed token (here a herd with a peer secret)."""
     import tempfile
     config = os.path.join(tempfile.mkdtemp(), "herd.json")
     base_port = 26000 + (os.getpid() % 1500) * 3

@@ -55,11 +55,13 @@ def main():
         "places-key": "k-123", "places-timeout-ms": "1234", "places-max-bytes": "5000",
         "places-port": "15299", "log-dir": os.path.join(tmp, "logs"), "max-line-bytes": "100",
         "idle-timeout-ms": "777", "max-clients": "55", "threads": "2", "control": "8123",
-        "control-bind": "127.0.0.2",
+        "control-bind": "127.0.0.2", "max-clock-skew-s": "3600", "max-client-id-bytes": "128",
+        "max-records": "5000",
     }
     # What --check prints for a flag, when it differs from the value given.
     shown = {"places-key": "(set, not shown)", "config": None, "base-port": None,
-             "places-port": "port 15299", "classic": "mode classic", "check": None}
+             "places-port": "port 15299", "classic": "mode classic", "check": None,
+             "control-open": "control-open yes"}
     helps = {}
     for command, flag in sorted(pairs):
         if command not in helps:

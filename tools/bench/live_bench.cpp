@@ -23,11 +23,14 @@ using Clock = std::chrono::steady_clock;
 // Follows /api/events on its own thread, as fast as the herd sends, counting the event lines.
 class EventReader {
  public:
-  explicit EventReader(std::uint16_t control_port) : fd_(connect_loopback(control_port)) {
+  EventReader(std::uint16_t control_port, const std::string& token)
+      : fd_(connect_loopback(control_port)) {
     if (fd_ < 0) return;
     timeval tick{0, 100'000};  // wakes to see whether it should stop
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
-    std::string request = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string request = "GET /api/events?token=" + token +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(control_port) +
+                          "\r\n\r\n";
     if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) < 0) return;
     thread_ = std::thread([this] { read(); });
   }
@@ -77,11 +80,12 @@ bool on_path(const std::string& program) {
 }
 
 // `herd up --control` says how many follow its events in /api/state ("watchers": N).
-int watchers(std::uint16_t control_port) {
+int watchers(std::uint16_t control_port, const std::string& token) {
   auto fd = connect_loopback(control_port);
   if (fd < 0) return -1;
-  std::string request =
-      "GET /api/state?store_limit=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = "GET /api/state?store_limit=0&token=" + token +
+                        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(control_port) +
+                        "\r\nConnection: close\r\n\r\n";
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   timeval limit{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
@@ -109,6 +113,18 @@ bool log_says(const std::string& log, const std::string& text) {
   std::stringstream all;
   all << in.rdbuf();
   return all.str().find(text) != std::string::npos;
+}
+
+// The control API's token, from the address `herd up --control` printed.
+std::string printed_token(const std::string& log) {
+  std::ifstream in(log);
+  std::stringstream all;
+  all << in.rdbuf();
+  auto text = all.str();
+  auto at = text.find("?token=");
+  if (at == std::string::npos) return {};
+  auto end = text.find_first_not_of("0123456789abcdef", at + 7);
+  return text.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
 }
 
 WatchedLoad median(std::vector<WatchedLoad> runs) {
@@ -174,6 +190,7 @@ LiveCost measure_live_cost(const LiveBenchSettings& settings) {
     cost.error = "herd up --control did not come up (see " + log + ")";
     return cost;
   }
+  const auto token = printed_token(log);
   const bool browser = on_path(settings.browser);
   if (!browser) cost.no_page = settings.browser + " is not on PATH";
   std::vector<WatchedLoad> unwatched, read, page;
@@ -182,32 +199,33 @@ LiveCost measure_live_cost(const LiveBenchSettings& settings) {
                  std::to_string(settings.rounds) + ": nobody watching, a reader, the page");
     unwatched.push_back(load(herd, clark, nullptr));
     {
-      EventReader reader(control);
+      EventReader reader(control, token);
       if (!reader.connected() ||
-          !poll_until([&] { return watchers(control) >= 1; }, std::chrono::seconds(10))) {
+          !poll_until([&] { return watchers(control, token) >= 1; }, std::chrono::seconds(10))) {
         cost.error = "the event reader did not connect";
         break;
       }
       read.push_back(load(herd, clark, &reader));
     }
     // The reader's leaving is seen when the herd next writes to it; the page must be alone.
-    poll_until([&] { return watchers(control) == 0; }, std::chrono::seconds(5));
+    poll_until([&] { return watchers(control, token) == 0; }, std::chrono::seconds(5));
     if (!browser) continue;
     auto profile = settings.dir + "/browser-profile";
-    auto chromium = ChildProcess::external(
-        settings.browser,
-        {"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--user-data-dir=" + profile, "http://127.0.0.1:" + std::to_string(control) + "/"},
-        settings.dir + "/browser.out");
+    auto chromium =
+        ChildProcess::external(settings.browser,
+                               {"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                "--user-data-dir=" + profile,
+                                "http://127.0.0.1:" + std::to_string(control) + "/?token=" + token},
+                               settings.dir + "/browser.out");
     if (!chromium.running() ||
-        !poll_until([&] { return watchers(control) >= 1; }, std::chrono::seconds(30))) {
+        !poll_until([&] { return watchers(control, token) >= 1; }, std::chrono::seconds(30))) {
       cost.no_page = "the page did not open in " + settings.browser + " within 30 s (see " +
                      settings.dir + "/browser.out)";
       continue;
     }
     page.push_back(load(herd, clark, nullptr));
     chromium.stop();
-    poll_until([&] { return watchers(control) == 0; }, std::chrono::seconds(5));
+    poll_until([&] { return watchers(control, token) == 0; }, std::chrono::seconds(5));
   }
   cost.unwatched = median(unwatched);
   cost.reader = median(read);

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", 
 import devtools  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "cli"))
-from live_address import wait_for_live_view  # noqa: E402
+from live_address import page_url, wait_for_live_view  # noqa: E402
 
 serial = 0
 
@@ -124,7 +124,7 @@ def main():
     proc = subprocess.Popen([herd, "up", "--control", "0", "--base-port", str(base)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        url = wait_for_live_view(proc)[0]
+        url = page_url(*wait_for_live_view(proc))
         clark = base + 3
         closed_alone = closed_loop(clark, 16, seconds)
         open_alone = open_loop(clark, 1000, seconds)
@@ -141,7 +141,7 @@ def main():
         proc = subprocess.Popen([herd, "up", "--control", "0", "--config", config, "--log-dir", ""],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            ring_url = wait_for_live_view(proc)[0]
+            ring_url = page_url(*wait_for_live_view(proc))
             ring_fps, ring_load, ring_behind = page_frame_rate(ring_url, ring_base, 100, seconds)
         finally:
             proc.send_signal(signal.SIGINT)
