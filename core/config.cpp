@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-// Thrown only inside this file and turned into a ConfigError at its edge.
+// Thrown only inside this file and turned into a failure at its edge.
 struct FieldError {
   std::string path, expected;
 };
@@ -82,37 +82,37 @@ Topology read_topology(const json& root) {
       throw FieldError{"secret", "a string of 16 or more characters"};
     topology.peer_secret = secret->get<std::string>();
   }
-  if (auto reason = topology.validate())
-    throw FieldError{"servers/links", "a sound topology: " + *reason};
+  if (auto sound = topology.validate(); !sound)
+    throw FieldError{"servers/links", "a sound topology: " + sound.error()};
   return topology;
 }
 
 }  // namespace
 
-std::variant<Topology, ConfigError> parse_config(std::string_view text, std::string_view source) {
-  if (auto deep = json_nesting_error(text))
-    return ConfigError{std::string(source) + ": not a config: " + *deep};
+Expected<Topology> parse_config(std::string_view text, std::string_view source) {
+  if (auto nesting = check_json_nesting(text); !nesting)
+    return fail(std::string(source) + ": not a config: " + nesting.error());
   json root;
   try {
     root = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers past a double
-    return ConfigError{std::string(source) + ": not valid JSON: " + e.what()};
+    return fail(std::string(source) + ": not valid JSON: " + e.what());
   }
   try {
     return read_topology(root);
   } catch (const FieldError& e) {
-    return ConfigError{std::string(source) + ": " + e.path + ": expected " + e.expected};
+    return fail(std::string(source) + ": " + e.path + ": expected " + e.expected);
   } catch (const json::exception& e) {
     // A shape the readers did not foresee: still an error about the file, never a crash.
-    return ConfigError{std::string(source) + ": " + e.what()};
+    return fail(std::string(source) + ": " + e.what());
   }
 }
 
-std::variant<Topology, ConfigError> load_config(const std::string& path) {
-  std::string text;
+Expected<Topology> load_config(const std::string& path) {
   // A config names a few servers; a megabyte is far more than any needs.
-  if (auto error = read_bounded_file(path, text, 1 << 20)) return ConfigError{path + ": " + *error};
-  return parse_config(text, path);
+  auto text = read_bounded_file(path, 1 << 20);
+  if (!text) return fail(path + ": " + text.error());
+  return parse_config(*text, path);
 }
 
 std::string config_to_json(const Topology& topology) {

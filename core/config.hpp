@@ -3,20 +3,16 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "core/expected.hpp"
 #include "core/topology.hpp"
 
 namespace herd {
 
-struct ConfigError {
-  std::string message;  // "herd.json: servers[2].port: expected an integer from 1 to 65535"
-};
-
-// `source` names the text in error messages (usually the file path).
-[[nodiscard]] std::variant<Topology, ConfigError> parse_config(std::string_view text,
-                                                               std::string_view source);
-[[nodiscard]] std::variant<Topology, ConfigError> load_config(const std::string& path);
+// `source` names the text in error messages (usually the file path): "herd.json: servers[2].port:
+// expected an integer from 1 to 65535".
+[[nodiscard]] Expected<Topology> parse_config(std::string_view text, std::string_view source);
+[[nodiscard]] Expected<Topology> load_config(const std::string& path);
 
 // The JSON form of a topology, as parse_config reads it.
 [[nodiscard]] std::string config_to_json(const Topology& topology);

@@ -2,7 +2,7 @@
 
 namespace herd {
 
-std::optional<std::string> json_nesting_error(std::string_view text, std::size_t max_depth) {
+Expected<void> check_json_nesting(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -18,13 +18,13 @@ std::optional<std::string> json_nesting_error(std::string_view text, std::size_t
       in_string = true;
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth)
-        return "nested more than " + std::to_string(max_depth) + " levels deep (at byte " +
-               std::to_string(i) + ")";
+        return fail("nested more than " + std::to_string(max_depth) + " levels deep (at byte " +
+                    std::to_string(i) + ")");
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace herd

@@ -4,17 +4,17 @@
 // the stack. Pure.
 
 #include <cstddef>
-#include <optional>
-#include <string>
 #include <string_view>
+
+#include "core/expected.hpp"
 
 namespace herd {
 
 inline constexpr std::size_t max_json_depth = 64;
 
-// "nested N deep at byte B; at most 64 levels" when arrays and objects nest deeper than
-// `max_depth`; nullopt otherwise. Strings are skipped, escapes included.
-[[nodiscard]] std::optional<std::string> json_nesting_error(std::string_view text,
-                                                            std::size_t max_depth = max_json_depth);
+// Fails ("nested more than 64 levels deep (at byte B)") when arrays and objects nest deeper than
+// `max_depth`. Strings are skipped, escapes included.
+[[nodiscard]] Expected<void> check_json_nesting(std::string_view text,
+                                                std::size_t max_depth = max_json_depth);
 
 }  // namespace herd

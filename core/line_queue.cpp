@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/line_splitter.hpp"
 #include "core/location_store.hpp"
 
 namespace herd {
@@ -29,11 +30,7 @@ void LineQueue::clear() {
 
 void LineQueue::drop_superseded() {
   std::vector<std::string_view> lines;
-  for (std::size_t start = 0; start < text_.size();) {
-    auto end = text_.find('\n', start);
-    lines.push_back(std::string_view(text_).substr(start, end - start));
-    start = end + 1;
-  }
+  for_each_line(text_, [&lines](std::string_view line) { lines.push_back(line); });
   std::unordered_map<std::string_view, std::size_t> newest;  // client -> index of its last line
   for (std::size_t i = 0; i < lines.size(); ++i) newest[at_line_client(lines[i])] = i;
   if (newest.size() == lines.size()) return;

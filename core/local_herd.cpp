@@ -1,13 +1,13 @@
 #include "core/local_herd.hpp"
 
 #include "core/client_budget.hpp"
+#include "core/io/tcp_environment.hpp"
 #include "core/open_files.hpp"
 #include "core/runtime.hpp"
 
 namespace herd {
 
-LocalHerd::LocalHerd(Runtime& runtime, HerdSettings settings)
-    : runtime_(runtime), settings_(std::move(settings)) {
+LocalHerd::LocalHerd(HerdSettings settings) : settings_(std::move(settings)) {
   nodes_.resize(settings_.topology.servers.size());
   // The servers share the process's descriptors: one busy server may hold what the others do not
   // use.
@@ -43,14 +43,13 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
   return settings_.topology.servers.size();
 }
 
-std::optional<std::string> LocalHerd::start() {
+Expected<void> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
     nodes_[i] = make_node(servers[i], false);
-    if (auto error = nodes_[i]->bind()) {
-      std::string message = servers[i].name + ": " + *error;
+    if (auto bound = nodes_[i]->bind(); !bound) {
       stop();
-      return message;
+      return fail(servers[i].name + ": " + bound.error());
     }
     servers[i].port = nodes_[i]->port();
   }
@@ -59,25 +58,20 @@ std::optional<std::string> LocalHerd::start() {
     nodes_[i]->set_peers(options_for(servers[i], true).peers);
     nodes_[i]->start();
   }
-  return std::nullopt;
+  return {};
 }
 
 std::unique_ptr<Node> LocalHerd::make_node(const ServerSpec& server, bool with_peers) const {
-  return std::make_unique<Node>(
-      runtime_, options_for(server, with_peers), settings_.sink, clock(),
-      settings_.environment ? settings_.environment(server.name) : nullptr);
-}
-
-void LocalHerd::stop_node(Node& node) {
-  if (runtime_.running())
-    node.stop_and_wait();
-  else
-    node.stop();
+  auto options = options_for(server, with_peers);
+  auto environment = settings_.environment
+                         ? settings_.environment(options)
+                         : make_tcp_environment(*settings_.runtime, options.places);
+  return std::make_unique<Node>(std::move(options), settings_.sink, std::move(environment));
 }
 
 void LocalHerd::stop() {
   for (auto& node : nodes_) {
-    if (node) stop_node(*node);
+    if (node) node->stop_and_wait();
     node.reset();
   }
 }
@@ -96,20 +90,21 @@ std::vector<std::string> LocalHerd::names() const {
 void LocalHerd::crash(std::string_view name) {
   auto i = index_of(name);
   if (i >= nodes_.size() || !nodes_[i]) return;
-  stop_node(*nodes_[i]);
+  nodes_[i]->stop_and_wait();
   nodes_[i].reset();
 }
 
-std::optional<std::string> LocalHerd::restart(std::string_view name) {
+Expected<void> LocalHerd::restart(std::string_view name) {
   auto i = index_of(name);
-  if (i >= nodes_.size()) return "no server named " + std::string(name);
+  if (i >= nodes_.size()) return fail("no server named " + std::string(name));
   crash(name);
   const auto& server = settings_.topology.servers[i];
   auto node = make_node(server, true);
-  if (auto error = node->bind()) return server.name + " (restarting): " + *error;
+  if (auto bound = node->bind(); !bound)
+    return fail(server.name + " (restarting): " + bound.error());
   node->start();
   nodes_[i] = std::move(node);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace herd

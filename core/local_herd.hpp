@@ -5,7 +5,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +14,8 @@
 
 namespace herd {
 
+class Runtime;
+
 struct HerdSettings {
   Topology topology;  // a port of 0 picks any free port
   // What every node shares (mode, limits, Places, logs, backoff); name, address, port, peers and
@@ -22,26 +23,26 @@ struct HerdSettings {
   NodeOptions node;
   std::uint64_t seed = 1;
   EventSink sink;
-  const Clock* clock = nullptr;  // nullptr: the system clock
   // Where the link from `from` to `to` connects; by default `to`'s own listener. Called once every
   // listener is bound, so `to.port` is the real port.
   std::function<PeerEndpoint(const std::string& from, const ServerSpec& to)> route;
-  // Each server's outside world (node.hpp); unset: real sockets. A herd whose Runtime is not
-  // started runs on the caller's thread: stop and crash then return at once, and the caller's
-  // next poll of the io_context closes what the node held.
-  std::function<std::shared_ptr<io::Environment>(const std::string& name)> environment;
+  // Each server's outside world (node.hpp), made from its options; unset: real sockets on
+  // `runtime`, with the system clock. On a world the caller runs itself (the virtual network),
+  // stop and crash return at once, and the caller's next poll closes what the node held.
+  std::function<std::shared_ptr<io::Environment>(const NodeOptions& options)> environment;
+  Runtime* runtime = nullptr;
 };
 
 class LocalHerd {
  public:
-  LocalHerd(Runtime& runtime, HerdSettings settings);
+  explicit LocalHerd(HerdSettings settings);
   ~LocalHerd();  // stops every node
   LocalHerd(const LocalHerd&) = delete;
   LocalHerd& operator=(const LocalHerd&) = delete;
 
   // Binds every listener first (so no link starts before its peer listens), then starts all.
   // On failure, a message that names the node and the reason; nothing is left running.
-  [[nodiscard]] std::optional<std::string> start();
+  [[nodiscard]] Expected<void> start();
   // Stops every node and waits until each has closed what it held.
   void stop();
 
@@ -53,19 +54,14 @@ class LocalHerd {
 
   // A crash closes the node's listener and sockets and drops its memory.
   void crash(std::string_view name);
-  // A fresh node on the same port; an error message if the port cannot be bound again.
-  [[nodiscard]] std::optional<std::string> restart(std::string_view name);
+  // A fresh node on the same port; fails, saying why, if the port cannot be bound again.
+  [[nodiscard]] Expected<void> restart(std::string_view name);
 
  private:
   [[nodiscard]] NodeOptions options_for(const ServerSpec& server, bool with_peers) const;
   [[nodiscard]] std::size_t index_of(std::string_view name) const;
   [[nodiscard]] std::unique_ptr<Node> make_node(const ServerSpec& server, bool with_peers) const;
-  void stop_node(Node& node);
-  [[nodiscard]] const Clock& clock() const {
-    return settings_.clock != nullptr ? *settings_.clock : system_clock();
-  }
 
-  Runtime& runtime_;
   HerdSettings settings_;
   std::vector<std::unique_ptr<Node>> nodes_;  // one slot per server; empty while crashed
 };

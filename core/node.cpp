@@ -19,6 +19,7 @@
 #include "core/idle_order.hpp"
 #include "core/io/environment.hpp"
 #include "core/io/tcp_environment.hpp"
+#include "core/line_splitter.hpp"
 #include "core/location_store.hpp"
 #include "core/node_log.hpp"
 #include "core/note_throttle.hpp"
@@ -27,28 +28,11 @@
 #include "core/peer_auth.hpp"
 #include "core/peer_link.hpp"
 #include "core/protocol.hpp"
-#include "core/runtime.hpp"
 #include "core/stable_hash.hpp"
 
 namespace herd {
 
 namespace {
-
-using Strand = asio::strand<asio::io_context::executor_type>;
-
-// Where a node's handlers run one at a time: its own strand, or, when one thread runs the whole
-// io_context, the context itself (a strand would only add a queue and a lock per handler).
-asio::any_io_executor serial_executor(Runtime& runtime) {
-  if (runtime.threads() == 1) return runtime.io().get_executor();
-  return asio::make_strand(runtime.io());
-}
-
-asio::any_io_executor gated(const asio::any_io_executor& serial, Runtime& runtime,
-                            const std::shared_ptr<PauseGate>& gate) {
-  if (runtime.threads() == 1)
-    return PausableExecutor<asio::io_context::executor_type>(runtime.io().get_executor(), gate);
-  return PausableExecutor<Strand>(*serial.target<Strand>(), gate);
-}
 
 // A WHATSAT that passed validation and now waits for Places.
 struct PendingWhatsat {
@@ -91,16 +75,13 @@ struct Session {
 };
 
 struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
-  Impl(Runtime& rt, NodeOptions opts, EventSink events, const Clock& clk,
-       std::shared_ptr<io::Environment> environment)
-      : runtime(rt),
-        options(std::move(opts)),
+  Impl(NodeOptions opts, EventSink events, std::shared_ptr<io::Environment> environment)
+      : options(std::move(opts)),
         sink(std::move(events)),
-        clock(clk),
-        env(environment ? std::move(environment) : make_tcp_environment(rt, options.places)),
-        strand(serial_executor(rt)),
+        env(std::move(environment)),
+        strand(env->strand()),
         gate(std::make_shared<PauseGate>(strand)),
-        exec(gated(strand, rt, gate)),
+        exec(env->gated(gate)),
         flush_timer(env->make_timer(exec)),
         idle_timer(env->make_timer(exec)),
         slot_free(env->make_timer(exec)) {
@@ -110,11 +91,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (options.max_clients == 0) options.max_clients = options.client_budget->slots();
   }
 
-  Runtime& runtime;
   NodeOptions options;
   EventSink sink;
-  const Clock& clock;
-  // Sockets, timers, the steady clock, randomness and Places: real, or the simulator's.
+  // Sockets, timers, both clocks, randomness, Places and the strand: real, or the simulator's.
   std::shared_ptr<io::Environment> env;
   asio::any_io_executor strand;            // control that must reach a paused node: stop, snapshot
   std::shared_ptr<PauseGate> gate;         // closed while the node is paused
@@ -144,7 +123,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   void emit(EventKind kind, std::string_view peer, std::string_view text, std::size_t queue = 0) {
     if (!sink || stopped) return;
-    emit_at(clock.now_ns(), kind, peer, text, queue);
+    emit_at(env->wall_ns(), kind, peer, text, queue);
   }
   void emit_at(std::int64_t time_ns, EventKind kind, std::string_view peer, std::string_view text,
                std::size_t queue = 0) {
@@ -153,7 +132,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   void note(std::string_view what, std::string_view text, bool also_stderr = false) {
-    log.write(clock.now_ns(), what, text);
+    log.write(env->wall_ns(), what, text);
     if (also_stderr) tell_stderr(what, text);
   }
 
@@ -191,18 +170,15 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
                      std::string_view lines, std::size_t queue_bytes) override {
     // One clock reading for the batch: a write carries every line queued while the last was in
     // flight, and they went out together.
-    auto now = clock.now_ns();
+    auto now = env->wall_ns();
     bool out = kind == EventKind::line_out;
-    while (!lines.empty()) {
-      auto end = lines.find('\n');
-      auto line = lines.substr(0, end);
+    for_each_line(lines, [&](std::string_view line) {
       if (out)
         log.write(now, "OUT", label, line);
       else
         log.write(now, "IN", label, "(reply on our link)", line);
       emit_at(now, kind, peer.name, line, queue_bytes);
-      lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
-    }
+    });
   }
 
   void on_link_note(const PeerEndpoint& peer, std::string_view text, bool also_stderr) override {
@@ -213,7 +189,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
-  void reply(Session& session, std::string_view line) { reply(session, line, clock.now_ns()); }
+  void reply(Session& session, std::string_view line) { reply(session, line, env->wall_ns()); }
   // With the time the line was handled: an answer made at once is logged at that time.
   void reply(Session& session, std::string_view line, std::int64_t time_ns) {
     session.out.append(line).push_back('\n');
@@ -228,7 +204,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return "client ID of " + std::to_string(client.size()) + " bytes, over the " +
              std::to_string(options.max_client_id_bytes) + " allowed";
     if (options.max_clock_skew_s > 0) {
-      auto limit = static_cast<__int128>(clock.now_ns()) +
+      auto limit = static_cast<__int128>(env->wall_ns()) +
                    static_cast<__int128>(options.max_clock_skew_s) * 1'000'000'000;
       if (to_nanos(record.time) > limit)
         return "client time more than " + std::to_string(options.max_clock_skew_s) +
@@ -386,7 +362,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       const PeerEndpoint* peer = neighbour(f[1]);
       if (peer == nullptr) return false;
       if (!env->may_come_from(session.stream->peer_host(), peer->name, peer->host)) {
-        log.write(clock.now_ns(), "IN", session.label, line);
+        log.write(env->wall_ns(), "IN", session.label, line);
         note("PEER",
              session.label + " greeted as " + peer->name + ", whose address is " + peer->host +
                  "; treated as a client",
@@ -395,11 +371,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       }
       identify(session, peer->name, false);
       // Logged under the name it gave, when it was believed.
-      log.write(clock.now_ns(), "IN", session.label, line);
+      log.write(env->wall_ns(), "IN", session.label, line);
       return true;
     }
     if (n == 4 && f[0] == "HERD-HELLO") {
-      log.write(clock.now_ns(), "IN", session.label, line);
+      log.write(env->wall_ns(), "IN", session.label, line);
       if (f[2] != options.name || !is_nonce(f[3])) {
         note("PEER",
              session.label + " began a handshake as " + std::string(f[1].substr(0, 64)) +
@@ -419,7 +395,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return true;
     }
     if (n == 2 && f[0] == "HERD-AUTH" && !session.node_nonce.empty()) {
-      log.write(clock.now_ns(), "IN", session.label, line);
+      log.write(env->wall_ns(), "IN", session.label, line);
       auto expected = link_proof(options.peer_secret, session.hello_from, options.name,
                                  session.link_nonce, session.node_nonce);
       if (secrets_equal(expected, f[1])) {
@@ -442,7 +418,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   std::optional<PendingWhatsat> handle_line(std::string_view line, Session& session) {
     if (stopped) return std::nullopt;
-    auto received_ns = clock.now_ns();
+    auto received_ns = env->wall_ns();
     emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
     auto command = parse_command(line);
@@ -608,17 +584,17 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
       data = s.in;
     }
     fresh = 0;
-    std::size_t start = 0;
-    for (auto end = data.find('\n'); end != std::string::npos && !ec && !too_long && !s.refused;
-         end = data.find('\n', start)) {
-      auto pending = handle(strip_line_end(data.substr(start, end + 1 - start)));
+    LineCursor lines(data);
+    while (!ec && !too_long && !s.refused) {
+      auto line = lines.next();
+      if (!line) break;
+      auto pending = handle(strip_line_end(*line));
       if (pending) co_await answer_whatsat(std::move(*pending));
-      start = end + 1;
     }
     if (data.data() == s.in.data())
-      s.in.erase(0, start);
+      s.in.erase(0, lines.taken());
     else
-      s.in.assign(data.substr(start));
+      s.in.assign(lines.rest());
     too_long = too_long || s.in.size() > max_line;
     if (at_eof && !s.in.empty() && !ec && !too_long && !s.refused) {
       // SPEC.md: a last line without a newline still counts once the client half-closes.
@@ -780,34 +756,31 @@ asio::awaitable<void> flush_logs_periodically(ImplPtr node) {
 
 }  // namespace
 
-Node::Node(Runtime& runtime, NodeOptions options, EventSink sink, const Clock& clock,
-           std::shared_ptr<io::Environment> environment)
-    : impl_(std::make_shared<Impl>(runtime, std::move(options), std::move(sink), clock,
-                                   std::move(environment))) {}
+Node::Node(NodeOptions options, EventSink sink, std::shared_ptr<io::Environment> environment)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(sink), std::move(environment))) {}
 
 Node::~Node() {
   stop();
 }
 
-std::optional<std::string> Node::bind() {
+Expected<void> Node::bind() {
   auto& node = *impl_;
   error_code ec;
   node.listener = node.env->listen(node.exec, node.options.listen_host, node.options.port, ec);
   if (ec)
-    return "cannot listen on " + node.options.listen_host + ":" +
-           std::to_string(node.options.port) + ": " + ec.message();
+    return fail("cannot listen on " + node.options.listen_host + ":" +
+                std::to_string(node.options.port) + ": " + ec.message());
   node.bound_port = node.listener->port();
-  std::string error;
-  if (!node.log.open(node.options.log_dir, node.options.name, error)) {
+  if (auto opened = node.log.open(node.options.log_dir, node.options.name); !opened) {
     node.listener->close();
-    return error;
+    return opened.failure();
   }
   // A full disk would otherwise lose log lines without a word.
   std::weak_ptr<Impl> weak = impl_;
   node.log.on_trouble([weak](const std::string& trouble) {
     if (auto n = weak.lock()) n->tell_stderr("ERROR", trouble);
   });
-  return std::nullopt;
+  return {};
 }
 
 std::uint16_t Node::port() const {
@@ -893,6 +866,8 @@ void Node::stop(std::function<void()> done) {
 }
 
 void Node::stop_and_wait() {
+  // Where the caller runs the io_context itself, its next poll closes what the node held.
+  if (impl_->env->runs_on_caller()) return stop();
   std::promise<void> closed;
   auto future = closed.get_future();
   stop([&closed] { closed.set_value(); });
@@ -902,7 +877,7 @@ void Node::stop_and_wait() {
 void Node::pause() {
   impl_->gate->pause();
   // Between the caller's own polls nothing of the node is running.
-  if (!impl_->runtime.running()) return;
+  if (impl_->env->runs_on_caller()) return;
   // Once this has run on the strand, whatever was running there has finished, and everything
   // after it is held by the gate.
   std::promise<void> quiet;

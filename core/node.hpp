@@ -1,7 +1,7 @@
 #pragma once
 // One herd server: listens for clients and peers, keeps the location store, floods updates to its
 // neighbours over links that reconnect with backoff, and answers WHATSAT through Places.
-// This header stays free of Asio; the node runs on its own strand of the Runtime's io_context.
+// This header stays free of Asio; the node runs on the strand its environment gives it.
 
 #include <cstdint>
 #include <functional>
@@ -10,13 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.hpp"
+#include "core/expected.hpp"
 #include "core/node_events.hpp"
 #include "core/places_client.hpp"
 
 namespace herd {
 
-class Runtime;
 class ClientBudget;  // core/client_budget.hpp
 namespace io {
 class Environment;  // core/io/environment.hpp
@@ -70,17 +69,17 @@ struct NodeOptions {
 
 class Node {
  public:
-  // `environment`: the sockets, timers, steady clock, randomness and Places the node uses; null
-  // for the real ones (core/io/tcp_environment.hpp). The simulator passes its virtual network.
-  Node(Runtime& runtime, NodeOptions options, EventSink sink = {},
-       const Clock& clock = system_clock(), std::shared_ptr<io::Environment> environment = nullptr);
+  // `environment`: the node's one seam to the world, as FoundationDB's INetwork: the strand its
+  // handlers run on, sockets, timers, both clocks, randomness and Places. Real ones come from
+  // core/io/tcp_environment.hpp; the simulator passes its virtual network's.
+  Node(NodeOptions options, EventSink sink, std::shared_ptr<io::Environment> environment);
   ~Node();  // stops the node if it is still running
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   // Opens the listener and the log. What failed is returned, not thrown: "cannot listen on
   // 127.0.0.1:12003: Address already in use", "cannot open its log logs/Clark.log: ...".
-  [[nodiscard]] std::optional<std::string> bind();
+  [[nodiscard]] Expected<void> bind();
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const std::string& name() const;
 

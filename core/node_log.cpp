@@ -13,22 +13,16 @@ NodeLog::~NodeLog() {
   close();
 }
 
-bool NodeLog::open(const std::string& dir, const std::string& name, std::string& error) {
+Expected<void> NodeLog::open(const std::string& dir, const std::string& name) {
   close();
-  if (dir.empty()) return true;
+  if (dir.empty()) return {};
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create the log directory " + dir + ": " + ec.message();
-    return false;
-  }
+  if (ec) return fail("cannot create the log directory " + dir + ": " + ec.message());
   path_ = (std::filesystem::path(dir) / (name + ".log")).string();
   file_ = std::fopen(path_.c_str(), "ab");
-  if (file_ == nullptr) {
-    error = "cannot open its log " + path_ + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
+  if (file_ == nullptr) return fail("cannot open its log " + path_ + ": " + std::strerror(errno));
+  return {};
 }
 
 void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_view text) {

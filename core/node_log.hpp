@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/expected.hpp"
+
 namespace herd {
 
 class NodeLog {
@@ -18,7 +20,7 @@ class NodeLog {
   NodeLog& operator=(const NodeLog&) = delete;
 
   // Opens (appending) `dir`/`name`.log, creating `dir`. An empty dir disables the log.
-  [[nodiscard]] bool open(const std::string& dir, const std::string& name, std::string& error);
+  [[nodiscard]] Expected<void> open(const std::string& dir, const std::string& name);
   [[nodiscard]] bool enabled() const { return file_ != nullptr; }
   // Told, once, when writing starts to fail (a full disk: the lines are lost, which nobody would
   // otherwise see) and again when it works once more, with how many lines were lost.

@@ -6,8 +6,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 
 #include "core/coro.hpp"
+#include "core/line_splitter.hpp"
 #include "core/peer_auth.hpp"
 #include "core/protocol.hpp"
 #include "core/stable_hash.hpp"
@@ -78,19 +80,24 @@ asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::
       co_await io::async_write(*connection.stream, asio::buffer(hello), use_tuple);
   if (write_ec) co_return write_ec;
   // The challenge is one line; the node says nothing else before our proof.
-  std::string answer;
+  LineSplitter splitter;
+  std::optional<std::string> answer;
   char chunk[512];
-  while (answer.find('\n') == std::string::npos) {
+  std::size_t read = 0;
+  while (!answer) {
     auto [read_ec, n] =
         co_await io::async_read_some(*connection.stream, asio::buffer(chunk), use_tuple);
-    if (!read_ec && answer.size() + n > 4096) read_ec = asio::error::message_size;
+    read += n;
+    if (!read_ec && read > 4096) read_ec = asio::error::message_size;
     if (read_ec) {
       why = "no answer to the handshake: " + read_ec.message();
       co_return read_ec;
     }
-    answer.append(chunk, n);
+    splitter.feed(std::string_view(chunk, n), [&answer](std::string_view line) {
+      if (!answer) answer = std::string(line);
+    });
   }
-  std::string_view line = strip_line_end(std::string_view(answer).substr(0, answer.find('\n') + 1));
+  std::string_view line = strip_line_end(*answer);
   std::array<std::string_view, 3> f{};
   if (split_fields(line, f) != 3 || f[0] != "HERD-CHALLENGE" || !is_nonce(f[1])) {
     why =
@@ -199,31 +206,25 @@ asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> con
 asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
                                                 std::shared_ptr<Connection> connection) {
   // Herd peers never answer on a link, but another herd's server may ("? ..."): log it.
-  std::string partial;
+  LineSplitter splitter;
+  std::string lines;
   char chunk[4096];
   while (connection->open) {
     auto [ec, n] =
         co_await io::async_read_some(*connection->stream, asio::buffer(chunk), use_tuple);
     if (ec) break;
-    partial.append(chunk, n);
-    auto end = partial.rfind('\n');
-    if (end != std::string::npos) {
-      self->report_lines(std::string_view(partial).substr(0, end + 1), EventKind::line_in);
-      partial.erase(0, end + 1);
-    }
+    lines.clear();
+    splitter.feed(std::string_view(chunk, n),
+                  [&lines](std::string_view line) { lines.append(line).push_back('\n'); });
+    if (!lines.empty()) self->report_lines(lines, EventKind::line_in);
   }
   connection->close();
   self->wake_->cancel();
 }
 
 void PeerLink::report_lines(std::string_view lines, EventKind kind) {
-  if (kind == EventKind::line_in) {
-    for (std::string_view rest = lines; !rest.empty();) {
-      auto end = rest.find('\n');
-      notice_reply(rest.substr(0, end));
-      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
-    }
-  }
+  if (kind == EventKind::line_in)
+    for_each_line(lines, [this](std::string_view line) { notice_reply(line); });
   owner_->on_link_lines(peer_, label_, kind, lines, queue_.bytes());
 }
 

@@ -74,7 +74,7 @@ std::string shape_places_body(std::string_view body, int bound) {
     return true;
   };
   // Printing recurses: a body nested without end (a broken or hostile Places) must not crash us.
-  if (json_nesting_error(body))
+  if (!check_json_nesting(body))
     return places_error_body("Places answered with JSON nested too deep");
   auto parsed = json::parse(body, keep, false);
   if (parsed.is_discarded()) return places_error_body("Places answered with invalid JSON");

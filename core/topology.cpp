@@ -60,29 +60,29 @@ std::string printable_name(std::string_view name) {
 
 }  // namespace
 
-std::optional<std::string> Topology::validate() const {
-  if (servers.empty()) return "no servers";
+Expected<void> Topology::validate() const {
+  if (servers.empty()) return fail("no servers");
   std::set<std::string_view> names;
   std::set<std::pair<std::string_view, std::uint16_t>> endpoints;
   for (const auto& s : servers) {
-    if (s.name.empty()) return "a server has an empty name";
+    if (s.name.empty()) return fail("a server has an empty name");
     if (!is_server_name(s.name))
-      return "server name \"" + printable_name(s.name) +
-             "\" is not 1 to 64 letters, digits, '-', '_' or '.'";
-    if (!names.insert(s.name).second) return "server name \"" + s.name + "\" appears twice";
+      return fail("server name \"" + printable_name(s.name) +
+                  "\" is not 1 to 64 letters, digits, '-', '_' or '.'");
+    if (!names.insert(s.name).second) return fail("server name \"" + s.name + "\" appears twice");
     if (s.port != 0 && !endpoints.insert({s.host, s.port}).second)
-      return "port " + std::to_string(s.port) + " on " + s.host + " is used twice";
+      return fail("port " + std::to_string(s.port) + " on " + s.host + " is used twice");
   }
   std::set<std::pair<std::string_view, std::string_view>> seen;
   for (const auto& [a, b] : links) {
-    if (!names.count(a)) return "link names unknown server \"" + a + "\"";
-    if (!names.count(b)) return "link names unknown server \"" + b + "\"";
-    if (a == b) return "link from \"" + a + "\" to itself";
+    if (!names.count(a)) return fail("link names unknown server \"" + a + "\"");
+    if (!names.count(b)) return fail("link names unknown server \"" + b + "\"");
+    if (a == b) return fail("link from \"" + a + "\" to itself");
     std::string_view x = a, y = b;
     if (y < x) std::swap(x, y);
-    if (!seen.insert({x, y}).second) return "link " + a + " - " + b + " appears twice";
+    if (!seen.insert({x, y}).second) return fail("link " + a + " - " + b + " appears twice");
   }
-  return std::nullopt;
+  return {};
 }
 
 Topology default_topology(std::uint16_t base_port) {

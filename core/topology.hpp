@@ -2,11 +2,12 @@
 // Which servers exist, where they listen, and who talks to whom. Pure: no I/O.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/expected.hpp"
 
 namespace herd {
 
@@ -26,8 +27,8 @@ struct Topology {
   // Moves every port by the same amount so that the lowest becomes `base_port`; false (and no
   // change) when the highest would pass 65535.
   [[nodiscard]] bool shift_ports(std::uint16_t base_port);
-  // A reason when names, ports or links are inconsistent; nullopt when the topology is sound.
-  [[nodiscard]] std::optional<std::string> validate() const;
+  // Fails, saying why, when names, ports or links are inconsistent.
+  [[nodiscard]] Expected<void> validate() const;
 };
 
 inline constexpr std::uint16_t default_base_port = 12000;

@@ -8,8 +8,8 @@ namespace {
 
 std::string error_of(std::string_view text) {
   auto result = parse_config(text, "herd.json");
-  REQUIRE(std::holds_alternative<ConfigError>(result));
-  return std::get<ConfigError>(result).message;
+  REQUIRE_FALSE(result);
+  return result.error();
 }
 
 }  // namespace
@@ -25,7 +25,7 @@ TEST_CASE("the default topology is the five servers and six links of the spec") 
   CHECK(t.links.size() == 6);
   CHECK(t.neighbours("Clark") == std::vector<std::string>{"Jaquez", "Bona"});
   CHECK(t.neighbours("Campbell") == std::vector<std::string>{"Bailey", "Bona", "Jaquez"});
-  CHECK_FALSE(t.validate().has_value());
+  CHECK(t.validate());
 }
 
 TEST_CASE("a base port shifts every port by the same amount") {
@@ -42,7 +42,7 @@ TEST_CASE("a ring of n servers has n links") {
   CHECK(t.servers.size() == 50);
   CHECK(t.links.size() == 50);
   CHECK(t.neighbours("N0") == std::vector<std::string>{"N1", "N49"});
-  CHECK_FALSE(t.validate().has_value());
+  CHECK(t.validate());
 }
 
 TEST_CASE("a config file gives names, hosts, ports and links") {
@@ -50,8 +50,8 @@ TEST_CASE("a config file gives names, hosts, ports and links") {
                                                {"name": "B", "port": 9001, "host": "localhost"}],
                                    "links": [["A", "B"]]})",
                              "herd.json");
-  REQUIRE(std::holds_alternative<Topology>(result));
-  auto t = std::get<Topology>(result);
+  REQUIRE(result);
+  auto t = *result;
   CHECK(t.find("A")->host == "127.0.0.1");
   CHECK(t.find("B")->host == "localhost");
   CHECK(t.find("B")->port == 9001);
@@ -60,8 +60,8 @@ TEST_CASE("a config file gives names, hosts, ports and links") {
 
 TEST_CASE("a config round-trips through its JSON form") {
   auto result = parse_config(config_to_json(default_topology()), "x");
-  REQUIRE(std::holds_alternative<Topology>(result));
-  CHECK(std::get<Topology>(result).links == default_topology().links);
+  REQUIRE(result);
+  CHECK(result->links == default_topology().links);
 }
 
 TEST_CASE("config that is not JSON names the file and the parse position") {
@@ -129,8 +129,8 @@ TEST_CASE("a config nested without end is refused before it is parsed") {
 
 TEST_CASE("a missing config file is a clear error") {
   auto result = load_config("/nonexistent/herd.json");
-  REQUIRE(std::holds_alternative<ConfigError>(result));
-  CHECK(std::get<ConfigError>(result).message ==
+  REQUIRE_FALSE(result);
+  CHECK(result.error() ==
         "/nonexistent/herd.json: cannot open the file: No such file or directory");
 }
 

@@ -143,9 +143,9 @@ TEST_CASE("reply patterns: RE2 syntax, with JavaScript's [^] read as any charact
   CHECK(pattern_matches("AT Clark [^\\n]*\\n\\{[^]*\\}\\n\\n", "AT Clark x\n{\n \"a\" : 1\n}\n\n"));
   CHECK(pattern_matches("[+-][0-9]+\\.[0-9]{9}", "+0.263873386"));
   CHECK_FALSE(pattern_matches("[+-][0-9]+\\.[0-9]{9}", "+0.2638733"));
-  CHECK_FALSE(pattern_error("a{2,1000}"));
-  CHECK(pattern_error("(a)\\1").has_value());  // back-references need backtracking
-  CHECK(pattern_error("a{2000}").has_value());
+  CHECK(check_pattern("a{2,1000}"));
+  CHECK_FALSE(check_pattern("(a)\\1"));  // back-references need backtracking
+  CHECK_FALSE(check_pattern("a{2000}"));
   CHECK(pattern_matches("a{5555555555002153233}", "a{5555555555002153233}"));  // plain text
-  CHECK(pattern_error("(").has_value());
+  CHECK_FALSE(check_pattern("("));
 }

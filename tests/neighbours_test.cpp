@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/io/tcp_environment.hpp"
 #include "core/node.hpp"
 #include "core/runtime.hpp"
 #include "core/text_file.hpp"
@@ -36,8 +37,9 @@ struct LoneNode {
     options.peers = {{"Bona", "127.0.0.1", peer_port}};
     options.log_dir = log_dir;
     options.places.url = "http://127.0.0.1:9/nowhere";
-    node = std::make_unique<Node>(runtime, options, events.sink());
-    REQUIRE_FALSE(node->bind());
+    node = std::make_unique<Node>(options, events.sink(),
+                                  make_tcp_environment(runtime, options.places));
+    REQUIRE(node->bind());
     runtime.start();
     node->start();
   }

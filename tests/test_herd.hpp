@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/tcp_environment.hpp"
 #include "core/local_herd.hpp"
 #include "core/runtime.hpp"
 #include "sim/net/line_client.hpp"
@@ -59,9 +60,13 @@ struct TestHerd {
     settings.node.max_clock_skew_s = options.max_clock_skew_s;
     settings.topology.peer_secret = options.peer_secret;
     settings.sink = events.sink();
-    settings.clock = options.fixed_clock ? &clock : nullptr;
-    herd = std::make_unique<LocalHerd>(runtime, settings);
-    REQUIRE_FALSE(herd->start().has_value());
+    settings.runtime = &runtime;
+    if (options.fixed_clock)
+      settings.environment = [this](const NodeOptions& node) {
+        return make_tcp_environment(runtime, node.places, clock);
+      };
+    herd = std::make_unique<LocalHerd>(settings);
+    REQUIRE(herd->start());
     runtime.start();
     REQUIRE(wait_for_links(12));
   }

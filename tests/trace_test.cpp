@@ -13,10 +13,10 @@ TEST_CASE("the same line from two senders is matched to each sender's own send")
   std::ostringstream text;
   Trace trace(&text, true);
   const std::string line = "AT Clark +0.1 c1 +1+1 5.0\n";
-  trace.sent(10, 1, "Bona", "Jaquez", line);  // Bona's copy goes first ...
-  trace.sent(20, 2, "Clark", "Jaquez", line);
-  trace.delivered(25, 2, "Clark", "Jaquez", line);  // ... and arrives last, behind latency
-  trace.delivered(40, 1, "Bona", "Jaquez", line);
+  trace.sent(10, 1, true, "Bona", "Jaquez", line);  // Bona's copy goes first ...
+  trace.sent(20, 2, true, "Clark", "Jaquez", line);
+  trace.delivered(25, 2, true, "Clark", "Jaquez", line);  // ... and arrives last, behind latency
+  trace.delivered(40, 1, true, "Bona", "Jaquez", line);
   auto messages = trace.take_messages();
   REQUIRE(messages.size() == 2);
   CHECK(messages[0].id == "Bona>Jaquez#1.1");
@@ -28,9 +28,9 @@ TEST_CASE("the same line from two senders is matched to each sender's own send")
 
 TEST_CASE("lines split across chunks are counted whole; a reset drops what had not arrived") {
   Trace trace(nullptr, true);
-  trace.sent(1, 7, "A", "B", "AT one\nAT tw");
-  trace.sent(2, 7, "A", "B", "o\nAT three\n");
-  trace.delivered(3, 7, "A", "B", "AT one\nAT t");
+  trace.sent(1, 7, true, "A", "B", "AT one\nAT tw");
+  trace.sent(2, 7, true, "A", "B", "o\nAT three\n");
+  trace.delivered(3, 7, true, "A", "B", "AT one\nAT t");
   trace.lost(4, 7, "reset");
   auto messages = trace.take_messages();
   REQUIRE(messages.size() == 3);
@@ -56,16 +56,16 @@ TEST_CASE("a listener that stops listening gets no lines, and ids stay right whe
   Trace trace(nullptr);
   trace.set_listener([&](std::string_view line) { heard.emplace_back(line); },
                      [&] { return listening; });
-  trace.sent(1, 3, "A", "B", "AT one\n");
-  trace.delivered(2, 3, "A", "B", "AT one\n");
+  trace.sent(1, 3, true, "A", "B", "AT one\n");
+  trace.delivered(2, 3, true, "A", "B", "AT one\n");
   listening = false;
   CHECK_FALSE(trace.enabled());
-  trace.sent(3, 3, "A", "B", "AT two\nAT thr");  // counted, not written
+  trace.sent(3, 3, true, "A", "B", "AT two\nAT thr");  // counted, not written
   trace.node_event(3, NodeEvent{EventKind::update_stored, "B", "", "AT two", 3, 0});
-  trace.delivered(4, 3, "A", "B", "AT two\n");
+  trace.delivered(4, 3, true, "A", "B", "AT two\n");
   listening = true;
-  trace.sent(5, 3, "A", "B", "ee\n");  // finishes a line begun while nobody listened
-  trace.delivered(6, 3, "A", "B", "AT three\n");
+  trace.sent(5, 3, true, "A", "B", "ee\n");  // finishes a line begun while nobody listened
+  trace.delivered(6, 3, true, "A", "B", "AT three\n");
   trace.lost(7, 3, "reset");
   REQUIRE(heard.size() == 4);
   CHECK(heard[0] == "0.000000 sent A>B#3.1 AT one");
@@ -78,11 +78,11 @@ TEST_CASE("a message kept for the report is marked delivered even while nobody l
   bool listening = true;
   Trace trace(nullptr, true);
   trace.set_listener([](std::string_view) {}, [&] { return listening; });
-  trace.sent(1, 4, "A", "B", "AT one\n");
+  trace.sent(1, 4, true, "A", "B", "AT one\n");
   trace.keep_messages(false);
   listening = false;
-  trace.sent(2, 4, "A", "B", "AT two\n");
-  trace.delivered(3, 4, "A", "B", "AT one\nAT two\n");
+  trace.sent(2, 4, true, "A", "B", "AT two\n");
+  trace.delivered(3, 4, true, "A", "B", "AT one\nAT two\n");
   auto messages = trace.take_messages();
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].delivered_ns == 3);

@@ -3,57 +3,30 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 
-#include "core/io/environment.hpp"
 #include "core/node.hpp"
-#include "core/runtime.hpp"
-#include "sim/net/virtual_environment.hpp"
 #include "sim/net/virtual_network.hpp"
+#include "sim/world/virtual_loop.hpp"
 
 using namespace herd;
 using namespace herd::vnet;
 
 namespace {
 
-// One or two nodes on a virtual network, run by this thread.
-struct VirtualWorld {
-  VirtualNetwork net{3};
-  VirtualClock clock{net};
-  VirtualPlaces places;
-  Runtime runtime{1, 1};
+// One or two nodes on the virtual network's loop, the same loop the virtual world runs herds on.
+struct NodesOnALoop {
+  VirtualLoop loop{3};
 
   std::unique_ptr<Node> node(NodeOptions options) {
-    auto env = make_virtual_environment(net, options.name, places, options.places);
-    auto node = std::make_unique<Node>(runtime, options, EventSink{}, clock, env);
-    REQUIRE_FALSE(node->bind());
+    auto node = std::make_unique<Node>(options, EventSink{},
+                                       loop.environment(options.name, options.places));
+    REQUIRE(node->bind());
     node->start();
     return node;
-  }
-  void poll() {
-    runtime.io().restart();
-    runtime.io().poll();
-  }
-  bool run_until(const std::function<bool()>& done, Time deadline) {
-    for (;;) {
-      poll();
-      if (done()) return true;
-      auto next = net.next_event();
-      if (!next || *next > deadline) {
-        net.run_until(deadline);
-        poll();
-        return done();
-      }
-      net.run_next();
-    }
-  }
-  ~VirtualWorld() {
-    net.discard_events();
-    poll();
   }
 };
 
@@ -77,44 +50,44 @@ struct Client {
 }  // namespace
 
 TEST_CASE("an idle client is cut off after the idle timeout of virtual time, not before") {
-  VirtualWorld world;
+  NodesOnALoop world;
   NodeOptions options;
   options.name = "Clark";
   options.idle_timeout_ms = 60'000;
   auto node = world.node(options);
-  Client client(world.net, 20000);
+  Client client(world.loop.net(), 20000);
   auto began = std::chrono::steady_clock::now();
-  REQUIRE(world.run_until([&] { return client.id != 0; }, 1000 * millisecond));
-  world.net.write(client.id, End::initiator, "IAMAT kiwi +1+1 17");  // half a line
-  CHECK_FALSE(world.run_until([&] { return client.closed; }, 59'000 * millisecond));
-  CHECK(world.run_until([&] { return client.closed; }, 61'000 * millisecond));
+  REQUIRE(world.loop.run_until([&] { return client.id != 0; }, 1000 * millisecond));
+  world.loop.net().write(client.id, End::initiator, "IAMAT kiwi +1+1 17");  // half a line
+  CHECK_FALSE(world.loop.run_until([&] { return client.closed; }, 59'000 * millisecond));
+  CHECK(world.loop.run_until([&] { return client.closed; }, 61'000 * millisecond));
   // A minute of virtual time took far less than a second of ours.
   CHECK(std::chrono::steady_clock::now() - began < std::chrono::seconds(5));
   node->stop();
 }
 
 TEST_CASE("a link to a neighbour that is not there yet connects once it listens, with backoff") {
-  VirtualWorld world;
+  NodesOnALoop world;
   NodeOptions clark;
   clark.name = "Clark";
   clark.port = 20001;
   clark.peers = {{"Bona", "Bona", 20002}};
   auto first = world.node(clark);
   // Bona comes up after three seconds; Clark's link keeps trying and gets through.
-  world.run_until([] { return false; }, 3000 * millisecond);
+  world.loop.run_until([] { return false; }, 3000 * millisecond);
   NodeOptions bona;
   bona.name = "Bona";
   bona.port = 20002;
   auto second = world.node(bona);
-  Client client(world.net, 20001);
-  REQUIRE(world.run_until([&] { return client.id != 0; }, 3100 * millisecond));
-  world.net.write(client.id, End::initiator, "IAMAT kiwi +1+1 1767225603\n");
-  REQUIRE(world.run_until([&] { return !client.received.empty(); }, 3200 * millisecond));
+  Client client(world.loop.net(), 20001);
+  REQUIRE(world.loop.run_until([&] { return client.id != 0; }, 3100 * millisecond));
+  world.loop.net().write(client.id, End::initiator, "IAMAT kiwi +1+1 1767225603\n");
+  REQUIRE(world.loop.run_until([&] { return !client.received.empty(); }, 3200 * millisecond));
   std::vector<std::string> at_bona;
-  CHECK(world.run_until(
+  CHECK(world.loop.run_until(
       [&] {
         second->snapshot([&](std::vector<std::string> lines) { at_bona = std::move(lines); });
-        world.poll();
+        world.loop.poll();
         return at_bona.size() == 1;
       },
       5000 * millisecond));

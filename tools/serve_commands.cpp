@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/config.hpp"
+#include "core/io/tcp_environment.hpp"
 #include "core/local_herd.hpp"
 #include "core/node.hpp"
 #include "core/open_files.hpp"
@@ -244,8 +245,8 @@ Topology load_topology(const ServeSettings& settings) {
   Topology topology = default_topology();
   if (!settings.config.empty()) {
     auto loaded = load_config(settings.config);
-    if (auto* error = std::get_if<ConfigError>(&loaded)) throw UsageError{error->message};
-    topology = std::get<Topology>(loaded);
+    if (!loaded) throw UsageError{loaded.error()};
+    topology = std::move(*loaded);
   }
   if (settings.base_port != -1 &&
       !topology.shift_ports(static_cast<std::uint16_t>(settings.base_port)))
@@ -333,8 +334,8 @@ int run_node(const Args& args) {
   }
   report_open_files("node", limit);
   Runtime runtime(static_cast<unsigned>(settings.threads));
-  Node node(runtime, node_options);
-  if (auto error = node.bind()) throw UsageError{name + ": " + *error};
+  Node node(node_options, EventSink{}, make_tcp_environment(runtime, node_options.places));
+  if (auto bound = node.bind(); !bound) throw UsageError{name + ": " + bound.error()};
   runtime.start();
   node.start();
   runtime.wait_for_shutdown_signal();
@@ -405,8 +406,9 @@ int run_up(const Args& args) {
     herd_settings.node.places.url = mock.url();
   }
   Runtime runtime(static_cast<unsigned>(settings.threads));
-  LocalHerd herd(runtime, herd_settings);
-  if (auto error = herd.start()) throw UsageError{*error};
+  herd_settings.runtime = &runtime;
+  LocalHerd herd(herd_settings);
+  if (auto started = herd.start(); !started) throw UsageError{started.error()};
   runtime.start();
   std::printf("herd up: %zu servers, %s mode, Places at %s%s\n", topology.servers.size(),
               settings.node.classic ? "classic" : "anti-entropy",

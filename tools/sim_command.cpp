@@ -1,7 +1,5 @@
 // `herd sim`: runs scenario files, or random ones with --explore, and writes their reports.
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,24 +9,21 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <random>
 #include <sstream>
-#include <thread>
 
 #include "core/open_files.hpp"
-#include "core/peer_auth.hpp"
 #include "core/text_file.hpp"
-#include "sim/faults/explore.hpp"
-#include "sim/live/control_server.hpp"
-#include "sim/live/live_session.hpp"
+#include "sim/campaign/determinism.hpp"
+#include "sim/campaign/explore.hpp"
+#include "sim/campaign/shrink_run.hpp"
+#include "sim/live/live_server.hpp"
 #include "sim/live/trace_replay.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/report/report.hpp"
-#include "sim/runner/runner.hpp"
+#include "sim/run/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
-#include "tools/sim_shrink.hpp"
 
 namespace herd::cli {
 namespace {
@@ -236,59 +231,6 @@ std::vector<std::string> scenario_files(const std::string& dir) {
   return files;
 }
 
-// The first line where two traces differ, as a message; empty when they are the same.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream left(a), right(b);
-  std::string l, r;
-  for (std::size_t line = 1;; ++line) {
-    bool more_l = static_cast<bool>(std::getline(left, l));
-    bool more_r = static_cast<bool>(std::getline(right, r));
-    if (!more_l && !more_r) return {};
-    if (!more_l) l = "(end of trace)";
-    if (!more_r) r = "(end of trace)";
-    if (!more_l || !more_r || l != r)
-      return "traces differ at line " + std::to_string(line) + ":\n    first run:  " + l +
-             "\n    second run: " + r;
-  }
-}
-
-// Runs the scenario, writing its trace where asked; with `check_determinism`, twice, and
-// fails it if the second run's trace differs from the first's.
-RunResult run_traced(const Scenario& scenario, const SimOptions& options, bool check_determinism,
-                     std::ostream* trace) {
-  std::ostringstream first;
-  SimOptions traced = options;
-  if (trace || check_determinism) traced.trace = &first;
-  auto result = run_scenario(scenario, traced);
-  if (trace) {
-    *trace << "# scenario " << scenario.name << " seed " << options.seed.value_or(scenario.seed)
-           << "\n"
-           << first.str();
-    trace->flush();
-  }
-  if (!check_determinism) return result;
-  std::ostringstream second;
-  SimOptions again = options;
-  again.progress = nullptr;
-  again.trace = &second;
-  (void)run_scenario(scenario, again);
-  StepOutcome check;
-  check.index = result.steps.size();
-  check.started_s = check.finished_s = result.steps.empty() ? 0 : result.steps.back().finished_s;
-  check.description = "determinism: the same seed gives the same trace";
-  const std::string text = first.str();
-  auto difference = first_difference(text, second.str());
-  check.ok = difference.empty();
-  check.message = check.ok
-                      ? "two runs, " + std::to_string(std::count(text.begin(), text.end(), '\n')) +
-                            " identical trace lines"
-                      : difference;
-  if (options.progress) print_step(*options.progress, check);
-  result.passed = result.passed && check.ok;
-  result.steps.push_back(std::move(check));
-  return result;
-}
-
 enum class Ran { passed, failed, skipped };
 
 Ran run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
@@ -314,182 +256,48 @@ Ran run_one(const Scenario& scenario, const SimOptions& options, const std::stri
   return result.passed ? Ran::passed : Ran::failed;
 }
 
-// A path in `dir` named after `stem` that no file has yet: a reproduction is never overwritten.
-std::string fresh_path(const std::string& dir, const std::string& stem) {
-  std::filesystem::path base = std::filesystem::path(dir) / (stem + ".json");
-  for (int n = 2; std::filesystem::exists(base); ++n)
-    base = std::filesystem::path(dir) / (stem + "-" + std::to_string(n) + ".json");
-  return base.string();
-}
-
-int explore(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
-  const std::uint64_t first = settings.seed.value_or(1);
-  const bool virtual_net = sim.network == NetworkKind::virtual_;
-  const bool swarm = virtual_net && settings.swarm;
-  std::vector<std::uint64_t> failed;
-  auto began = std::chrono::steady_clock::now();
-  auto last_progress = began;
-  double simulated_s = 0;
-  for (int i = 0; i < settings.runs; ++i) {
-    std::uint64_t run_seed = first + static_cast<std::uint64_t>(i);
-    auto scenario = random_scenario(run_seed, settings.classic, swarm);
-    SimOptions one = sim;
-    one.seed.reset();
-    // A run's steps are shown only if it fails: thousands of passing runs would bury that one.
-    std::ostringstream steps;
-    one.progress = &steps;
-    auto result = run_traced(scenario, one, settings.check_determinism, trace);
-    simulated_s += result.simulated_s;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_progress > std::chrono::seconds(2) || i + 1 == settings.runs) {
-      last_progress = now;
-      std::cout << "explore: " << i + 1 << "/" << settings.runs << " runs, " << failed.size()
-                << " failed, "
-                << static_cast<int>(std::chrono::duration<double>(now - began).count()) << " s\n"
-                << std::flush;
-    }
-    if (result.passed) continue;
-    failed.push_back(run_seed);
-    std::cout << "\nexplore run seed " << run_seed << ": " << scenario.description << "\n"
-              << steps.str() << summary_text(result);
-    std::string dir = settings.report_dir.empty() ? "." : settings.report_dir;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    auto path = fresh_path(dir, scenario.name);
-    std::ofstream file(path);
-    file << scenario_to_json(scenario);
-    file.close();
-    if (!file) {
-      std::cout << "  FAILED with seed " << run_seed
-                << ", and the scenario could not be written to " << path << "\n\n";
-      continue;
-    }
-    std::cout << "  FAILED with seed " << run_seed << "; replay it with: herd sim " << path
-              << (virtual_net ? " --net virtual" : "")
-              << (settings.classic ? " (the file says classic)" : "") << "\n";
-    if (settings.shrink_found)
-      (void)shrink_and_write(scenario, result, one, shrunk_path(path), std::cout);
-    std::cout << "\n";
-  }
-  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  std::cout << "explore: " << settings.runs - static_cast<int>(failed.size()) << " passed, "
-            << failed.size() << " failed (" << (settings.classic ? "classic" : "anti-entropy")
-            << ", "
-            << (virtual_net ? swarm ? "virtual network, swarm" : "virtual network" : "real network")
-            << ", seeds " << first << " to "
-            << first + static_cast<std::uint64_t>(settings.runs) - 1 << ")\n";
-  char rate[160];
-  std::snprintf(rate, sizeof rate, "explore: %.0f runs per minute", settings.runs / wall_s * 60);
-  std::cout << rate;
-  if (virtual_net && wall_s > 0) {
-    std::snprintf(rate, sizeof rate, "; %.1f s simulated in %.2f s of wall time (%.0fx)",
-                  simulated_s, wall_s, simulated_s / wall_s);
-    std::cout << rate;
-  }
-  std::cout << "\n";
-  return failed.empty() ? 0 : 1;
-}
-
-// Where the live view listens and what it needs from a request.
-struct LiveEndpoint {
-  std::string bind = "127.0.0.1";
-  int port = 0;
-  bool open = false;  // --control-open: no token
-};
-
-// Runs `scenario`'s steps, then keeps its herd up behind the live view until SIGINT or SIGTERM;
-// `after_start` is told the page's address once it listens.
+// Serves the live view of whatever `run` runs, then stops it on Ctrl-C.
 template <typename Run>
-int serve_live(const LiveEndpoint& endpoint, SimOptions sim, Run run) {
-  // Blocked before any thread starts, so only the watcher below takes them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  LiveSession session;
+int serve_live(const std::string& bind, int port, bool open, SimOptions sim, Run run) {
   ControlSettings control;
-  control.bind = endpoint.bind;
-  control.port = static_cast<std::uint16_t>(endpoint.port);
-  // Any web page the user opens could otherwise drive the herd: the token is in the printed
-  // address, and nowhere a page on another origin can read it.
-  if (!endpoint.open) control.token = random_nonce();
-  ControlServer server(session, control);
-  if (auto ec = server.start())
-    throw UsageError{"cannot serve the live view on " + endpoint.bind + ":" +
-                     std::to_string(endpoint.port) + ": " + ec.message()};
-  std::thread([signals, &session]() mutable {
-    int which = 0;
-    sigwait(&signals, &which);
-    session.request_stop();
-  }).detach();
-  std::string url = server.url();
-  if (endpoint.open) url += " (no token: --control-open)";
-  sim.live = &session;
-  sim.trace_listener = [&session](std::string_view line) { session.publish(line); };
-  sim.trace_listening = [&session] { return session.wants_lines(); };
-  int status = run(sim, url);
-  server.stop();
-  return status;
+  control.bind = bind;
+  control.port = static_cast<std::uint16_t>(port);
+  auto live = LiveServer::start(control, open);
+  if (!live) throw UsageError{live.error()};
+  (*live)->serve(sim);
+  return run(sim, (*live)->session(), (*live)->address());
 }
 
 int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
   auto loaded = load_scenario(settings.files.front());
-  if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
-  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, settings.control_open};
-  return serve_live(endpoint, sim, [&](const SimOptions& live, const std::string& url) {
-    std::cout << "live view: " << url << " (the scenario runs first; Ctrl-C stops)" << std::endl;
-    return run_one(std::get<Scenario>(loaded), live, settings.report_dir, false, trace,
-                   settings.timeline_max) == Ran::passed
-               ? 0
-               : 1;
-  });
+  if (!loaded) throw UsageError{loaded.error()};
+  return serve_live(settings.control_bind, settings.serve_port, settings.control_open, sim,
+                    [&](const SimOptions& live, LiveSession&, const std::string& url) {
+                      std::cout << "live view: " << url
+                                << " (the scenario runs first; Ctrl-C stops)" << std::endl;
+                      return run_one(*loaded, live, settings.report_dir, false, trace,
+                                     settings.timeline_max) == Ran::passed
+                                 ? 0
+                                 : 1;
+                    });
 }
 
 // Plays a saved trace in the live view at its own pace, then keeps the page up until Ctrl-C.
 int replay(const SimSettings& settings) {
-  std::string text;
-  if (!read_text_file(settings.replay, text))
-    throw UsageError{"cannot read the trace " + settings.replay};
-  auto trace = read_trace(text);
-  if (!trace.error.empty()) throw UsageError{settings.replay + ": " + trace.error};
-  LiveEndpoint endpoint{settings.control_bind, settings.serve_port, settings.control_open};
-  return serve_live(endpoint, SimOptions{}, [&](const SimOptions& live, const std::string& url) {
-    auto& session = *live.live;
-    const std::string state = replay_state_json(trace, "replay of " + settings.replay);
-    session.set_api(
-        {[&state](std::size_t) {
-           return LiveAnswer{200, state};
-         },
-         [](const std::string&) {
-           return LiveAnswer{400, "{\"error\": \"a replay shows a trace; it takes no steps\"}\n"};
-         },
-         [](const std::string&) {
-           return LiveAnswer{400, "{\"error\": \"a replay has no clock to change\"}\n"};
-         }});
-    std::cout << "live view: " << url << " (replaying " << trace.lines.size() << " lines of "
-              << settings.replay << "; Ctrl-C stops)" << std::endl;
-    // Give a page a moment to open before the first line goes out.
-    auto start = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (const auto& [ns, line] : trace.lines) {
-      auto due = start + std::chrono::nanoseconds(ns);
-      while (!session.stop_requested() && std::chrono::steady_clock::now() < due) {
-        session.run_jobs();
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            due - std::chrono::steady_clock::now());
-        session.wait_for_job(
-            std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(20)));
-      }
-      if (session.stop_requested()) break;
-      session.publish(line);
-    }
-    std::cout << "replay: every line played; the page stays up until Ctrl-C" << std::endl;
-    while (!session.stop_requested()) {
-      session.run_jobs();
-      session.wait_for_job(std::chrono::milliseconds(50));
-    }
-    return 0;
-  });
+  auto text = read_bounded_file(settings.replay, std::size_t{1} << 30);
+  if (!text) throw UsageError{"cannot read the trace " + settings.replay + ": " + text.error()};
+  auto trace = read_trace(*text);
+  if (!trace) throw UsageError{settings.replay + ": " + trace.error()};
+  return serve_live(settings.control_bind, settings.serve_port, settings.control_open, SimOptions{},
+                    [&](const SimOptions&, LiveSession& session, const std::string& url) {
+                      std::cout << "live view: " << url << " (replaying " << trace->lines.size()
+                                << " lines of " << settings.replay << "; Ctrl-C stops)"
+                                << std::endl;
+                      // A moment for a page to open before the first line goes out.
+                      play_trace(session, *trace, "replay of " + settings.replay,
+                                 std::chrono::seconds(2), std::cout);
+                      return 0;
+                    });
 }
 
 }  // namespace
@@ -506,24 +314,26 @@ int run_up_with_control(const ControlledUp& plan) {
   sim.places_url = plan.places_url;
   sim.places_port = static_cast<std::uint16_t>(plan.places_port);
   sim.progress = &std::cout;
-  LiveEndpoint endpoint{plan.control_bind, plan.control_port, plan.control_open};
-  return serve_live(endpoint, sim, [&](SimOptions live, const std::string& url) {
-    // Printed once every server listens and every link is up: a client may connect then.
-    live.on_ready = [&plan, url] {
-      std::cout << "herd up: " << plan.topology.servers.size() << " servers ("
-                << (plan.node.classic ? "classic" : "anti-entropy")
-                << "), every link through a fault proxy\n";
-      for (const auto& server : plan.topology.servers)
-        std::cout << "  " << server.name << " " << server.host << ":" << server.port << "\n";
-      std::cout << "live view: " << url << " (Ctrl-C stops)" << std::endl;
-    };
-    auto result = run_scenario(herd, live);
-    if (!result.setup_error.empty()) {
-      std::cerr << "herd up: " << result.setup_error << "\n";
-      return 2;
-    }
-    return 0;
-  });
+  return serve_live(plan.control_bind, plan.control_port, plan.control_open, sim,
+                    [&](SimOptions live, LiveSession&, const std::string& url) {
+                      // Printed once every server listens and every link is up: a client may
+                      // connect then.
+                      live.on_ready = [&plan, url] {
+                        std::cout << "herd up: " << plan.topology.servers.size() << " servers ("
+                                  << (plan.node.classic ? "classic" : "anti-entropy")
+                                  << "), every link through a fault proxy\n";
+                        for (const auto& server : plan.topology.servers)
+                          std::cout << "  " << server.name << " " << server.host << ":"
+                                    << server.port << "\n";
+                        std::cout << "live view: " << url << " (Ctrl-C stops)" << std::endl;
+                      };
+                      auto result = run_scenario(herd, live);
+                      if (!result.setup_error.empty()) {
+                        std::cerr << "herd up: " << result.setup_error << "\n";
+                        return 2;
+                      }
+                      return 0;
+                    });
 }
 
 int run_sim(const Args& args) {
@@ -577,6 +387,7 @@ int run_sim(const Args& args) {
   sim.log_dir = settings.log_dir;
   sim.progress = &std::cout;
   sim.network = network_for(settings);
+  sim.timeline_max = settings.timeline_max;
   if (settings.check_determinism && sim.network != NetworkKind::virtual_)
     throw UsageError{
         "--check-determinism compares two runs of a seed, which only the virtual network "
@@ -614,7 +425,15 @@ int run_sim(const Args& args) {
   if (settings.explore) {
     if (!settings.files.empty())
       throw UsageError{"--explore makes its own scenarios; give no files"};
-    return explore(settings, sim, trace);
+    ExploreSettings plan;
+    plan.first_seed = settings.seed.value_or(1);
+    plan.runs = settings.runs;
+    plan.classic = settings.classic;
+    plan.swarm = settings.swarm;
+    plan.check_determinism = settings.check_determinism;
+    plan.shrink_found = settings.shrink_found;
+    plan.report_dir = settings.report_dir;
+    return explore(plan, sim, trace, std::cout).failed.empty() ? 0 : 1;
   }
   if (!settings.replay.empty()) {
     if (settings.serve_port < 0)
@@ -633,8 +452,8 @@ int run_sim(const Args& args) {
     if (settings.files.size() != 1)
       throw UsageError{"--shrink takes exactly one scenario file (a failing one)"};
     auto loaded = load_scenario(settings.files.front());
-    if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
-    const auto& scenario = std::get<Scenario>(loaded);
+    if (!loaded) throw UsageError{loaded.error()};
+    const auto& scenario = *loaded;
     std::cout << "shrink: running " << settings.files.front() << " as it is" << std::endl;
     auto result = run_scenario(scenario, sim);
     std::cout << summary_text(result);
@@ -652,8 +471,8 @@ int run_sim(const Args& args) {
   std::vector<Scenario> scenarios;
   for (const auto& file : settings.files) {
     auto loaded = load_scenario(file);
-    if (auto* error = std::get_if<ScenarioError>(&loaded)) throw UsageError{error->message};
-    scenarios.push_back(std::get<Scenario>(loaded));
+    if (!loaded) throw UsageError{loaded.error()};
+    scenarios.push_back(std::move(*loaded));
   }
   if (settings.places_port != 0)
     std::cout << "mock Places on port " << settings.places_port << "\n";

@@ -1,9 +1,10 @@
 #pragma once
-// The node's outside world, chosen at run time: listeners and streams, timers, the steady clock,
-// randomness and Places. The node's code is written once against this interface; a process runs
-// it on real sockets (tcp_environment.hpp) and the simulator on its in-memory network with a
-// virtual clock (sim/net/virtual_environment.hpp), as FoundationDB swaps Net2 for Sim2 behind one
-// INetwork. Internal to core/ and the simulator's network: it includes Asio.
+// The node's outside world, chosen at run time: the strand its handlers run on, listeners and
+// streams, timers, the wall and steady clocks, randomness and Places. The node's code is written
+// once against this one interface; a process runs it on real sockets (tcp_environment.hpp) and
+// the simulator on its in-memory network with a virtual clock (sim/net/virtual_environment.hpp),
+// as FoundationDB swaps Net2 for Sim2 behind one INetwork. Internal to core/ and the simulator's
+// network: it includes Asio.
 //
 // Operations take type-erased completion handlers, so one compiled node serves both worlds, and
 // complete through the handler's executor, never inside the call (the usual Asio promise).
@@ -21,6 +22,10 @@
 #include <string_view>
 
 #include "core/places_client.hpp"
+
+namespace herd {
+class PauseGate;  // core/pausable_executor.hpp
+}
 
 namespace herd::io {
 
@@ -70,6 +75,16 @@ class Timer {
 class Environment {
  public:
   virtual ~Environment() = default;
+  // Where the node's handlers run one at a time: its own strand (the same one at every call).
+  [[nodiscard]] virtual asio::any_io_executor strand() = 0;
+  // The strand behind `gate`: everything the node does runs there, so that closing the gate
+  // freezes the node as SIGSTOP freezes a process (pausable_executor.hpp).
+  [[nodiscard]] virtual asio::any_io_executor gated(const std::shared_ptr<PauseGate>& gate) = 0;
+  // Nanoseconds since the POSIX epoch: the date a node stamps its AT lines and logs with.
+  [[nodiscard]] virtual std::int64_t wall_ns() const = 0;
+  // Whether the caller runs the io_context itself between its calls (the virtual world): a
+  // node's pause and stop then take effect at the caller's next poll, with nothing to wait for.
+  [[nodiscard]] virtual bool runs_on_caller() const = 0;
   // Listens on host:port (0: any free port). A port in use is an error value.
   [[nodiscard]] virtual std::unique_ptr<Listener> listen(const asio::any_io_executor& executor,
                                                          const std::string& host,

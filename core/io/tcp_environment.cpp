@@ -7,12 +7,15 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <optional>
 
 #include "core/coro.hpp"
 #include "core/io/environment.hpp"
+#include "core/pausable_executor.hpp"
 #include "core/peer_auth.hpp"
 #include "core/runtime.hpp"
 
@@ -147,9 +150,27 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<io::Stream>>> connect_with
 }
 
 class TcpEnvironment final : public io::Environment {
+  using Strand = asio::strand<asio::io_context::executor_type>;
+
  public:
-  TcpEnvironment(Runtime& runtime, const PlacesSettings& places)
-      : runtime_(runtime), places_(std::make_shared<PlacesClient>(places)) {}
+  TcpEnvironment(Runtime& runtime, const PlacesSettings& places, const Clock& wall)
+      : runtime_(runtime), wall_(wall), places_(std::make_shared<PlacesClient>(places)) {
+    if (runtime.threads() > 1) strand_.emplace(asio::make_strand(runtime.io()));
+  }
+
+  // With one thread running the whole io_context, the context is the strand already: a strand
+  // would only add a queue and a lock per handler.
+  asio::any_io_executor strand() override {
+    if (strand_) return *strand_;
+    return runtime_.io().get_executor();
+  }
+  asio::any_io_executor gated(const std::shared_ptr<PauseGate>& gate) override {
+    if (strand_) return PausableExecutor<Strand>(*strand_, gate);
+    return PausableExecutor<asio::io_context::executor_type>(runtime_.io().get_executor(), gate);
+  }
+  std::int64_t wall_ns() const override { return wall_.now_ns(); }
+  // A Runtime not started yet is run by its owner's polls (a herd built before it starts).
+  bool runs_on_caller() const override { return !runtime_.running(); }
 
   std::unique_ptr<io::Listener> listen(const asio::any_io_executor& executor,
                                        const std::string& host, std::uint16_t port,
@@ -224,6 +245,8 @@ class TcpEnvironment final : public io::Environment {
 
  private:
   Runtime& runtime_;
+  const Clock& wall_;
+  std::optional<Strand> strand_;
   // Shared with the calls in flight on the blocking pool, which may outlive the node.
   std::shared_ptr<PlacesClient> places_;
 };
@@ -231,8 +254,9 @@ class TcpEnvironment final : public io::Environment {
 }  // namespace
 
 std::shared_ptr<io::Environment> make_tcp_environment(Runtime& runtime,
-                                                      const PlacesSettings& places) {
-  return std::make_shared<TcpEnvironment>(runtime, places);
+                                                      const PlacesSettings& places,
+                                                      const Clock& wall) {
+  return std::make_shared<TcpEnvironment>(runtime, places, wall);
 }
 
 }  // namespace herd

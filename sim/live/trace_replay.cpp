@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <set>
 #include <sstream>
 
 #include "core/topology.hpp"
 #include "sim/live/json_text.hpp"
+#include "sim/live/live_session.hpp"
 
 namespace herd {
 namespace {
@@ -25,7 +27,7 @@ bool read_time(const std::string& text, std::int64_t& ns) {
 
 }  // namespace
 
-ReplayedTrace read_trace(const std::string& text) {
+Expected<ReplayedTrace> read_trace(const std::string& text) {
   ReplayedTrace out;
   std::set<std::string> servers;
   std::set<std::pair<std::string, std::string>> links;
@@ -61,25 +63,21 @@ ReplayedTrace read_trace(const std::string& text) {
     std::string time, kind, first;
     fields >> time >> kind >> first;
     std::int64_t ns = 0;
-    if (!read_time(time, ns) || kind.empty()) {
-      out.error = "line " + std::to_string(number) + " is not a trace line: " + line.substr(0, 80);
-      return out;
-    }
+    if (!read_time(time, ns) || kind.empty())
+      return fail("line " + std::to_string(number) + " is not a trace line: " + line.substr(0, 80));
     if (kind == "sent" || kind == "link-up" || kind == "link-down" || kind == "not-sent")
       link(first);
     else if (kind == "stored" || kind == "stale" || kind == "refused" || kind == "crash" ||
              kind == "restart")
       server(first);
-    if (!bad_name.empty()) {
+    if (!bad_name.empty())
       // The page shows every name it is given: a trace is read as data, never as markup.
-      out.error = "line " + std::to_string(number) + " names a server \"" + bad_name +
-                  "\", which is not 1 to 64 letters, digits, '-', '_' or '.'";
-      return out;
-    }
+      return fail("line " + std::to_string(number) + " names a server \"" + bad_name +
+                  "\", which is not 1 to 64 letters, digits, '-', '_' or '.'");
     last = offset + ns;
     out.lines.emplace_back(last, line);
   }
-  if (out.lines.empty()) out.error = "no trace lines in it";
+  if (out.lines.empty()) return fail("no trace lines in it");
   return out;
 }
 
@@ -99,6 +97,39 @@ std::string replay_state_json(const ReplayedTrace& trace, const std::string& nam
       {"time_s", 0},      {"servers", servers},
       {"links", links},   {"counters", {{"updates_accepted", 0}, {"clients", 0}}}};
   return json_text(state);
+}
+
+void play_trace(LiveSession& session, const ReplayedTrace& trace, const std::string& name,
+                std::chrono::milliseconds start_after, std::ostream& out) {
+  const std::string state = replay_state_json(trace, name);
+  session.set_api(
+      {[&state](std::size_t) {
+         return LiveAnswer{200, state};
+       },
+       [](const std::string&) {
+         return LiveAnswer{400, "{\"error\": \"a replay shows a trace; it takes no steps\"}\n"};
+       },
+       [](const std::string&) {
+         return LiveAnswer{400, "{\"error\": \"a replay has no clock to change\"}\n"};
+       }});
+  using Steady = std::chrono::steady_clock;
+  auto start = Steady::now() + start_after;
+  for (const auto& [ns, line] : trace.lines) {
+    auto due = start + std::chrono::nanoseconds(ns);
+    while (!session.stop_requested() && Steady::now() < due) {
+      session.run_jobs();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Steady::now());
+      session.wait_for_job(
+          std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(20)));
+    }
+    if (session.stop_requested()) break;
+    session.publish(line);
+  }
+  out << "replay: every line played; the page stays up until Ctrl-C" << std::endl;
+  while (!session.stop_requested()) {
+    session.run_jobs();
+    session.wait_for_job(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace herd

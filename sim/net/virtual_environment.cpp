@@ -1,12 +1,14 @@
 #include "sim/net/virtual_environment.hpp"
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstring>
 #include <deque>
 #include <optional>
 
 #include "core/io/environment.hpp"
+#include "core/pausable_executor.hpp"
 #include "core/places_format.hpp"
 #include "sim/net/virtual_network.hpp"
 #include "sim/places/places_body.hpp"
@@ -228,9 +230,21 @@ class VirtualTimer final : public io::Timer {
 
 class VirtualEnvironment final : public io::Environment {
  public:
-  VirtualEnvironment(VirtualNetwork& net, std::string host, VirtualPlaces& places,
-                     PlacesSettings settings)
-      : net_(net), host_(std::move(host)), places_(places), settings_(std::move(settings)) {}
+  VirtualEnvironment(VirtualNetwork& net, asio::io_context& io, std::string host,
+                     VirtualPlaces& places, PlacesSettings settings)
+      : net_(net),
+        io_(io),
+        host_(std::move(host)),
+        places_(places),
+        settings_(std::move(settings)) {}
+
+  // One thread runs everything, the world's caller: the io_context is every node's strand.
+  asio::any_io_executor strand() override { return io_.get_executor(); }
+  asio::any_io_executor gated(const std::shared_ptr<PauseGate>& gate) override {
+    return PausableExecutor<asio::io_context::executor_type>(io_.get_executor(), gate);
+  }
+  std::int64_t wall_ns() const override { return VirtualClock::epoch_ns + net_.now(); }
+  bool runs_on_caller() const override { return true; }
 
   std::unique_ptr<io::Listener> listen(const asio::any_io_executor& executor, const std::string&,
                                        std::uint16_t port, error_code& ec) override {
@@ -331,6 +345,7 @@ class VirtualEnvironment final : public io::Environment {
 
  private:
   VirtualNetwork& net_;
+  asio::io_context& io_;
   std::string host_;
   VirtualPlaces& places_;
   PlacesSettings settings_;
@@ -338,10 +353,12 @@ class VirtualEnvironment final : public io::Environment {
 
 }  // namespace
 
-std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net, std::string host,
-                                                          VirtualPlaces& places,
+std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net,
+                                                          boost::asio::io_context& io,
+                                                          std::string host, VirtualPlaces& places,
                                                           PlacesSettings settings) {
-  return std::make_shared<VirtualEnvironment>(net, std::move(host), places, std::move(settings));
+  return std::make_shared<VirtualEnvironment>(net, io, std::move(host), places,
+                                              std::move(settings));
 }
 
 }  // namespace herd::vnet

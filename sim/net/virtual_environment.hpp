@@ -13,6 +13,10 @@
 #include "core/places_client.hpp"
 #include "sim/faults/places_faults.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace herd {
 namespace io {
 class Environment;
@@ -40,8 +44,10 @@ struct VirtualPlaces {
   std::function<void(const std::string&server, const std::string&what)> on_call, on_answer;
 };
 
-// The world of the server `host`; `places` and `net` outlive it.
+// The world of the server `host`, whose handlers run on `io` when the caller polls it; `net`, `io`
+// and `places` outlive it.
 [[nodiscard]] std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net,
+                                                                        boost::asio::io_context& io,
                                                                         std::string host,
                                                                         VirtualPlaces& places,
                                                                         PlacesSettings settings);

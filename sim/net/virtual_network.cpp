@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/line_splitter.hpp"
+
 namespace herd::vnet {
 
 const char* to_string(DropReason reason) {
@@ -266,11 +268,7 @@ std::vector<std::string> VirtualNetwork::held_lines(const std::string& from,
   std::vector<std::string> lines;
   for (const auto& [id, c] : connections_) {
     if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
-    std::string_view held = c.forward.held;
-    for (auto end = held.find('\n'); end != std::string_view::npos; end = held.find('\n')) {
-      lines.emplace_back(held.substr(0, end));
-      held.remove_prefix(end + 1);
-    }
+    for_each_line(c.forward.held, [&lines](std::string_view line) { lines.emplace_back(line); });
   }
   return lines;
 }
@@ -278,10 +276,11 @@ std::vector<std::string> VirtualNetwork::held_lines(const std::string& from,
 bool VirtualNetwork::release_one_line(const std::string& from, const std::string& to) {
   for (auto& [id, c] : connections_) {
     if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
-    auto end = c.forward.held.find('\n');
-    if (end == std::string::npos) continue;
-    std::string line = c.forward.held.substr(0, end + 1);
-    c.forward.held.erase(0, end + 1);
+    LineCursor cursor(c.forward.held);
+    auto first = cursor.next();
+    if (!first) continue;
+    std::string line = std::string(*first) + '\n';
+    c.forward.held.erase(0, cursor.taken());
     // Only past a hold: a blackhole (drop) still swallows it.
     send(id, End::initiator, std::move(line), true);
     return true;

@@ -16,52 +16,64 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t servers) {
-  Metrics m;
-  struct Spread {
-    std::int64_t first = 0, last = 0;
-    std::set<std::string> nodes;
-    bool at_origin = false;
-  };
-  std::unordered_map<std::string, Spread> spread;
-  for (const auto& e : events) {
-    switch (e.kind) {
-      case EventKind::update_stored: {
-        auto [it, fresh] = spread.try_emplace(e.text);
-        auto& s = it->second;
-        if (fresh) s.first = e.time_ns;
-        // A restarted node storing the record again does not move "reached everyone".
-        if (s.nodes.insert(e.node).second) s.last = e.time_ns;
-        Record record;
-        if (record_from_at_line(e.text, record) && record.server() == e.node) s.at_origin = true;
-        break;
+std::uint32_t MetricsTally::index_of(std::string_view node) {
+  auto it = servers_.find(std::string(node));
+  if (it != servers_.end()) return it->second;
+  auto index = static_cast<std::uint32_t>(servers_.size());
+  servers_.emplace(std::string(node), index);
+  return index;
+}
+
+void MetricsTally::add(EventKind kind, std::string_view node, std::string_view peer,
+                       std::string_view text, std::int64_t time_ns, std::size_t queue_bytes) {
+  auto& m = counts_;
+  switch (kind) {
+    case EventKind::update_stored: {
+      auto [it, fresh] = spread_.try_emplace(std::string(text));
+      auto& s = it->second;
+      if (fresh) s.first = time_ns;
+      // A restarted node storing the record again does not move "reached everyone".
+      auto index = index_of(node);
+      if (s.seen.size() <= index / 64) s.seen.resize(index / 64 + 1, 0);
+      auto bit = std::uint64_t{1} << (index % 64);
+      if ((s.seen[index / 64] & bit) == 0) {
+        s.seen[index / 64] |= bit;
+        ++s.reached;
+        s.last = time_ns;
       }
-      case EventKind::update_dropped:
-        ++m.stale_dropped;
-        break;
-      case EventKind::link_up:
-        ++m.link_ups;
-        break;
-      case EventKind::link_down:
-        ++m.link_downs;
-        break;
-      case EventKind::line_out:
-        if (!e.peer.empty() && e.text.starts_with("AT ")) {
-          ++m.at_messages;
-          m.peak_queue_bytes = std::max(m.peak_queue_bytes, e.queue_bytes);
-        }
-        break;
-      case EventKind::line_in:
-      case EventKind::update_not_sent:
-      case EventKind::update_refused:
-        break;
+      RecordView record;
+      if (record_from_at_line(text, record) && record.server() == node) s.at_origin = true;
+      break;
     }
+    case EventKind::update_dropped:
+      ++m.stale_dropped;
+      break;
+    case EventKind::link_up:
+      ++m.link_ups;
+      break;
+    case EventKind::link_down:
+      ++m.link_downs;
+      break;
+    case EventKind::line_out:
+      if (!peer.empty() && text.starts_with("AT ")) {
+        ++m.at_messages;
+        m.peak_queue_bytes = std::max(m.peak_queue_bytes, queue_bytes);
+      }
+      break;
+    case EventKind::line_in:
+    case EventKind::update_not_sent:
+    case EventKind::update_refused:
+      break;
   }
+}
+
+Metrics MetricsTally::result(std::size_t servers) const {
+  Metrics m = counts_;
   std::vector<double> times;
-  for (const auto& [line, s] : spread) {
+  for (const auto& [line, s] : spread_) {
     if (!s.at_origin) continue;
     ++m.updates;
-    if (s.nodes.size() < servers) continue;
+    if (s.reached < servers) continue;
     ++m.fully_spread;
     times.push_back(static_cast<double>(s.last - s.first) / 1e6);
   }
@@ -72,6 +84,12 @@ Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t serve
   m.messages_per_update =
       m.updates == 0 ? 0 : static_cast<double>(m.at_messages) / static_cast<double>(m.updates);
   return m;
+}
+
+Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t servers) {
+  MetricsTally tally;
+  for (const auto& e : events) tally.add(e.kind, e.node, e.peer, e.text, e.time_ns, e.queue_bytes);
+  return tally.result(servers);
 }
 
 }  // namespace herd

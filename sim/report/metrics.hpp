@@ -1,9 +1,12 @@
 #pragma once
-// What a simulation measured, computed from the nodes' events after the run. Pure.
+// What a simulation measured, tallied from the nodes' events as they happen: nothing of a run
+// needs to be kept whole to report on it. Pure.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/node_events.hpp"
@@ -27,6 +30,28 @@ struct Metrics {
   std::size_t stale_dropped = 0;
   std::size_t peak_queue_bytes = 0;  // the most bytes a link had waiting behind a write
   std::size_t link_ups = 0, link_downs = 0;
+};
+
+// Counts events as they come; servers are numbered as they first appear, so each update's spread
+// is a bit per server.
+class MetricsTally {
+ public:
+  void add(EventKind kind, std::string_view node, std::string_view peer, std::string_view text,
+           std::int64_t time_ns, std::size_t queue_bytes);
+  // What the events so far say, for a herd of `servers`.
+  [[nodiscard]] Metrics result(std::size_t servers) const;
+
+ private:
+  struct Spread {
+    std::int64_t first = 0, last = 0;
+    std::size_t reached = 0;
+    std::vector<std::uint64_t> seen;  // a bit per server
+    bool at_origin = false;
+  };
+  std::uint32_t index_of(std::string_view node);
+  std::unordered_map<std::string, std::uint32_t> servers_;
+  std::unordered_map<std::string, Spread> spread_;
+  Metrics counts_;
 };
 
 [[nodiscard]] Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t servers);

@@ -74,7 +74,7 @@ std::string report_json(const RunResult& run) {
       {"duration_s", run.duration_s},
       {"network", on_virtual ? "virtual" : "real"},
       {"simulated_s", run.simulated_s},
-      {"messages_between_servers", run.messages.size()},
+      {"messages_between_servers", std::max(run.messages_sent, run.messages.size())},
       {"steps", steps},
       {"metrics",
        {{"updates", m.updates},

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sim/runner/runner.hpp"
+#include "sim/report/run_result.hpp"
 
 namespace herd {
 

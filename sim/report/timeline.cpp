@@ -98,12 +98,12 @@ std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
   // Which messages are drawn: AT lines between servers, in the order they were sent, up to the
   // cap; the picture says how many it leaves out.
   std::vector<const TracedMessage*> messages;
-  std::size_t total = 0;
   for (const auto& m : run.messages) {
     if (!m.line.starts_with("AT ") || !lane_y.count(m.from) || !lane_y.count(m.to)) continue;
-    ++total;
     if (messages.size() < max_messages) messages.push_back(&m);
   }
+  // Only the first lines of a long run are kept; every AT line sent was counted.
+  std::size_t total = std::max(run.at_lines_sent, messages.size());
   std::string count = total > messages.size()
                           ? "drawing " + std::to_string(messages.size()) + " of " +
                                 std::to_string(total) +

@@ -68,9 +68,9 @@ const std::string& Trace::id(const Direction& d, std::uint64_t connection, std::
   return id_;
 }
 
-Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& from,
+Trace::Direction& Trace::direction(std::uint64_t connection, bool forward, const std::string& from,
                                    const std::string& to) {
-  auto& d = directions_[{connection, from}];
+  auto& d = directions_[connection * 2 + (forward ? 0 : 1)];
   if (d.from.empty()) {
     d.from = from;
     d.to = to;
@@ -78,52 +78,41 @@ Trace::Direction& Trace::direction(std::uint64_t connection, const std::string& 
   return d;
 }
 
-std::uint64_t Trace::count_lines(std::string& partial, std::string_view bytes) {
-  auto last = bytes.rfind('\n');
-  if (last == std::string_view::npos) {
-    partial.append(bytes);
-    return 0;
-  }
-  auto lines = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
-  partial.assign(bytes.substr(last + 1));
-  return lines;
-}
-
-void Trace::sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
-                 const std::string& to, std::string_view bytes) {
+void Trace::sent(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                 const std::string& from, const std::string& to, std::string_view bytes) {
   if (!listener_ && !wanted()) return;
-  auto& d = direction(connection, from, to);
+  auto& d = direction(connection, forward, from, to);
   if (!wanted()) {
     // Nobody reads the text now; counting keeps the ids right for when someone does.
-    d.sent_lines += count_lines(d.sent_partial, bytes);
+    d.sent_lines += d.sent_split.count(bytes);
     return;
   }
-  d.sent_partial.append(bytes);
-  std::size_t start = 0;
-  for (auto end = d.sent_partial.find('\n'); end != std::string::npos;
-       start = end + 1, end = d.sent_partial.find('\n', start)) {
-    auto line = std::string_view(d.sent_partial).substr(start, end - start);
+  d.sent_split.feed(bytes, [&](std::string_view line) {
     const auto& message_id = id(d, connection, ++d.sent_lines);
     write_line(time_ns, "sent", {message_id, " ", line});
     if (keep_messages_) {
-      d.in_flight.push_back(messages_.size());
-      messages_.push_back({message_id, d.from, d.to, std::string(line), time_ns, {}, {}, 0});
+      ++messages_sent_;
+      if (line.starts_with("AT ")) ++at_lines_sent_;
+      // Past the limit a line is still counted, and its place kept so arrivals stay matched.
+      auto index = messages_.size() < message_limit_ ? messages_.size() : no_message;
+      d.in_flight.push_back(index);
+      if (index != no_message)
+        messages_.push_back({message_id, d.from, d.to, std::string(line), time_ns, {}, {}, 0});
     }
-  }
-  d.sent_partial.erase(0, start);
+  });
 }
 
-void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
-                      const std::string& to, std::string_view bytes) {
+void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                      const std::string& from, const std::string& to, std::string_view bytes) {
   if (!listener_ && !wanted()) return;
-  auto& d = direction(connection, from, to);
+  auto& d = direction(connection, forward, from, to);
   const bool text = enabled();
-  for (auto lines = count_lines(d.delivered_partial, bytes); lines > 0; --lines) {
+  for (auto lines = d.delivered_split.count(bytes); lines > 0; --lines) {
     ++d.delivered_lines;
     if (text) write_line(time_ns, "delivered", {id(d, connection, d.delivered_lines)});
     // The oldest lines may be the report's messages, kept before the live view began.
     if (!d.in_flight.empty()) {
-      messages_[d.in_flight.front()].delivered_ns = time_ns;
+      if (d.in_flight.front() != no_message) messages_[d.in_flight.front()].delivered_ns = time_ns;
       d.in_flight.pop_front();
     }
   }
@@ -131,17 +120,23 @@ void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, const std:
 
 void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
   if (!listener_ && !wanted()) return;
-  for (auto it = directions_.lower_bound({connection, std::string()});
-       it != directions_.end() && it->first.first == connection;) {
+  // Both directions, in the order of their senders' names: the same in every run.
+  std::vector<decltype(directions_)::iterator> both;
+  for (auto key : {connection * 2, connection * 2 + 1})
+    if (auto it = directions_.find(key); it != directions_.end()) both.push_back(it);
+  std::sort(both.begin(), both.end(),
+            [](const auto& a, const auto& b) { return a->second.from < b->second.from; });
+  for (auto it : both) {
     auto& d = it->second;
     if (enabled())
       for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
         write_line(time_ns, "dropped", {id(d, connection, line), " ", why});
     for (auto index : d.in_flight) {
+      if (index == no_message) continue;
       messages_[index].dropped = why;
       messages_[index].dropped_ns = time_ns;
     }
-    it = directions_.erase(it);
+    directions_.erase(it);
   }
 }
 

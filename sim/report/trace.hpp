@@ -9,14 +9,15 @@
 #include <deque>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/line_splitter.hpp"
 #include "core/node_events.hpp"
 
 namespace herd {
@@ -54,9 +55,14 @@ class Trace {
   }
   // Stops (or starts) keeping messages for the report: a live herd may run for days.
   void keep_messages(bool keep) { keep_messages_ = keep; }
+  // Keeps at most this many messages: the timeline draws a few thousand of a run's millions.
+  void limit_messages(std::size_t most) { message_limit_ = most; }
   [[nodiscard]] bool wanted() const { return enabled() || keep_messages_; }
-  // Every line between servers so far, in the order they were sent.
+  // The first lines between servers (up to the limit), in the order they were sent.
   [[nodiscard]] std::vector<TracedMessage> take_messages() { return std::move(messages_); }
+  // Lines sent between servers while messages were kept, and how many of them were AT lines.
+  [[nodiscard]] std::size_t messages_sent() const { return messages_sent_; }
+  [[nodiscard]] std::size_t at_lines_sent() const { return at_lines_sent_; }
 
   // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the run began.
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
@@ -65,19 +71,21 @@ class Trace {
   // link-down and not-sent (the lines on links are traced from the network instead).
   void node_event(std::int64_t time_ns, const NodeEvent& e);
 
-  // Bytes on a server-to-server connection, in chunks as the network moved them. `from` and `to`
-  // are the servers this direction goes between; `connection` numbers the connection.
-  void sent(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
+  // Bytes on a server-to-server connection, in chunks as the network moved them. `connection`
+  // numbers the connection, `forward` says it goes from the end that opened it, and `from` and
+  // `to` are the servers this direction goes between.
+  void sent(std::int64_t time_ns, std::uint64_t connection, bool forward, const std::string& from,
             const std::string& to, std::string_view bytes);
-  void delivered(std::int64_t time_ns, std::uint64_t connection, const std::string& from,
-                 const std::string& to, std::string_view bytes);
+  void delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                 const std::string& from, const std::string& to, std::string_view bytes);
   // The connection is gone: every line sent on it and not delivered is lost, for `why`.
   void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
 
  private:
+  static constexpr std::size_t no_message = static_cast<std::size_t>(-1);
   struct Direction {
     std::string from, to;
-    std::string sent_partial, delivered_partial;
+    LineSplitter sent_split, delivered_split;
     std::uint64_t sent_lines = 0, delivered_lines = 0;
     std::deque<std::size_t> in_flight;  // indexes into messages_, oldest first
   };
@@ -86,18 +94,19 @@ class Trace {
   // A line of `kind` whose text is `parts` joined (no space added between them).
   void write_line(std::int64_t time_ns, std::string_view kind,
                   std::initializer_list<std::string_view> parts);
-  Direction& direction(std::uint64_t connection, const std::string& from, const std::string& to);
-  // Lines that end in `bytes`, after what `partial` held; `partial` keeps what is unfinished.
-  static std::uint64_t count_lines(std::string& partial, std::string_view bytes);
+  Direction& direction(std::uint64_t connection, bool forward, const std::string& from,
+                       const std::string& to);
 
   std::ostream* out_;
   std::function<void(std::string_view)> listener_;
   std::function<bool()> listening_;
   bool keep_messages_;
+  std::size_t message_limit_ = static_cast<std::size_t>(-1);
+  std::size_t messages_sent_ = 0, at_lines_sent_ = 0;
   std::vector<TracedMessage> messages_;
   std::string line_, id_;  // kept between lines for their capacity
-  // Ordered: a lost connection's lines are written in the same order in every run.
-  std::map<std::pair<std::uint64_t, std::string>, Direction> directions_;
+  // By connection * 2 + (forward ? 0 : 1).
+  std::unordered_map<std::uint64_t, Direction> directions_;
 };
 
 }  // namespace herd

@@ -18,7 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// Thrown inside this file only, and turned into a ScenarioError at its edge.
+// Thrown inside this file only, and turned into a failure at its edge.
 struct FieldError {
   std::string path, expected;
 };
@@ -155,9 +155,9 @@ void read_expect(const StepReader& r, Step& step) {
     step.expect_text = text.get<std::string>();
     // Checked here, so a bad pattern is a bad file, not a failure after earlier steps ran.
     if (!exact)
-      if (auto error = pattern_error(step.expect_text))
+      if (auto usable = check_pattern(step.expect_text); !usable)
         throw FieldError{path + ".pattern", "a regular expression (RE2 syntax), got " + show(text) +
-                                                " (" + *error + ")"};
+                                                " (" + usable.error() + ")"};
     return;
   }
   throw FieldError{
@@ -246,6 +246,11 @@ struct KindInfo {
   void (*write)(const Step&, json&);
   std::string (*describe)(const Step&);
   void (*apply)(const Step&, StepContext&, StepOutcome&);
+  // A fault on a link needs something on the links to put it there: the virtual network, or a
+  // proxy (server processes with fixed ports have none).
+  bool on_links = false;
+  // For a fault: whether a later step undoes it (shrinking keeps the two together).
+  bool (*repaired_by)(const Step& fault, const Step& repair) = nullptr;
 
   [[nodiscard]] json write_json(const Step& s) const {
     json j;
@@ -257,6 +262,29 @@ struct KindInfo {
 
 // Link faults share their fields and reading; they differ in what they change.
 const std::vector<std::string> link_fields = {"from", "to", "one_way"};
+
+bool same_link(const Step& fault, const Step& repair) {
+  bool everywhere = repair.from.empty() && repair.to.empty();
+  bool same = repair.from == fault.from && repair.to == fault.to;
+  bool reversed = !repair.one_way && repair.from == fault.to && repair.to == fault.from;
+  return everywhere || same || reversed;
+}
+bool restored(const Step& fault, const Step& repair) {
+  return (repair.kind == StepKind::restore || repair.kind == StepKind::heal) &&
+         same_link(fault, repair);
+}
+bool released(const Step& fault, const Step& repair) {
+  return (repair.kind == StepKind::release || restored(fault, repair)) && same_link(fault, repair);
+}
+bool healed(const Step&, const Step& repair) {
+  return repair.kind == StepKind::heal;
+}
+bool restarted(const Step& fault, const Step& repair) {
+  return repair.kind == StepKind::restart && repair.node == fault.node;
+}
+bool resumed(const Step& fault, const Step& repair) {
+  return repair.kind == StepKind::resume && repair.node == fault.node;
+}
 
 const std::vector<KindInfo>& kinds() {
   static const std::vector<KindInfo> all = {
@@ -309,12 +337,14 @@ const std::vector<KindInfo>& kinds() {
        [](const Step& s) { return "cut " + link_text(s); },
        [](const Step& s, StepContext& c, StepOutcome&) {
          c.change_links(s, [](LinkFaults& f) { f.cut = true; });
-       }},
+       },
+       true, restored},
       {StepKind::drop, "drop", link_fields, StepRole::fault, read_link, write_link,
        [](const Step& s) { return "drop " + link_text(s); },
        [](const Step& s, StepContext& c, StepOutcome&) {
          c.change_links(s, [](LinkFaults& f) { f.drop = true; });
-       }},
+       },
+       true, restored},
       {StepKind::restore, "restore", link_fields, StepRole::repair, read_link, write_link,
        [](const Step& s) { return "restore " + link_text(s); },
        [](const Step& s, StepContext& c, StepOutcome&) {
@@ -331,7 +361,9 @@ const std::vector<KindInfo>& kinds() {
          for (const auto& g : s.groups) out += " [" + join(g) + "]";
          return out;
        },
-       [](const Step& s, StepContext& c, StepOutcome&) { c.partition(s); }},
+       [](const Step& s, StepContext& c, StepOutcome&) { c.partition(s); },
+       true,
+       healed},
       {StepKind::heal,
        "heal",
        {},
@@ -363,10 +395,12 @@ const std::vector<KindInfo>& kinds() {
            f.latency_ms = s.ms;
            f.jitter_ms = s.jitter_ms;
          });
-       }},
+       },
+       true,
+       restored},
       {StepKind::reset, "reset", link_fields, StepRole::fault, read_link, write_link,
        [](const Step& s) { return "reset " + link_text(s); },
-       [](const Step& s, StepContext& c, StepOutcome&) { c.reset_links(s); }},
+       [](const Step& s, StepContext& c, StepOutcome&) { c.reset_links(s); }, true},
       {StepKind::bandwidth,
        "bandwidth",
        {"from", "to", "one_way", "bytes_per_s"},
@@ -384,7 +418,9 @@ const std::vector<KindInfo>& kinds() {
        },
        [](const Step& s, StepContext& c, StepOutcome&) {
          c.change_links(s, [&s](LinkFaults& f) { f.bytes_per_s = s.bytes_per_s; });
-       }},
+       },
+       true,
+       restored},
       {StepKind::slice,
        "slice",
        {"from", "to", "one_way", "bytes"},
@@ -402,12 +438,15 @@ const std::vector<KindInfo>& kinds() {
        },
        [](const Step& s, StepContext& c, StepOutcome&) {
          c.change_links(s, [&s](LinkFaults& f) { f.slice_bytes = s.bytes; });
-       }},
+       },
+       true,
+       restored},
       {StepKind::hold, "hold", link_fields, StepRole::fault, read_link, write_link,
        [](const Step& s) { return "hold " + link_text(s); },
        [](const Step& s, StepContext& c, StepOutcome&) {
          c.change_links(s, [](LinkFaults& f) { f.hold = true; });
-       }},
+       },
+       true, released},
       {StepKind::release, "release", link_fields, StepRole::repair, read_link, write_link,
        [](const Step& s) { return "release " + link_text(s); },
        [](const Step& s, StepContext& c, StepOutcome&) {
@@ -420,7 +459,9 @@ const std::vector<KindInfo>& kinds() {
        read_node,
        write_node,
        [](const Step& s) { return "crash " + s.node; },
-       [](const Step& s, StepContext& c, StepOutcome& out) { c.crash(s.node, out); }},
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.crash(s.node, out); },
+       false,
+       restarted},
       {StepKind::restart,
        "restart",
        {"node"},
@@ -436,7 +477,9 @@ const std::vector<KindInfo>& kinds() {
        read_node,
        write_node,
        [](const Step& s) { return "pause " + s.node; },
-       [](const Step& s, StepContext& c, StepOutcome& out) { c.pause(s.node, out); }},
+       [](const Step& s, StepContext& c, StepOutcome& out) { c.pause(s.node, out); },
+       false,
+       resumed},
       {StepKind::resume,
        "resume",
        {"node"},
@@ -611,8 +654,8 @@ Topology read_topology(const json& root) {
         topology.links.emplace_back(l[0].get<std::string>(), l[1].get<std::string>());
       }
     }
-    if (auto reason = topology.validate())
-      throw FieldError{"topology", "a sound topology: " + *reason};
+    if (auto sound = topology.validate(); !sound)
+      throw FieldError{"topology", "a sound topology: " + sound.error()};
     return topology;
   }
   throw FieldError{
@@ -667,40 +710,48 @@ StepRole role_of(StepKind kind) {
   return info(kind).role;
 }
 
+bool needs_link_faults(StepKind kind) {
+  return info(kind).on_links;
+}
+
+bool repairs(const Step& fault, const Step& repair) {
+  auto undone = info(fault.kind).repaired_by;
+  return undone != nullptr && undone(fault, repair);
+}
+
 void apply_step(const Step& step, StepContext& context, StepOutcome& out) {
   info(step.kind).apply(step, context, out);
 }
 
-std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
-                                                     std::string_view source) {
-  if (auto deep = json_nesting_error(text))
-    return ScenarioError{std::string(source) + ": not a scenario: " + *deep};
+Expected<Scenario> parse_scenario(std::string_view text, std::string_view source) {
+  if (auto nesting = check_json_nesting(text); !nesting)
+    return fail(std::string(source) + ": not a scenario: " + nesting.error());
   json root;
   try {
     root = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers past a double
-    return ScenarioError{std::string(source) + ": not valid JSON: " + e.what()};
+    return fail(std::string(source) + ": not valid JSON: " + e.what());
   }
   try {
     auto scenario = read_scenario(root);
     scenario.source = std::string(source);
     return scenario;
   } catch (const FieldError& e) {
-    return ScenarioError{std::string(source) + ": " + e.path + ": expected " + e.expected};
+    return fail(std::string(source) + ": " + e.path + ": expected " + e.expected);
   } catch (const json::exception& e) {
     // A shape the readers did not foresee: still an error about the file, never a crash.
-    return ScenarioError{std::string(source) + ": " + e.what()};
+    return fail(std::string(source) + ": " + e.what());
   }
 }
 
-std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text,
-                                                           const Topology& topology) {
-  if (auto deep = json_nesting_error(text)) return ScenarioError{"not steps: " + *deep};
+Expected<std::vector<Step>> parse_steps(std::string_view text, const Topology& topology) {
+  if (auto nesting = check_json_nesting(text); !nesting)
+    return fail("not steps: " + nesting.error());
   json root;
   try {
     root = json::parse(text);
   } catch (const json::exception& e) {
-    return ScenarioError{std::string("not valid JSON: ") + e.what()};
+    return fail(std::string("not valid JSON: ") + e.what());
   }
   try {
     std::vector<Step> steps;
@@ -713,17 +764,16 @@ std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text
     }
     return steps;
   } catch (const FieldError& e) {
-    return ScenarioError{e.path + ": expected " + e.expected};
+    return fail(e.path + ": expected " + e.expected);
   } catch (const json::exception& e) {
-    return ScenarioError{e.what()};
+    return fail(e.what());
   }
 }
 
-std::variant<Scenario, ScenarioError> load_scenario(const std::string& path) {
-  std::string text;
-  if (auto error = read_bounded_file(path, text, max_scenario_bytes))
-    return ScenarioError{path + ": " + *error};
-  return parse_scenario(text, path);
+Expected<Scenario> load_scenario(const std::string& path) {
+  auto text = read_bounded_file(path, max_scenario_bytes);
+  if (!text) return fail(path + ": " + text.error());
+  return parse_scenario(*text, path);
 }
 
 std::string scenario_to_json(const Scenario& scenario) {

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/expected.hpp"
 #include "core/topology.hpp"
 #include "sim/faults/places_faults.hpp"
 
@@ -39,6 +40,15 @@ enum class StepKind {
 };
 
 [[nodiscard]] const char* to_string(StepKind kind);
+
+// Whether a step of this kind puts a fault on a link between servers, which needs something on
+// the links (the virtual network, or a proxy) to put it there.
+[[nodiscard]] bool needs_link_faults(StepKind kind);
+
+// Whether `repair` undoes `fault` (a restart its crash, a heal its partition, a restore its cut):
+// shrinking never keeps a fault without its repair.
+struct Step;
+[[nodiscard]] bool repairs(const Step& fault, const Step& repair);
 
 // What a step does to a run, for reports and pictures.
 enum class StepRole { client, fault, repair, wait, check };
@@ -81,22 +91,18 @@ struct Scenario {
   std::vector<Step> steps;
 };
 
-struct ScenarioError {
-  std::string message;  // "file: steps[3].node: expected ..."
-};
-
-[[nodiscard]] std::variant<Scenario, ScenarioError> parse_scenario(std::string_view text,
-                                                                   std::string_view source);
+// Errors name the file and the field: "file: steps[3].node: expected ...".
+[[nodiscard]] Expected<Scenario> parse_scenario(std::string_view text, std::string_view source);
 // A file larger than this is refused before it is parsed (explore's longest scenarios are a few
 // hundred kilobytes).
 inline constexpr std::size_t max_scenario_bytes = 16 << 20;
-[[nodiscard]] std::variant<Scenario, ScenarioError> load_scenario(const std::string& path);
+[[nodiscard]] Expected<Scenario> load_scenario(const std::string& path);
 
 // One step (a JSON object) or several (an array of them), read as a scenario file's steps are,
 // against `topology`: what the live view's POST /api/steps takes. Errors name the field, as
 // "steps[1].node: expected ...".
-[[nodiscard]] std::variant<std::vector<Step>, ScenarioError> parse_steps(std::string_view text,
-                                                                         const Topology& topology);
+[[nodiscard]] Expected<std::vector<Step>> parse_steps(std::string_view text,
+                                                      const Topology& topology);
 
 // The scenario as JSON that parse_scenario reads back to the same steps.
 [[nodiscard]] std::string scenario_to_json(const Scenario& scenario);

@@ -6,38 +6,6 @@
 namespace herd {
 namespace {
 
-bool same_link(const Step& fault, const Step& repair) {
-  bool everywhere = repair.from.empty() && repair.to.empty();
-  bool same = repair.from == fault.from && repair.to == fault.to;
-  bool reversed = !repair.one_way && repair.from == fault.to && repair.to == fault.from;
-  return everywhere || same || reversed;
-}
-
-// Whether `repair` undoes `fault`.
-bool repairs(const Step& fault, const Step& repair) {
-  switch (fault.kind) {
-    case StepKind::crash:
-      return repair.kind == StepKind::restart && repair.node == fault.node;
-    case StepKind::pause:
-      return repair.kind == StepKind::resume && repair.node == fault.node;
-    case StepKind::partition:
-      return repair.kind == StepKind::heal;
-    case StepKind::hold:
-      return (repair.kind == StepKind::release || repair.kind == StepKind::restore ||
-              repair.kind == StepKind::heal) &&
-             same_link(fault, repair);
-    case StepKind::cut:
-    case StepKind::drop:
-    case StepKind::latency:
-    case StepKind::bandwidth:
-    case StepKind::slice:
-      return (repair.kind == StepKind::restore || repair.kind == StepKind::heal) &&
-             same_link(fault, repair);
-    default:
-      return false;
-  }
-}
-
 class Shrinker {
  public:
   Shrinker(const Scenario& failing, std::size_t failing_step, std::string signature,

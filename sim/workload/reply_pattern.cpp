@@ -34,10 +34,10 @@ RE2::Options options() {
 
 }  // namespace
 
-std::optional<std::string> pattern_error(std::string_view pattern) {
+Expected<void> check_pattern(std::string_view pattern) {
   RE2 compiled(to_re2(pattern), options());
-  if (compiled.ok()) return std::nullopt;
-  return compiled.error();
+  if (compiled.ok()) return {};
+  return fail(compiled.error());
 }
 
 bool pattern_matches(std::string_view pattern, std::string_view reply) {

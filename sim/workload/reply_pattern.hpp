@@ -4,17 +4,17 @@
 // the engine must never backtrack: RE2 matches in time linear in the reply, with bounded memory,
 // and no pattern can overflow the stack or spin (libstdc++'s std::regex did both). Pure.
 
-#include <optional>
-#include <string>
 #include <string_view>
+
+#include "core/expected.hpp"
 
 namespace herd {
 
-// Why `pattern` is not a usable reply pattern; nullopt when it is. ECMAScript's "[^]" (any
+// Whether `pattern` is a usable reply pattern, or RE2's reason it is not. JavaScript's "[^]" (any
 // character) is read as RE2's "[\s\S]".
-[[nodiscard]] std::optional<std::string> pattern_error(std::string_view pattern);
+[[nodiscard]] Expected<void> check_pattern(std::string_view pattern);
 
-// Whether the whole of `reply` matches `pattern` (which pattern_error accepted).
+// Whether the whole of `reply` matches `pattern` (which check_pattern accepted).
 [[nodiscard]] bool pattern_matches(std::string_view pattern, std::string_view reply);
 
 }  // namespace herd

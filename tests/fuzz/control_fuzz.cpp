@@ -6,24 +6,24 @@
 #include <string_view>
 
 #include "core/topology.hpp"
-#include "sim/live/clock_request.hpp"
 #include "sim/live/request_guard.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/world/clock_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   static const auto topology = herd::default_topology(0);
   auto steps = herd::parse_steps(text, topology);
-  if (auto* error = std::get_if<herd::ScenarioError>(&steps)) {
-    if (error->message.empty()) __builtin_trap();
+  if (!steps) {
+    if (steps.error().empty()) __builtin_trap();
     // The message goes back to the page as JSON, whatever bytes it quotes.
-    auto body = nlohmann::json::parse(herd::error_json(error->message), nullptr, false);
+    auto body = nlohmann::json::parse(herd::error_json(steps.error()), nullptr, false);
     if (!body.is_object()) __builtin_trap();
   } else {
-    for (const auto& step : std::get<std::vector<herd::Step>>(steps)) (void)herd::describe(step);
+    for (const auto& step : *steps) (void)herd::describe(step);
   }
   auto clock = herd::parse_clock_request(text);
-  if (auto* error = std::get_if<std::string>(&clock); error && error->empty()) __builtin_trap();
+  if (!clock && clock.error().empty()) __builtin_trap();
   // The same bytes cut into headers: the guard must judge them, and pass no foreign origin.
   herd::RequestFacts facts;
   std::string fields[5];

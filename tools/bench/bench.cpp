@@ -28,6 +28,7 @@
 #include <unordered_map>
 
 #include "core/coro.hpp"
+#include "core/io/tcp_environment.hpp"
 #include "core/local_herd.hpp"
 #include "core/location_store.hpp"
 #include "core/node.hpp"
@@ -36,12 +37,12 @@
 #include "core/places_format.hpp"
 #include "core/protocol.hpp"
 #include "core/runtime.hpp"
-#include "sim/faults/explore.hpp"
+#include "sim/campaign/random_scenario.hpp"
 #include "sim/net/line_client.hpp"
 #include "sim/places/places_body.hpp"
 #include "sim/places/places_mock.hpp"
 #include "sim/report/metrics.hpp"
-#include "sim/runner/runner.hpp"
+#include "sim/run/run_scenario.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/closed_loop.hpp"
 #include "tools/bench/live_bench.hpp"
@@ -389,8 +390,9 @@ class Bench {
     HerdSettings settings;
     settings.topology = default_topology(0);
     settings.sink = watch.sink();
-    LocalHerd herd(runtime, settings);
-    if (herd.start()) return fail("flood: the herd did not start");
+    settings.runtime = &runtime;
+    LocalHerd herd(settings);
+    if (!herd.start()) return fail("flood: the herd did not start");
     runtime.start();
     watch.wait_links(12, std::chrono::seconds(10));
     LineClient client(herd.topology().find("Clark")->port);
@@ -465,8 +467,9 @@ class Bench {
         HerdSettings settings;
         settings.topology = topology;
         settings.sink = watch.sink();
-        LocalHerd herd(runtime, settings);
-        if (auto error = herd.start()) return fail("scale: " + *error);
+        settings.runtime = &runtime;
+        LocalHerd herd(settings);
+        if (auto started = herd.start(); !started) return fail("scale: " + started.error());
         runtime.start();
         if (!watch.wait_links(2 * topology.links.size(), std::chrono::seconds(60)))
           return fail("scale: links of " + std::to_string(n) + " did not come up");
@@ -569,8 +572,8 @@ class Bench {
     NodeOptions options;
     options.name = "Clark";
     options.places.url = mock.url();
-    Node node(runtime, options);
-    if (node.bind()) return fail("whatsat: the node did not start");
+    Node node(options, EventSink{}, make_tcp_environment(runtime, options.places));
+    if (!node.bind()) return fail("whatsat: the node did not start");
     runtime.start();
     node.start();
     LineClient(node.port()).send("IAMAT kiwi +1+1 1700000000\n");

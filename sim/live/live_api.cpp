@@ -1,0 +1,128 @@
+#include "sim/live/live_api.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/location_store.hpp"
+#include "sim/live/json_text.hpp"
+#include "sim/runner/runner.hpp"
+#include "sim/world/clock_request.hpp"
+
+namespace herd {
+
+LiveApi::LiveApi(Runner& runner, LiveSession& session) : runner_(runner), session_(session) {}
+
+void LiveApi::attach() {
+  session_.set_api({[this](std::size_t limit) { return state(limit); },
+                    [this](const std::string& body) { return steps(body); },
+                    [this](const std::string& body) { return clock(body); }});
+}
+
+void LiveApi::serve() {
+  // The report covers the scenario's steps; what the live view does after them is not kept, so a
+  // herd left up for days does not grow.
+  runner_.stop_keeping();
+  session_.publish_only_when_watched();
+  auto& time = runner_.world().time();
+  while (!session_.stop_requested()) {
+    session_.run_jobs();
+    session_.wait_for_job(time.keep_pace());
+  }
+  session_.run_jobs();  // whatever arrived as it stopped gets its answer
+}
+
+LiveAnswer LiveApi::state(std::size_t store_limit) {
+  auto& world = runner_.world();
+  auto& herd = world.herd();
+  const auto& scenario = runner_.scenario();
+  nlohmann::json servers = nlohmann::json::array();
+  for (const auto& s : scenario.topology.servers) {
+    bool up = runner_.up().count(s.name) != 0;
+    nlohmann::json store = nlohmann::json::array();
+    // A herd under load holds more clients than a page can show: the newest are what it draws,
+    // and no more is copied.
+    std::vector<std::pair<std::string, std::string>> records;
+    if (up && store_limit > 0)
+      for (auto& line : herd.newest(s.name, store_limit))
+        records.emplace_back(std::string(at_line_client(line)), line);
+    std::sort(records.begin(), records.end());
+    std::size_t size = up ? herd.held().count(s.name) : 0;
+    for (const auto& [client, line] : records) {
+      RecordView record;
+      nlohmann::json entry = {{"client", client}, {"line", line}};
+      if (record_from_at_line(line, record)) {
+        entry["origin"] = std::string(record.server());
+        entry["time"] = line.substr(line.rfind(' ') + 1);
+      }
+      store.push_back(entry);
+    }
+    servers.push_back({{"name", s.name},
+                       {"state", !up                              ? "crashed"
+                                 : runner_.paused().count(s.name) ? "paused"
+                                                                  : "up"},
+                       {"store", store},
+                       {"store_size", std::max(size, records.size())}});
+  }
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& [from, to] : runner_.directed_links()) {
+    auto f = world.links().faults(from, to);
+    auto held = world.links().held_lines(from, to);
+    if (held.size() > 20) held.resize(20);  // the next few are what a demo chooses among
+    links.push_back({{"from", from},
+                     {"to", to},
+                     {"held", held},
+                     {"faults",
+                      {{"cut", f.cut},
+                       {"drop", f.drop},
+                       {"hold", f.hold},
+                       {"latency_ms", f.latency_ms},
+                       {"jitter_ms", f.jitter_ms},
+                       {"bytes_per_s", f.bytes_per_s},
+                       {"slice_bytes", f.slice_bytes}}}});
+  }
+  const auto& history = runner_.history();
+  nlohmann::json state = {
+      {"scenario", scenario.name},
+      {"network", world.network() == NetworkKind::virtual_ ? "virtual" : "real"},
+      {"mode", scenario.classic ? "classic" : "anti-entropy"},
+      {"time_s", runner_.seconds_since_up()},
+      {"servers", servers},
+      {"links", links},
+      {"counters",
+       {{"updates_accepted", history.accepted()}, {"clients", history.expected().size()}}},
+      {"watchers", session_.watchers()}};
+  return {200, json_text(state)};
+}
+
+LiveAnswer LiveApi::steps(const std::string& body) {
+  auto parsed = parse_steps(body, runner_.scenario().topology);
+  if (!parsed) return {400, json_text({{"error", parsed.error()}})};
+  auto& steps = posted_.emplace_back(std::move(*parsed));
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (const auto& step : steps) {
+    auto outcome = runner_.run_step(step, next_index_++);
+    outcomes.push_back({{"index", outcome.index},
+                        {"description", outcome.description},
+                        {"ok", outcome.ok},
+                        {"message", outcome.message},
+                        {"details", outcome.details}});
+  }
+  return {200, json_text(outcomes)};
+}
+
+LiveAnswer LiveApi::clock(const std::string& body) {
+  auto error = [](const std::string& message) {
+    return LiveAnswer{400, json_text({{"error", message}})};
+  };
+  auto request = parse_clock_request(body);
+  if (!request) return error(request.error());
+  auto state = runner_.world().time().control(*request);
+  if (!state) return error(state.error());
+  nlohmann::json answer = {{"paused", state->paused},
+                           {"speed", state->speed},
+                           {"time_s", runner_.seconds_since_up()},
+                           {"delivered", state->delivered}};
+  return {200, json_text(answer)};
+}
+
+}  // namespace herd

@@ -1,0 +1,74 @@
+#pragma once
+// Everything a run leaves for its report, gathered as it happens by whichever world ran it: the
+// trace (text, the live view's events, and the messages between servers), the metrics tallied
+// from the nodes' events, and the few kinds of event the timeline draws. Bounded: a run may be a
+// million messages, or a herd left up for days, and neither is kept whole. With `locked`, reports
+// may come from many threads at once (nodes and proxies on a runtime). Pure.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/report/metrics.hpp"
+#include "sim/report/trace.hpp"
+
+namespace herd {
+
+struct RunResult;
+
+struct RecordSettings {
+  std::ostream* trace = nullptr;                   // one line per event; nullptr: none
+  std::function<void(std::string_view)> listener;  // the live view's events
+  std::function<bool()> listening;                 // whether it wants lines now
+  std::size_t max_messages = 100'000;              // kept for the timeline
+  std::size_t max_events = 200'000;                // kept for the timeline
+  bool locked = false;
+};
+
+class RunRecord {
+ public:
+  explicit RunRecord(RecordSettings settings);
+  RunRecord(const RunRecord&) = delete;
+  RunRecord& operator=(const RunRecord&) = delete;
+
+  // Whether a trace line written now would go anywhere.
+  [[nodiscard]] bool tracing() const;
+  // A line of the runner's or the world's own (steps, clients, faults, Places).
+  void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
+  // A node's event: tallied, kept if the timeline draws its kind, traced.
+  void node_event(std::int64_t time_ns, const NodeEvent& e);
+  // Bytes between servers (trace.hpp); `forward`: from the connection's initiator.
+  void sent(std::int64_t time_ns, std::uint64_t connection, bool forward, const std::string& from,
+            const std::string& to, std::string_view bytes);
+  void delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                 const std::string& from, const std::string& to, std::string_view bytes);
+  void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
+
+  // Stops (or starts again) keeping events and messages for the report; tallies go on.
+  void keep(bool keep);
+  // The run ended at `end_ns`: messages still on their way were lost to its end.
+  void end(std::int64_t end_ns);
+  // Fills `result`'s metrics, events and messages, with times since `origin_ns` of the clock the
+  // reports came with; `servers` is the herd's size.
+  void collect(RunResult& result, std::int64_t origin_ns, std::size_t servers);
+
+ private:
+  std::unique_lock<std::mutex> lock() const;
+
+  RecordSettings settings_;
+  mutable std::mutex mutex_;
+  Trace trace_;
+  MetricsTally tally_;
+  std::vector<TimedEvent> events_;
+  std::size_t events_left_out_ = 0;
+  // Read without the lock: a live herd's every line asks it.
+  std::atomic<bool> keep_{true};
+  std::int64_t end_ns_ = -1;
+};
+
+}  // namespace herd

@@ -1,0 +1,443 @@
+#include "sim/runner/runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <variant>
+
+#include "core/location_store.hpp"
+#include "core/protocol.hpp"
+#include "sim/report/progress.hpp"
+#include "sim/report/run_record.hpp"
+#include "sim/workload/client_work.hpp"
+
+namespace herd {
+
+Runner::Runner(World& world, const Scenario& scenario, RunnerOptions options)
+    : world_(world),
+      scenario_(scenario),
+      options_(std::move(options)),
+      random_(scenario.seed ^ 0x7a11c0ffeeULL),
+      began_(std::chrono::steady_clock::now()) {}
+
+std::optional<std::string> Runner::cannot_run() const {
+  auto why = world_.links().why_no_faults();
+  if (!why) return std::nullopt;
+  for (std::size_t i = 0; i < scenario_.steps.size(); ++i)
+    if (needs_link_faults(scenario_.steps[i].kind))
+      return "steps[" + std::to_string(i) + "] (" + describe(scenario_.steps[i]) +
+             ") needs a fault proxy between two servers, and " + *why +
+             "; traffic and server faults can run, link faults cannot";
+  return std::nullopt;
+}
+
+Expected<void> Runner::start() {
+  started_ = true;
+  if (auto up = world_.herd().start(); !up) return up;
+  for (const auto& s : scenario_.topology.servers) up_.insert(s.name);
+  up_ns_ = world_.time().now_ns();
+  if (options_.on_ready) options_.on_ready();
+  return {};
+}
+
+double Runner::seconds_since_up() const {
+  return static_cast<double>(world_.time().now_ns() - up_ns_) / 1e9;
+}
+
+void Runner::trace(std::string_view kind, const std::string& text) {
+  world_.record().event(world_.time().now_ns(), kind, text);
+}
+
+StepOutcome Runner::run_step(const Step& step, std::size_t index) {
+  StepOutcome outcome;
+  outcome.index = index;
+  outcome.kind = step.kind;
+  outcome.description = describe(step);
+  outcome.started_s = seconds_since_up();
+  auto number = std::to_string(index);
+  trace("step-start", "steps[" + number + "] " + printable(outcome.description));
+  apply_step(step, *this, outcome);
+  // A server that ended by itself fails the step that saw it go, and is no longer up.
+  for (const auto& [server, how] : world_.herd().take_ended()) {
+    set_up(server, false);
+    clients_.erase(server);
+    outcome.ok = false;
+    outcome.message += (outcome.message.empty() ? "" : "; ") + server + " " + how;
+    trace("exited", server + " " + how.substr(0, how.find('\n')));
+  }
+  outcome.finished_s = seconds_since_up();
+  trace("step-end", "steps[" + number + "] " + (outcome.ok ? "ok" : "FAIL") +
+                        (outcome.message.empty() ? "" : ": " + printable(outcome.message)));
+  print(outcome);
+  return outcome;
+}
+
+void Runner::stop_keeping() {
+  world_.record().keep(false);
+}
+
+void Runner::finish(RunResult& result) {
+  clients_.clear();
+  background_.clear();
+  if (started_) world_.herd().stop();
+  world_.collect(result, up_ns_);
+  if (result.black_box) {
+    // Nothing is known from inside the servers: the updates are what the herd accepted, and the
+    // messages are what crossed the proxies.
+    auto& m = result.metrics;
+    m.updates = history_.accepted();
+    m.at_messages = result.at_lines_sent;
+    m.messages_per_update =
+        m.updates == 0 ? 0 : static_cast<double>(m.at_messages) / static_cast<double>(m.updates);
+  }
+  result.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count();
+}
+
+void Runner::print(const StepOutcome& outcome) const {
+  if (options_.progress != nullptr) print_step(*options_.progress, outcome);
+}
+
+std::vector<std::pair<std::string, std::string>> Runner::directed_links() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [a, b] : scenario_.topology.links) {
+    out.emplace_back(a, b);
+    out.emplace_back(b, a);
+  }
+  return out;
+}
+
+bool Runner::matches(const Step& step, const std::pair<std::string, std::string>& link) const {
+  bool forward = link.first == step.from && link.second == step.to;
+  bool backward = link.first == step.to && link.second == step.from;
+  return step.from.empty() || forward || (backward && !step.one_way);
+}
+
+void Runner::set_up(const std::string& server, bool up) {
+  if (up)
+    up_.insert(server);
+  else
+    up_.erase(server), paused_.erase(server);
+  world_.herd().held().set_live(server, up);
+}
+
+void Runner::accept(std::string_view at_line) {
+  history_.accept(at_line);
+  auto client = at_line_client(at_line);
+  auto newest = history_.expected().find(client);
+  if (newest != history_.expected().end()) world_.herd().held().expect(newest->second.line);
+}
+
+// --- clients ------------------------------------------------------------------------------
+
+bool Runner::exchange(ClientConnection& client, const std::string& line, std::string& reply,
+                      std::string& why, const std::string& node, bool send_now) {
+  if (send_now) {
+    trace("client-send", node + " " + printable(line));
+    if (!client.send(line + "\n")) {
+      why = node + " closed the connection";
+      return false;
+    }
+  }
+  auto command = parse_command(line);
+  if (std::holds_alternative<AtMessage>(command)) {
+    accept(line);  // a peer's AT gets no reply
+    return true;
+  }
+  auto first = client.read_through("\n", reply_timeout_ms);
+  if (!first) {
+    why = "no reply from " + node;
+    return false;
+  }
+  reply = first->substr(0, first->size() - 1);
+  if (reply_has_body(line, reply)) {
+    auto rest = client.read_through("\n\n", reply_timeout_ms);
+    if (!rest) {
+      why = node + " sent the AT line of a WHATSAT reply but no JSON";
+      return false;
+    }
+    reply += "\n" + *rest;
+  }
+  trace("client-reply", node + " " + printable(reply));
+  if (std::holds_alternative<IamatCommand>(command) && reply.starts_with("AT ")) accept(reply);
+  return true;
+}
+
+void Runner::send(const Step& step, StepOutcome& out) {
+  auto line = expand_now(step.line, world_.time().wall_ns());
+  auto client = up_.count(step.node) ? world_.herd().connect(step.node) : nullptr;
+  if (!client) {
+    out.ok = step.expect == ReplyKind::none;
+    out.message = step.node + " refused the connection";
+    return;
+  }
+  if (step.background) {
+    trace("client-send", step.node + " " + printable(line));
+    if (!client->send(line + "\n")) {
+      out.ok = false;
+      out.message = step.node + " closed the connection";
+      return;
+    }
+    // Its reply is read when the run ends, so that later steps run while it waits.
+    out.message = "the reply is checked when the run ends";
+    background_.push_back({&step, out.index, line, std::move(client)});
+    return;
+  }
+  finish_send(step, line, *client, out, true);
+}
+
+std::vector<StepOutcome> Runner::finish_background() {
+  std::vector<StepOutcome> outcomes;
+  for (auto& b : background_) {
+    StepOutcome out;
+    out.index = b.index;
+    out.kind = StepKind::send;
+    out.description = "reply to steps[" + std::to_string(b.index) + "] (" + b.line + ")";
+    out.started_s = seconds_since_up();
+    finish_send(*b.step, b.line, *b.client, out, false);
+    out.finished_s = seconds_since_up();
+    print(out);
+    outcomes.push_back(std::move(out));
+  }
+  background_.clear();
+  return outcomes;
+}
+
+void Runner::finish_send(const Step& step, const std::string& line, ClientConnection& client,
+                         StepOutcome& out, bool send_now) {
+  std::string reply, why;
+  if (!exchange(client, line, reply, why, step.node, send_now)) {
+    out.ok = false;
+    out.message = why;
+    return;
+  }
+  auto newline = reply.find('\n');
+  out.message = reply.empty()                  ? "no reply (an AT from a peer gets none)"
+                : newline == std::string::npos ? reply
+                                               : reply.substr(0, newline) + " ...";
+  auto verdict = judge_reply(step, line, reply, world_.time().wall_ns());
+  out.ok = verdict.ok;
+  if (!verdict.ok) out.message = verdict.message;
+}
+
+void Runner::traffic(const Step& step, StepOutcome& out) {
+  std::vector<std::string> targets;
+  // A paused server answers nobody, so traffic goes to the others.
+  std::vector<std::string> named = step.nodes;
+  if (named.empty())
+    for (const auto& s : scenario_.topology.servers) named.push_back(s.name);
+  for (const auto& name : named)
+    if (up_.count(name) && !paused_.count(name)) targets.push_back(name);
+  if (targets.empty()) {
+    out.ok = false;
+    out.message = "no live, unpaused node to send to";
+    return;
+  }
+  auto& time = world_.time();
+  TrafficPlan plan(step, targets, random_);
+  auto begin = time.now_ns();
+  // A schedule the herd cannot keep is given up once it runs this far over, rather than sending
+  // for hours: a step has a time budget.
+  const std::int64_t budget_ns =
+      std::max<std::int64_t>(2LL * step.duration_ms, step.duration_ms + 10'000) * 1'000'000;
+  std::size_t accepted = 0, sent = 0;
+  std::string first_error, stopped_early;
+  while (!plan.done()) {
+    if (time.now_ns() - begin > budget_ns) {
+      stopped_early = "stopped " + std::to_string(budget_ns / 1'000'000'000) +
+                      " s after it began, the herd too slow for the schedule";
+      break;
+    }
+    if (time.stopping()) {
+      stopped_early = "stopped: the run is ending";
+      break;
+    }
+    auto update = plan.next();
+    ++sent;
+    // The schedule, not the replies, sets the pace.
+    if (begin + update.offset_ns > time.now_ns()) time.advance_to(begin + update.offset_ns);
+    auto line = iamat_line(update, time.wall_ns());
+    auto& client = clients_[update.node];
+    if (!client) client = world_.herd().connect(update.node);
+    std::string reply, why;
+    if (client && exchange(*client, line, reply, why, update.node, true) &&
+        reply.starts_with("AT ")) {
+      ++accepted;
+      continue;
+    }
+    if (first_error.empty()) first_error = client ? why : update.node + " refused the connection";
+    client.reset();
+  }
+  out.ok = accepted == plan.size();
+  out.message =
+      std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
+  if (!stopped_early.empty())
+    out.message += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
+  if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
+}
+
+// --- faults -------------------------------------------------------------------------------
+
+void Runner::change_links(const Step& step, const std::function<void(LinkFaults&)>& change) {
+  auto& links = world_.links();
+  for (const auto& link : directed_links()) {
+    if (!matches(step, link)) continue;
+    auto faults = links.faults(link.first, link.second);
+    change(faults);
+    links.set_faults(link.first, link.second, faults);
+  }
+}
+
+void Runner::reset_links(const Step& step) {
+  for (const auto& link : directed_links())
+    if (matches(step, link)) world_.links().reset(link.first, link.second);
+}
+
+void Runner::partition(const Step& step) {
+  std::map<std::string, std::size_t> group_of;
+  for (std::size_t g = 0; g < step.groups.size(); ++g)
+    for (const auto& name : step.groups[g]) group_of[name] = g;
+  auto group = [&](const std::string& name) {
+    auto it = group_of.find(name);
+    return it == group_of.end() ? step.groups.size() : it->second;  // the unnamed form a group
+  };
+  auto& links = world_.links();
+  for (const auto& [from, to] : directed_links()) {
+    auto faults = links.faults(from, to);
+    faults.cut = group(from) != group(to);
+    links.set_faults(from, to, faults);
+  }
+}
+
+void Runner::heal() {
+  for (const auto& [from, to] : directed_links()) world_.links().set_faults(from, to, {});
+}
+
+void Runner::crash(const std::string& node, StepOutcome&) {
+  trace("crash", node);
+  paused_.erase(node);
+  clients_.erase(node);
+  world_.herd().crash(node);
+  set_up(node, false);
+}
+
+void Runner::restart(const std::string& node, StepOutcome& out) {
+  trace("restart", node);
+  paused_.erase(node);
+  clients_.erase(node);
+  if (auto restarted = world_.herd().restart(node); !restarted) {
+    out.ok = false;
+    out.message = restarted.error();
+    set_up(node, false);
+  } else {
+    set_up(node, true);
+  }
+}
+
+void Runner::pause(const std::string& node, StepOutcome& out) {
+  if (!up_.count(node)) {
+    out.ok = false;
+    out.message = node + " is crashed";
+  } else if (paused_.insert(node).second) {
+    trace("pause", node);
+    world_.herd().pause(node);
+  }
+}
+
+void Runner::resume(const std::string& node, StepOutcome&) {
+  if (paused_.erase(node) && up_.count(node)) {
+    trace("resume", node);
+    world_.herd().resume(node);
+  }
+}
+
+void Runner::set_places(const PlacesFaults& faults) {
+  world_.herd().set_places_faults(faults);
+}
+
+void Runner::wait(int ms) {
+  auto& time = world_.time();
+  time.advance_to(time.now_ns() + static_cast<std::int64_t>(ms) * 1'000'000);
+}
+
+// --- checks -------------------------------------------------------------------------------
+
+bool Runner::run_until_held(const std::function<bool(const HeldRecords&)>& done, int ms) {
+  auto& time = world_.time();
+  auto& herd = world_.herd();
+  return time.run_until(time.now_ns() + static_cast<std::int64_t>(ms) * 1'000'000, [&] {
+    herd.refresh_held();
+    return done(herd.held());
+  });
+}
+
+StoreRecords Runner::records_of(const std::string& server) {
+  auto& herd = world_.herd();
+  return herd.held_is_answers() ? herd.held().records(server) : herd.read_store(server);
+}
+
+void Runner::expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
+  auto start = world_.time().now_ns();
+  // Asked after every event: the herd keeps the count of what is off, so it costs nothing.
+  bool converged =
+      run_until_held([](const HeldRecords& held) { return held.all_hold_expected(); }, step.ms);
+  double waited_ms = static_cast<double>(world_.time().now_ns() - start) / 1e6;
+  // The events said so; the servers' own stores have the last word.
+  Holdings stores;
+  for (const auto& node : up_) stores[node] = records_of(node);
+  auto verdict = check_convergence(history_, stores);
+  char took[64];
+  std::snprintf(took, sizeof took, "%.1f ms", waited_ms);
+  if (want_converged) {
+    out.ok = verdict.converged;
+    out.message = verdict.converged
+                      ? "converged after " + std::string(took) + " (" +
+                            std::to_string(history_.expected().size()) + " clients on " +
+                            std::to_string(up_.size()) + " live nodes)"
+                      : summarize_verdict(verdict, options_.verbose, out.details);
+  } else {
+    out.ok = !converged && !verdict.converged;
+    out.message = out.ok ? "diverged as expected: " +
+                               summarize_verdict(verdict, options_.verbose, out.details)
+                         : "expected divergence, but the herd converged after " + std::string(took);
+  }
+}
+
+void Runner::expect_record(const Step& step, StepOutcome& out) {
+  if (!up_.count(step.node)) {
+    out.ok = false;
+    out.message = step.node + " is crashed";
+    return;
+  }
+  auto matches = [&step](const std::string& line) {
+    auto command = parse_command(line);
+    auto* at = std::get_if<AtMessage>(&command);
+    return at != nullptr && (step.time.empty() || at->time_text == step.time) &&
+           (step.origin.empty() || at->server == step.origin);
+  };
+  if (step.ms > 0)
+    run_until_held(
+        [&](const HeldRecords& held) {
+          auto line = held.record(step.node, step.client);
+          return line && matches(*line);
+        },
+        step.ms);
+  else
+    world_.herd().refresh_held();  // servers seen from outside are asked now
+  auto held = records_of(step.node);
+  auto it = held.find(step.client);
+  if (step.absent) {
+    out.ok = it == held.end();
+    out.message = out.ok ? "holds nothing for " + step.client : "holds \"" + it->second + "\"";
+    return;
+  }
+  if (it == held.end()) {
+    out.ok = false;
+    out.message = "holds nothing for " + step.client;
+    return;
+  }
+  out.ok = matches(it->second);
+  out.message = "holds \"" + it->second + "\"";
+}
+
+}  // namespace herd

@@ -1,0 +1,212 @@
+#include "sim/world/held_records.hpp"
+
+#include <algorithm>
+
+#include "core/location_store.hpp"
+
+namespace herd {
+
+HeldRecords::HeldRecords(const std::vector<std::string>& servers)
+    : server_names_(servers), servers_(servers.size()) {
+  for (std::size_t i = 0; i < server_names_.size(); ++i) server_index_.emplace(server_names_[i], i);
+}
+
+HeldRecords::Id HeldRecords::intern_client(std::string_view client) {
+  auto it = client_ids_.find(client);
+  if (it != client_ids_.end()) return it->second;
+  auto id = static_cast<Id>(clients_.size());
+  clients_.push_back(std::make_unique<std::string>(client));
+  client_ids_.emplace(*clients_.back(), id);
+  return id;
+}
+
+HeldRecords::Id HeldRecords::client_of(std::string_view client) const {
+  auto it = client_ids_.find(client);
+  return it == client_ids_.end() ? none : it->second;
+}
+
+HeldRecords::Id HeldRecords::intern_line(std::string_view line) {
+  auto it = line_ids_.find(line);
+  if (it != line_ids_.end()) return it->second;
+  auto id = static_cast<Id>(lines_.size());
+  lines_.push_back(std::make_unique<std::string>(line));
+  line_ids_.emplace(*lines_.back(), id);
+  return id;
+}
+
+HeldRecords::Server* HeldRecords::server_named(std::string_view name) {
+  auto it = server_index_.find(name);
+  return it == server_index_.end() ? nullptr : &servers_[it->second];
+}
+
+const HeldRecords::Server* HeldRecords::server_named(std::string_view name) const {
+  auto it = server_index_.find(name);
+  return it == server_index_.end() ? nullptr : &servers_[it->second];
+}
+
+std::size_t HeldRecords::off_pairs(const Server& s) const {
+  std::size_t off = 0;
+  for (const auto& [client, line] : expected_) {
+    auto held = s.lines.find(client);
+    if (held == s.lines.end() || held->second != line) ++off;
+  }
+  for (const auto& [client, line] : s.lines)
+    if (!expected_.count(client)) ++off;
+  return off;
+}
+
+void HeldRecords::put(Server& s, Id client, Id line) {
+  auto held = s.lines.find(client);
+  Id before = held == s.lines.end() ? none : held->second;
+  if (s.live) {
+    auto expected = expected_.find(client);
+    if (expected != expected_.end()) {
+      off_ -= before != expected->second;
+      off_ += line != expected->second;
+    } else if (before == none) {
+      ++off_;  // a client nobody expects (yet)
+    }
+  }
+  if (held == s.lines.end())
+    s.lines.emplace(client, line);
+  else
+    held->second = line;
+}
+
+void HeldRecords::changed() {
+  ++changes_;
+  moved_.notify_all();
+}
+
+void HeldRecords::stored(std::string_view server, std::string_view at_line) {
+  auto client = at_line_client(at_line);
+  if (client.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto* s = server_named(server);
+  if (s == nullptr) return;
+  put(*s, intern_client(client), intern_line(at_line));
+  changed();
+}
+
+void HeldRecords::replace(std::string_view server, const StoreRecords& records) {
+  std::lock_guard lock(mutex_);
+  auto* s = server_named(server);
+  if (s == nullptr) return;
+  if (s->live) off_ -= off_pairs(*s);
+  s->lines.clear();
+  for (const auto& [client, line] : records) s->lines[intern_client(client)] = intern_line(line);
+  if (s->live) off_ += off_pairs(*s);
+  changed();
+}
+
+void HeldRecords::forget(std::string_view server) {
+  std::lock_guard lock(mutex_);
+  auto* s = server_named(server);
+  if (s == nullptr) return;
+  if (s->live) off_ -= off_pairs(*s);
+  s->lines.clear();
+  if (s->live) off_ += off_pairs(*s);
+  changed();
+}
+
+void HeldRecords::link_up() {
+  std::lock_guard lock(mutex_);
+  ++link_ups_;
+  changed();
+}
+
+void HeldRecords::set_live(std::string_view server, bool live) {
+  std::lock_guard lock(mutex_);
+  auto* s = server_named(server);
+  if (s == nullptr || s->live == live) return;
+  if (s->live)
+    off_ -= off_pairs(*s);
+  else
+    off_ += off_pairs(*s);
+  s->live = live;
+  changed();
+}
+
+void HeldRecords::expect(std::string_view at_line) {
+  auto client_name = at_line_client(at_line);
+  if (client_name.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto client = intern_client(client_name);
+  auto line = intern_line(at_line);
+  auto previous = expected_.find(client);
+  Id before = previous == expected_.end() ? none : previous->second;
+  if (before == line) return;
+  for (const auto& s : servers_) {
+    if (!s.live) continue;
+    auto held = s.lines.find(client);
+    Id holds = held == s.lines.end() ? none : held->second;
+    // Before: an unexpected client counts if held; an expected one if not held as expected.
+    off_ -= before == none ? holds != none : holds != before;
+    off_ += holds != line;
+  }
+  expected_[client] = line;
+  changed();
+}
+
+bool HeldRecords::all_hold_expected() const {
+  std::lock_guard lock(mutex_);
+  return off_ == 0;
+}
+
+std::size_t HeldRecords::count(std::string_view server) const {
+  std::lock_guard lock(mutex_);
+  const auto* s = server_named(server);
+  return s == nullptr ? 0 : s->lines.size();
+}
+
+std::optional<std::string> HeldRecords::record(std::string_view server,
+                                               std::string_view client) const {
+  std::lock_guard lock(mutex_);
+  const auto* s = server_named(server);
+  auto id = client_of(client);
+  if (s == nullptr || id == none) return std::nullopt;
+  auto held = s->lines.find(id);
+  if (held == s->lines.end()) return std::nullopt;
+  return *lines_[held->second];
+}
+
+StoreRecords HeldRecords::records(std::string_view server) const {
+  std::lock_guard lock(mutex_);
+  StoreRecords out;
+  const auto* s = server_named(server);
+  if (s == nullptr) return out;
+  for (const auto& [client, line] : s->lines) out.emplace(*clients_[client], *lines_[line]);
+  return out;
+}
+
+std::size_t HeldRecords::link_ups() const {
+  std::lock_guard lock(mutex_);
+  return link_ups_;
+}
+
+bool HeldRecords::live(std::string_view server) const {
+  std::lock_guard lock(mutex_);
+  const auto* s = server_named(server);
+  return s != nullptr && s->live;
+}
+
+std::vector<std::string> HeldRecords::expected_clients() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [client, line] : expected_) out.push_back(*clients_[client]);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::uint64_t HeldRecords::changes() const {
+  std::lock_guard lock(mutex_);
+  return changes_;
+}
+
+bool HeldRecords::wait_for_change(std::uint64_t seen,
+                                  std::chrono::steady_clock::time_point until) const {
+  std::unique_lock lock(mutex_);
+  return moved_.wait_until(lock, until, [&] { return changes_ != seen; });
+}
+
+}  // namespace herd

@@ -1,0 +1,100 @@
+#pragma once
+// What each server holds, kept as its events say (Herd's own nodes) or as its answers say
+// (server processes), and whether every live server holds the newest accepted record of every
+// client. A convergence check asks that after every event; it is answered in constant time by
+// counting the (server, client) pairs that are off as records and expectations change, where
+// comparing every store with every client cost a 2,000-server ring most of its run. Names, clients
+// and lines are interned: a record is two small integers. Thread-safe: nodes on a runtime's
+// threads report while the runner waits. Pure.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace herd {
+
+// A server's records by client, as the checker compares them.
+using StoreRecords = std::map<std::string, std::string, std::less<>>;
+
+class HeldRecords {
+ public:
+  explicit HeldRecords(const std::vector<std::string>& servers);
+  HeldRecords(const HeldRecords&) = delete;
+  HeldRecords& operator=(const HeldRecords&) = delete;
+
+  // --- what the servers hold -------------------------------------------------------------------
+  // `server` stored `at_line` (an update_stored event): its record for the line's client.
+  void stored(std::string_view server, std::string_view at_line);
+  // Everything `server` holds, as it answered when asked (a black box).
+  void replace(std::string_view server, const StoreRecords& records);
+  // `server` crashed: its memory is gone.
+  void forget(std::string_view server);
+  void link_up();
+
+  // --- what they should hold -------------------------------------------------------------------
+  // Only live servers are held to the expectation (a crashed one holds nothing).
+  void set_live(std::string_view server, bool live);
+  // The newest accepted record of its client, which every live server should hold.
+  void expect(std::string_view at_line);
+
+  // --- questions -------------------------------------------------------------------------------
+  [[nodiscard]] bool all_hold_expected() const;
+  [[nodiscard]] std::size_t count(std::string_view server) const;
+  // Its record for `client`, if it holds one.
+  [[nodiscard]] std::optional<std::string> record(std::string_view server,
+                                                  std::string_view client) const;
+  [[nodiscard]] StoreRecords records(std::string_view server) const;
+  [[nodiscard]] std::size_t link_ups() const;
+  [[nodiscard]] bool live(std::string_view server) const;
+  // Every client some accepted update named: what a black box is asked about.
+  [[nodiscard]] std::vector<std::string> expected_clients() const;
+
+  // Changes so far: a waiter notes it, asks its question, then waits for it to move.
+  [[nodiscard]] std::uint64_t changes() const;
+  // Waits until changes() is past `seen`, or `until`; whether it moved.
+  bool wait_for_change(std::uint64_t seen, std::chrono::steady_clock::time_point until) const;
+
+ private:
+  using Id = std::uint32_t;
+  static constexpr Id none = 0xffffffff;
+  struct Server {
+    std::unordered_map<Id, Id> lines;  // client -> line
+    bool live = true;
+  };
+
+  Id intern_client(std::string_view client);
+  Id intern_line(std::string_view line);
+  [[nodiscard]] Id client_of(std::string_view client) const;
+  [[nodiscard]] Server* server_named(std::string_view name);
+  [[nodiscard]] const Server* server_named(std::string_view name) const;
+  // The pairs of `s` that are off: expected clients it lacks or holds otherwise, and clients it
+  // holds that nobody expects.
+  [[nodiscard]] std::size_t off_pairs(const Server& s) const;
+  void put(Server& s, Id client, Id line);
+  void changed();
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable moved_;
+  std::uint64_t changes_ = 0;
+  std::vector<std::string> server_names_;
+  std::unordered_map<std::string_view, std::size_t> server_index_;  // views into server_names_
+  std::vector<Server> servers_;
+  std::unordered_map<std::string_view, Id> client_ids_;  // views into clients_
+  std::vector<std::unique_ptr<std::string>> clients_;
+  std::unordered_map<std::string_view, Id> line_ids_;  // views into lines_
+  std::vector<std::unique_ptr<std::string>> lines_;
+  std::unordered_map<Id, Id> expected_;  // client -> line
+  std::size_t off_ = 0;                  // (live server, client) pairs that are off
+  std::size_t link_ups_ = 0;
+};
+
+}  // namespace herd

@@ -1,0 +1,320 @@
+#include "sim/world/process_world.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/location_store.hpp"
+#include "core/runtime.hpp"
+#include "sim/net/line_client.hpp"
+#include "sim/places/places_mock.hpp"
+#include "sim/report/run_record.hpp"
+#include "sim/world/line_connection.hpp"
+#include "sim/world/proxied_links.hpp"
+#include "sim/world/server_process.hpp"
+#include "sim/world/wall_time.hpp"
+
+namespace herd {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+std::vector<std::string> server_names(const Topology& topology) {
+  std::vector<std::string> names;
+  for (const auto& s : topology.servers) names.push_back(s.name);
+  return names;
+}
+
+RecordSettings locked(RecordSettings settings) {
+  settings.locked = true;
+  return settings;
+}
+
+class ProcessWorld final : public World, Herd {
+ public:
+  explicit ProcessWorld(WorldOptions options)
+      : options_(std::move(options)),
+        herd_options_(*options_.external),
+        start_ns_(system_clock().now_ns()),
+        runtime_(1, 8),
+        record_(locked(options_.record)),
+        held_(server_names(options_.topology)),
+        links_(runtime_, record_, options_.seed, start_ns_),
+        time_(nullptr),
+        mock_("127.0.0.1", options_.places_port) {
+    if (!proxied())
+      links_.no_proxies(
+          "with --herd-ports the servers' links are fixed in their code, so no proxy sits on "
+          "them");
+  }
+
+  ~ProcessWorld() override { stop(); }
+
+  NetworkKind network() const override { return NetworkKind::real; }
+  Herd& herd() override { return *this; }
+  Links& links() override { return links_; }
+  Time& time() override { return time_; }
+  RunRecord& record() override { return record_; }
+
+  void collect(RunResult& result, std::int64_t up_ns) override {
+    result.black_box = true;
+    auto up_on_record = links_.now() - (time_.now_ns() - up_ns);
+    record_.collect(result, up_ns == 0 ? 0 : up_on_record, options_.topology.servers.size());
+  }
+
+  Expected<void> start() override {
+    if (!proxied())
+      for (const auto& server : options_.topology.servers)
+        if (!herd_options_.ports.count(server.name))
+          return fail("--herd-ports gives no port for " + server.name +
+                      ", a server of the topology");
+    if (options_.places_url.empty())
+      if (auto ec = mock_.start())
+        return fail("cannot start the mock Places on port " + std::to_string(options_.places_port) +
+                    ": " + ec.message());
+    runtime_.start();
+    ReservedPorts reserved;  // until the proxies have their own ports
+    for (const auto& server : options_.topology.servers) {
+      ports_[server.name] = proxied() ? reserved.take() : herd_options_.ports.at(server.name);
+      if (ports_[server.name] == 0) return fail("no free loopback port for " + server.name);
+    }
+    if (proxied())
+      for (const auto& [a, b] : options_.topology.links)
+        for (const auto& [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+          auto port = links_.route(from, to, ports_[to]);
+          if (!port) return port.failure();
+          proxy_ports_[{from, to}] = *port;
+        }
+    reserved.release();
+    const auto places_url = options_.places_url.empty() ? mock_.url() : options_.places_url;
+    for (const auto& server : options_.topology.servers) {
+      auto dir =
+          std::filesystem::path(herd_options_.dir) / (options_.name + ".servers") / server.name;
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return fail("cannot make the folder " + dir.string() + ": " + ec.message());
+      auto config = (dir / "config.json").string();
+      if (!(std::ofstream(config) << config_for(server.name).dump(2) << "\n"))
+        return fail("cannot write " + config);
+      const std::map<std::string, std::string> values = {
+          {"name", server.name}, {"port", std::to_string(ports_[server.name])},
+          {"config", config},    {"places_url", places_url},
+          {"dir", dir.string()}, {"classic", options_.classic ? "--classic" : ""}};
+      // The same values in the environment: HERD_NAME, HERD_PORT, ... (HERD_CLASSIC is 1 or 0).
+      std::map<std::string, std::string> environment;
+      for (const auto& [key, value] : values) {
+        std::string name = "HERD_";
+        for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        environment[name] = key == "classic" ? (options_.classic ? "1" : "0") : value;
+      }
+      processes_[server.name] = std::make_unique<ServerProcess>(
+          fill_template(herd_options_.command, values), std::move(environment), dir.string());
+    }
+    // All at once, then each one's port: a herd of interpreters starts in the time of one.
+    for (auto& [name, process] : processes_)
+      if (auto started = process->start(); !started) return fail(name + ": " + started.error());
+    for (const auto& server : options_.topology.servers)
+      if (auto listening = wait_until_listening(server.name); !listening) return listening;
+    return {};
+  }
+
+  void stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    queries_.clear();
+    links_.mark_end_of_run();
+    for (auto& [name, process] : processes_) process->kill();
+    links_.stop();
+    runtime_.stop();
+    mock_.stop();
+  }
+
+  void crash(const std::string& server) override {
+    queries_.erase(server);
+    processes_.at(server)->kill();
+    links_.set_target_up(server, false);
+    held_.forget(server);
+  }
+
+  Expected<void> restart(const std::string& server) override {
+    held_.forget(server);
+    queries_.erase(server);
+    processes_.at(server)->kill();  // a restart of a running server stops it first
+    if (auto started = processes_.at(server)->start(); !started)
+      return fail(server + ": " + started.error());
+    if (auto listening = wait_until_listening(server); !listening) return listening;
+    links_.set_target_up(server, true);
+    return {};
+  }
+
+  void pause(const std::string& server) override {
+    // What it holds is read before it stops: a stopped process answers nothing.
+    refresh(server);
+    paused_.insert(server);
+    processes_.at(server)->pause();
+  }
+  void resume(const std::string& server) override {
+    paused_.erase(server);
+    processes_.at(server)->resume();
+  }
+
+  std::unique_ptr<ClientConnection> connect(const std::string& server) override {
+    auto client = LineClient::try_connect(ports_.at(server));
+    if (!client) return nullptr;
+    return std::make_unique<LineConnection>(std::move(client));
+  }
+
+  void set_places_faults(const PlacesFaults& faults) override { mock_.set_faults(faults); }
+
+  HeldRecords& held() override { return held_; }
+  // Every live server that runs is asked about every client; a paused one keeps what it
+  // answered before it stopped.
+  void refresh_held() override {
+    for (const auto& server : options_.topology.servers)
+      if (held_.live(server.name) && !paused_.count(server.name)) refresh(server.name);
+  }
+  bool held_is_answers() const override { return true; }
+
+  StoreRecords read_store(const std::string& server) override {
+    if (!paused_.count(server)) refresh(server);
+    return held_.records(server);
+  }
+
+  std::vector<std::string> newest(const std::string& server, std::size_t limit) override {
+    std::vector<Record> records;
+    for (const auto& [client, line] : read_store(server)) {
+      Record record;
+      if (record_from_at_line(line, record)) records.push_back(std::move(record));
+    }
+    std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) {
+      return a.time != b.time ? a.time > b.time : a.line < b.line;
+    });
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < records.size() && i < limit; ++i) lines.push_back(records[i].line);
+    return lines;
+  }
+
+  // A server that ended by itself fails the step that saw it go, and is no longer live.
+  std::vector<std::pair<std::string, std::string>> take_ended() override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [name, process] : processes_) {
+      auto ended = process->ended();
+      if (!ended) continue;
+      queries_.erase(name);
+      paused_.erase(name);
+      links_.set_target_up(name, false);
+      out.emplace_back(name, *ended + " by itself" + tail(name));
+    }
+    return out;
+  }
+
+ private:
+  bool proxied() const { return herd_options_.ports.empty(); }
+
+  // Herd's config format: every server and link; the servers next to `name` are where its
+  // links lead, their proxies' ports when there are proxies.
+  nlohmann::json config_for(const std::string& name) const {
+    nlohmann::json servers = nlohmann::json::array(), links = nlohmann::json::array();
+    for (const auto& server : options_.topology.servers) {
+      auto proxy = proxy_ports_.find({name, server.name});
+      servers.push_back(
+          {{"name", server.name},
+           {"host", "127.0.0.1"},
+           {"port", proxy != proxy_ports_.end() ? proxy->second : ports_.at(server.name)}});
+    }
+    for (const auto& [a, b] : options_.topology.links) links.push_back({a, b});
+    nlohmann::json config = {{"servers", servers}, {"links", links}};
+    if (!options_.topology.peer_secret.empty()) config["secret"] = options_.topology.peer_secret;
+    return config;
+  }
+
+  // A process starting up gives no event to wait on: its port is polled.
+  Expected<void> wait_until_listening(const std::string& name) {
+    auto& process = *processes_.at(name);
+    auto deadline = Steady::now() + std::chrono::milliseconds(herd_options_.start_timeout_ms);
+    while (Steady::now() < deadline) {
+      if (LineClient::try_connect(ports_.at(name))) return {};
+      if (auto ended = process.ended())
+        return fail(name + " " + *ended + " as it started" + tail(name));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return fail(name + " did not listen on port " + std::to_string(ports_.at(name)) + " within " +
+                std::to_string(herd_options_.start_timeout_ms) + " ms" + tail(name));
+  }
+
+  std::string tail(const std::string& name) const {
+    auto& process = *processes_.at(name);
+    auto text = process.output_tail();
+    return text.empty() ? " (no output; " + process.output_path() + ")"
+                        : "; its output (" + process.output_path() + ") ends:\n" + text;
+  }
+
+  // What `server` answers now about every client the herd accepted updates for. The checker's
+  // questions are not the scenario's: Places answers them at once.
+  void refresh(const std::string& server) {
+    const auto faults = mock_.faults();
+    if (faults != PlacesFaults{}) mock_.set_faults({});
+    StoreRecords seen;
+    for (const auto& client : held_.expected_clients())
+      if (auto line = held_line(server, client)) seen[client] = *line;
+    if (faults != PlacesFaults{}) mock_.set_faults(faults);
+    held_.replace(server, seen);
+  }
+
+  // The AT line `server` answers first to "WHATSAT client 1 1", or nullopt when it has none (an
+  // error line, or no answer in time even on a fresh connection).
+  std::optional<std::string> held_line(const std::string& server, const std::string& client) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (auto answer = ask(server, "WHATSAT " + client + " 1 1\n")) {
+        if (!answer->starts_with("AT ")) return std::nullopt;
+        return answer;
+      }
+      queries_.erase(server);  // a server that drops or garbles a connection gets a new one
+    }
+    return std::nullopt;
+  }
+
+  // One question on the checker's connection to `server`, kept from question to question: a
+  // connection per question would leave tens of thousands of sockets in TIME_WAIT.
+  std::optional<std::string> ask(const std::string& server, const std::string& line) {
+    auto& connection = queries_[server];
+    if (!connection) connection = LineClient::try_connect(ports_.at(server));
+    if (!connection || !connection->try_send(line)) return std::nullopt;
+    auto first = connection->read_line(herd_options_.reply_timeout_ms);
+    // The rest of an AT answer (Places' JSON, then a blank line) is read before the next one.
+    if (first && first->starts_with("AT ") &&
+        !connection->read_through("\n\n", herd_options_.reply_timeout_ms))
+      return std::nullopt;
+    return first;
+  }
+
+  WorldOptions options_;
+  ExternalHerd herd_options_;
+  std::int64_t start_ns_;
+  Runtime runtime_;
+  RunRecord record_;
+  HeldRecords held_;
+  ProxiedLinks links_;
+  WallTime time_;
+  PlacesMock mock_;
+  std::map<std::string, std::uint16_t> ports_;
+  std::map<std::pair<std::string, std::string>, std::uint16_t> proxy_ports_;
+  std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
+  std::map<std::string, std::unique_ptr<LineClient>> queries_;  // the checker's, per server
+  std::set<std::string> paused_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<World> make_process_world(WorldOptions options) {
+  return std::make_unique<ProcessWorld>(std::move(options));
+}
+
+}  // namespace herd

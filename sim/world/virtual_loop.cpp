@@ -1,0 +1,55 @@
+#include "sim/world/virtual_loop.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/io/environment.hpp"
+
+namespace herd {
+
+VirtualLoop::VirtualLoop(std::uint64_t seed)
+    : net_(seed), io_(std::make_unique<boost::asio::io_context>(1)) {}
+
+VirtualLoop::~VirtualLoop() {
+  net_.discard_events();
+  poll();
+}
+
+std::shared_ptr<io::Environment> VirtualLoop::environment(const std::string& host,
+                                                          const PlacesSettings& places) {
+  return vnet::make_virtual_environment(net_, *io_, host, places_, places);
+}
+
+void VirtualLoop::poll() {
+  io_->restart();
+  io_->poll();
+}
+
+bool VirtualLoop::step() {
+  poll();
+  return net_.run_next();
+}
+
+bool VirtualLoop::run_until(const std::function<bool()>& done, vnet::Time deadline,
+                            const std::function<bool()>& stop) {
+  for (;;) {
+    poll();
+    if (done()) return true;
+    if (stop && stop()) return false;
+    auto next = net_.next_event();
+    if (!next || *next > deadline) {
+      net_.run_until(deadline);
+      poll();
+      return done();
+    }
+    net_.run_next();
+  }
+}
+
+void VirtualLoop::drain() {
+  poll();
+  for (int i = 0; i < 100'000 && net_.run_next(); ++i) poll();
+  net_.discard_events();
+  poll();
+}
+
+}  // namespace herd
