@@ -61,6 +61,29 @@ void PeerLink::push(std::string_view line) {
     }
     return;
   }
+  if (writer_idle_ && queue_.empty() && connection_ && connection_->open && connection_->stream) {
+    // Nothing waits ahead of it: straight to the socket, without waking the writer (a flood
+    // crosses every link a line at a time, and each wake-up is a coroutine's round trip).
+    inflight_.assign(line).push_back('\n');
+    error_code ec;
+    auto written = connection_->stream->write_some(asio::buffer(inflight_), ec);
+    if (ec) {
+      connection_->open = false;  // the writer ends the connection, as a failed write does
+      inflight_.clear();
+      wake_->cancel();
+      return;
+    }
+    if (written == inflight_.size()) {
+      report_lines(inflight_, EventKind::line_out);
+      inflight_.clear();
+      return;
+    }
+    // The socket took part of it: the writer sends the rest, then reports the whole line.
+    unfinished_line_ = inflight_;
+    inflight_.erase(0, written);
+    wake_->cancel();
+    return;
+  }
   queue_.push(line);
   wake_->cancel();
 }
@@ -163,6 +186,8 @@ asio::awaitable<void> PeerLink::run() {
     rejection_shown_ = false;
     owner_->on_link_event(peer_, EventKind::link_up, "connected", 0);
     queue_.clear();
+    inflight_.clear();
+    unfinished_line_.clear();
     // Says which neighbour this connection comes from, so the peer does not send our own updates
     // back to us; a server that is not Herd answers "? " once and is not greeted again.
     if (settings_.peer_secret.empty() && !plain_peer_)
@@ -174,6 +199,8 @@ asio::awaitable<void> PeerLink::run() {
     connection->close();
     connected_ = false;
     queue_.clear();
+    inflight_.clear();
+    unfinished_line_.clear();
     backoff_.connection_ended(env_->steady_ms() - connected_at_ms_);
     if (stopped_) break;
     down_reported_ = true;
@@ -185,20 +212,28 @@ asio::awaitable<void> PeerLink::run() {
 
 asio::awaitable<void> PeerLink::write_until_lost(std::shared_ptr<Connection> connection) {
   while (connection->open && !stopped_) {
-    if (queue_.empty()) {
+    if (inflight_.empty() && queue_.empty()) {
       wake_->expires_never();
+      writer_idle_ = true;
       co_await io::async_wait(*wake_, use_tuple);
+      writer_idle_ = false;
       continue;
     }
-    // Everything pushed while the last write was in flight goes out in one write.
-    queue_.take(inflight_);
+    // Everything pushed while the last write was in flight goes out in one write; the rest of a
+    // line a direct write began goes first.
+    if (inflight_.empty()) queue_.take(inflight_);
     auto [ec, written] =
         co_await io::async_write(*connection->stream, asio::buffer(inflight_), use_tuple);
     if (ec) {
       connection->open = false;
       break;
     }
-    report_lines(inflight_, EventKind::line_out);
+    if (unfinished_line_.empty()) {
+      report_lines(inflight_, EventKind::line_out);
+    } else {
+      report_lines(unfinished_line_, EventKind::line_out);
+      unfinished_line_.clear();
+    }
     inflight_.clear();
   }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The outgoing link from a node to one neighbour. Internal to core/: it includes Asio.
-// A writer drains the pending buffer with one write in flight; a reader notices the peer going
-// away; on loss the link reconnects with jittered exponential backoff.
+// A line pushed while nothing waits goes to the socket at once, as a session's reply does;
+// otherwise a writer drains the pending buffer with one write in flight. A reader notices the
+// peer going away; on loss the link reconnects with jittered exponential backoff.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -84,7 +85,10 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::shared_ptr<Connection> connection_;
   LineQueue queue_;       // lines waiting for the writer
   std::string inflight_;  // what the one write in flight carries
-  std::string label_;     // "[NAME]", for the log
+  // The line a direct write (push) could not finish: the writer sends the rest, then reports it.
+  std::string unfinished_line_;
+  bool writer_idle_ = false;  // the writer waits for a push, with nothing queued or in flight
+  std::string label_;         // "[NAME]", for the log
   ReconnectBackoff backoff_;
   std::int64_t connected_at_ms_ = 0;
   bool connected_ = false;

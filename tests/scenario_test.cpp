@@ -114,7 +114,7 @@ TEST_CASE("scenario errors name the file, the step and the field") {
   CHECK(error_of(R"({"name": "t", "seed": -1, "steps": []})") ==
         "s.json: seed: expected a non-negative integer, got -1");
   CHECK(error_of(R"({"name": "t", "topology": {"ring": 1}, "steps": []})") ==
-        "s.json: topology.ring: expected an integer from 2 to 2000, got 1");
+        "s.json: topology.ring: expected an integer from 2 to 10000, got 1");
   CHECK(error_of(with_steps(R"(5)")) == "s.json: steps[0]: expected an object with \"do\", got 5");
   CHECK(error_of(with_steps(R"({"do": "dance"})"))
             .starts_with("s.json: steps[0].do: expected one of send, traffic"));

@@ -179,8 +179,8 @@ TEST_CASE("a crash resets every connection of the host and stops its listeners")
   std::vector<std::string> dropped;
   h.net.set_observer({{},
                       {},
-                      [&](ConnectionId, End, const std::string& bytes, DropReason why) {
-                        dropped.push_back(std::string(to_string(why)) + ":" + bytes);
+                      [&](ConnectionId, End, std::string_view bytes, DropReason why) {
+                        dropped.push_back(std::string(to_string(why)) + ":" + std::string(bytes));
                       },
                       {}});
   LinkFaults hold;

@@ -146,6 +146,8 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<io::Stream>>> connect_with
   if (ec) co_return std::make_pair(ec, nullptr);
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  // A link writes a line at once when nothing waits (write_some): that must never block.
+  socket.non_blocking(true, ignored);
   co_return std::make_pair(ec, std::make_unique<TcpStream>(std::move(socket)));
 }
 

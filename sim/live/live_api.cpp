@@ -5,6 +5,7 @@
 
 #include "core/location_store.hpp"
 #include "sim/live/json_text.hpp"
+#include "sim/live/link_faults_json.hpp"
 #include "sim/runner/runner.hpp"
 #include "sim/world/clock_request.hpp"
 
@@ -68,17 +69,7 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
     auto f = world.links().faults(from, to);
     auto held = world.links().held_lines(from, to);
     if (held.size() > 20) held.resize(20);  // the next few are what a demo chooses among
-    links.push_back({{"from", from},
-                     {"to", to},
-                     {"held", held},
-                     {"faults",
-                      {{"cut", f.cut},
-                       {"drop", f.drop},
-                       {"hold", f.hold},
-                       {"latency_ms", f.latency_ms},
-                       {"jitter_ms", f.jitter_ms},
-                       {"bytes_per_s", f.bytes_per_s},
-                       {"slice_bytes", f.slice_bytes}}}});
+    links.push_back({{"from", from}, {"to", to}, {"held", held}, {"faults", link_faults_json(f)}});
   }
   const auto& history = runner_.history();
   nlohmann::json state = {

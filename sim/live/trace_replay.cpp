@@ -9,6 +9,7 @@
 
 #include "core/topology.hpp"
 #include "sim/live/json_text.hpp"
+#include "sim/live/link_faults_json.hpp"
 #include "sim/live/live_session.hpp"
 
 namespace herd {
@@ -85,8 +86,7 @@ std::string replay_state_json(const ReplayedTrace& trace, const std::string& nam
   nlohmann::json servers = nlohmann::json::array(), links = nlohmann::json::array();
   for (const auto& s : trace.servers)
     servers.push_back({{"name", s}, {"state", "up"}, {"store", nlohmann::json::array()}});
-  nlohmann::json none = {{"cut", false},   {"drop", false},    {"hold", false},   {"latency_ms", 0},
-                         {"jitter_ms", 0}, {"bytes_per_s", 0}, {"slice_bytes", 0}};
+  const nlohmann::json none = link_faults_json(LinkFaults{});
   for (const auto& [a, b] : trace.links) {
     links.push_back({{"from", a}, {"to", b}, {"faults", none}});
     links.push_back({{"from", b}, {"to", a}, {"faults", none}});

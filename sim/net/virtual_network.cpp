@@ -18,19 +18,81 @@ const char* to_string(DropReason reason) {
   return "?";
 }
 
+namespace {
+const std::string no_host;
+}
+
 VirtualNetwork::VirtualNetwork(std::uint64_t seed) : random_(seed) {}
 
+HostId VirtualNetwork::host_id(const std::string& name) {
+  auto [it, added] = host_ids_.try_emplace(name, static_cast<HostId>(host_names_.size()));
+  if (added) host_names_.push_back(name);
+  return it->second;
+}
+
+VirtualNetwork::Connection* VirtualNetwork::find(ConnectionId id) {
+  if (id == 0 || id > connections_.size()) return nullptr;
+  return connections_[id - 1].get();
+}
+
+const VirtualNetwork::Connection* VirtualNetwork::find(ConnectionId id) const {
+  if (id == 0 || id > connections_.size()) return nullptr;
+  return connections_[id - 1].get();
+}
+
+void VirtualNetwork::erase(ConnectionId id) {
+  if (id == 0 || id > connections_.size()) return;
+  connections_[id - 1].reset();
+  while (first_open_ < connections_.size() && !connections_[first_open_]) ++first_open_;
+}
+
+template <typename Visit>
+void VirtualNetwork::each_connection(HostId from, HostId to, Visit&& visit) {
+  for (std::size_t i = first_open_; i < connections_.size(); ++i) {
+    auto* c = connections_[i].get();
+    if (c != nullptr && c->open && c->initiator_host == from && c->acceptor_host == to)
+      visit(static_cast<ConnectionId>(i + 1), *c);
+  }
+}
+
+void VirtualNetwork::schedule(Time when, Payload payload) {
+  std::uint32_t slot;
+  if (!free_payloads_.empty()) {
+    slot = free_payloads_.back();
+    free_payloads_.pop_back();
+    payloads_[slot] = std::move(payload);
+  } else {
+    slot = static_cast<std::uint32_t>(payloads_.size());
+    payloads_.push_back(std::move(payload));
+  }
+  events_.push({std::max(when, now_), next_order_++, slot});
+}
+
 void VirtualNetwork::at(Time when, std::function<void()> action) {
-  events_.push({std::max(when, now_), next_order_++, std::move(action)});
+  Payload payload;
+  payload.action = std::move(action);
+  schedule(when, std::move(payload));
 }
 
 bool VirtualNetwork::run_next() {
   if (events_.empty()) return false;
-  // Moved out before it runs: the action may schedule more.
-  Event event = std::move(const_cast<Event&>(events_.top()));
+  auto event = events_.top();
   events_.pop();
+  // Moved out before it runs: it may schedule more, and reuse the slot.
+  Payload payload = std::move(payloads_[event.slot]);
+  free_payloads_.push_back(event.slot);
   now_ = event.when;
-  event.action();
+  switch (payload.kind) {
+    case Payload::Kind::delivery:
+      deliver(payload.id, payload.from, std::move(payload.bytes), payload.generation);
+      break;
+    case Payload::Kind::close:
+      finish_close(payload.id, payload.from, payload.generation);
+      break;
+    case Payload::Kind::action:
+      payload.action();
+      break;
+  }
   return true;
 }
 
@@ -40,10 +102,12 @@ void VirtualNetwork::run_until(Time until) {
 }
 
 void VirtualNetwork::discard_events() {
-  // Popped one at a time: destroying an event may schedule another.
+  // Taken one at a time: destroying an event may schedule another.
   while (!events_.empty()) {
-    Event event = std::move(const_cast<Event&>(events_.top()));
+    auto event = events_.top();
     events_.pop();
+    Payload payload = std::move(payloads_[event.slot]);
+    free_payloads_.push_back(event.slot);
   }
 }
 
@@ -55,7 +119,8 @@ std::optional<Time> VirtualNetwork::next_event() const {
 VirtualNetwork::ListenerId VirtualNetwork::listen(const std::string& host, std::uint16_t port,
                                                   AcceptHandler on_accept) {
   auto id = next_listener_;
-  if (!listeners_.try_emplace(port, Listener{host, std::move(on_accept), id}).second) return 0;
+  if (!listeners_.try_emplace(port, Listener{host_id(host), std::move(on_accept), id}).second)
+    return 0;
   ++next_listener_;
   return id;
 }
@@ -72,16 +137,20 @@ bool VirtualNetwork::listening(std::uint16_t port) const {
 void VirtualNetwork::connect(const std::string& from, std::uint16_t port,
                              std::function<void(std::optional<ConnectionId>)> done) {
   // Never at once: the caller is still setting up when connect returns, as with a socket.
-  after(0, [this, from, port, done = std::move(done)] {
+  after(0, [this, from = host_id(from), port, done = std::move(done)] {
     auto listener = listeners_.find(port);
     if (listener == listeners_.end()) return done(std::nullopt);  // nothing listens: refused
-    auto link = faults(from, listener->second.host);
+    auto to = listener->second.host;
+    LinkFaults link;
+    if (!faults_.empty())
+      if (auto it = faults_.find(link_key(from, to)); it != faults_.end()) link = it->second;
     if (link.cut) return done(std::nullopt);
     if (link.drop) return;  // a blackhole: no answer ever comes
-    ConnectionId id = next_id_++;
-    auto& c = connections_[id];
+    connections_.push_back(std::make_unique<Connection>());
+    auto id = static_cast<ConnectionId>(connections_.size());
+    auto& c = *connections_.back();
     c.initiator_host = from;
-    c.acceptor_host = listener->second.host;
+    c.acceptor_host = to;
     auto on_accept = listener->second.on_accept;  // the handler may stop listening
     on_accept(id);
     done(id);
@@ -89,22 +158,21 @@ void VirtualNetwork::connect(const std::string& from, std::uint16_t port,
 }
 
 void VirtualNetwork::set_receiver(ConnectionId id, End end, Receiver r) {
-  auto it = connections_.find(id);
-  if (it != connections_.end()) receiver(it->second, end) = std::move(r);
+  if (auto* c = find(id)) receiver(*c, end) = std::move(r);
 }
 
 std::string VirtualNetwork::read(ConnectionId id, End end) {
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return {};
+  auto* c = find(id);
+  if (c == nullptr) return {};
   std::string out;
-  out.swap(direction(it->second, other(end)).arrived);
+  out.swap(direction(*c, other(end)).arrived);
   return out;
 }
 
 bool VirtualNetwork::write(ConnectionId id, End end, std::string bytes) {
-  auto it = connections_.find(id);
-  if (it == connections_.end() || !it->second.open) return false;
-  if (direction(it->second, end).closing) return false;
+  auto* c = find(id);
+  if (c == nullptr || !c->open) return false;
+  if (direction(*c, end).closing) return false;
   if (bytes.empty()) return true;
   if (observer_.sent) observer_.sent(id, end, bytes);
   send(id, end, std::move(bytes));
@@ -112,11 +180,14 @@ bool VirtualNetwork::write(ConnectionId id, End end, std::string bytes) {
 }
 
 LinkFaults VirtualNetwork::faults_of(const Connection& c) const {
-  return faults(c.initiator_host, c.acceptor_host);
+  // Nearly always no link has a fault: no lookup then.
+  if (faults_.empty()) return {};
+  auto it = faults_.find(link_key(c.initiator_host, c.acceptor_host));
+  return it == faults_.end() ? LinkFaults{} : it->second;
 }
 
 void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool past_hold) {
-  auto& c = connections_.at(id);
+  auto& c = *find(id);
   auto& d = direction(c, from);
   auto link = faults_of(c);
   // Faults act on what the initiator sends, as a proxy in front of the acceptor does; a
@@ -136,62 +207,81 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool pas
   Time when = std::max(now_ + delay, d.last_delivery);
   std::size_t piece =
       shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes) : bytes.size();
-  for (std::size_t offset = 0; offset < bytes.size(); offset += piece) {
-    auto part = bytes.substr(offset, piece);
+  auto deliver_at = [&](Time at, std::string part) {
     ++d.in_flight;
-    at(when,
-       [this, id, from, part, generation = c.generation] { deliver(id, from, part, generation); });
-    if (shaped && link.bytes_per_s > 0)
-      when += static_cast<Time>(part.size()) * 1'000'000'000 / link.bytes_per_s;
+    Payload payload;
+    payload.kind = Payload::Kind::delivery;
+    payload.id = id;
+    payload.from = from;
+    payload.generation = c.generation;
+    payload.bytes = std::move(part);
+    schedule(at, std::move(payload));
+  };
+  if (piece >= bytes.size() && !(shaped && link.bytes_per_s > 0)) {
+    deliver_at(when, std::move(bytes));  // the usual case: the bytes go whole
+  } else {
+    for (std::size_t offset = 0; offset < bytes.size(); offset += piece) {
+      auto part = bytes.substr(offset, piece);
+      auto size = part.size();
+      deliver_at(when, std::move(part));
+      if (shaped && link.bytes_per_s > 0)
+        when += static_cast<Time>(size) * 1'000'000'000 / link.bytes_per_s;
+    }
   }
   d.last_delivery = when;
 }
 
 void VirtualNetwork::deliver(ConnectionId id, End from, std::string bytes,
                              std::uint64_t generation) {
-  auto it = connections_.find(id);
-  if (it == connections_.end() || it->second.generation != generation) return;
-  auto& c = it->second;
+  auto* found = find(id);
+  if (found == nullptr || found->generation != generation) return;
+  auto& c = *found;
   auto& d = direction(c, from);
   --d.in_flight;
   // A crashed host reads nothing more; the reset that follows counts these bytes as lost.
   if (c.crashed_end && *c.crashed_end == other(from)) return;
-  d.arrived += bytes;
   if (observer_.delivered) observer_.delivered(id, other(from), bytes);
+  if (d.arrived.empty())
+    d.arrived = std::move(bytes);
+  else
+    d.arrived += bytes;
   if (auto& r = receiver(c, other(from)); r.on_readable) r.on_readable();
   if (d.closing && d.in_flight == 0 && d.held.empty()) finish_close(id, from, generation);
 }
 
 void VirtualNetwork::close(ConnectionId id, End end) {
-  auto it = connections_.find(id);
-  if (it == connections_.end() || !it->second.open) return;
-  auto& c = it->second;
+  auto* found = find(id);
+  if (found == nullptr || !found->open) return;
+  auto& c = *found;
   auto& d = direction(c, end);
   if (d.closing) return;
   d.closing = true;
   // The end of the stream follows the last byte sent before it.
-  if (d.in_flight == 0 && d.held.empty())
-    at(std::max(now_, d.last_delivery),
-       [this, id, end, generation = c.generation] { finish_close(id, end, generation); });
+  if (d.in_flight == 0 && d.held.empty()) {
+    Payload payload;
+    payload.kind = Payload::Kind::close;
+    payload.id = id;
+    payload.from = end;
+    payload.generation = c.generation;
+    schedule(std::max(now_, d.last_delivery), std::move(payload));
+  }
 }
 
 void VirtualNetwork::finish_close(ConnectionId id, End from, std::uint64_t generation) {
-  auto it = connections_.find(id);
-  if (it == connections_.end() || it->second.generation != generation) return;
-  auto& c = it->second;
-  auto& d = direction(c, from);
+  auto* found = find(id);
+  if (found == nullptr || found->generation != generation) return;
+  auto& d = direction(*found, from);
   if (d.ended) return;
   d.ended = true;
-  if (auto& r = receiver(c, other(from)); r.on_closed) r.on_closed(false);
-  auto still = connections_.find(id);
-  if (still != connections_.end() && still->second.forward.ended && still->second.backward.ended)
-    connections_.erase(still);
+  if (auto& r = receiver(*found, other(from)); r.on_closed) r.on_closed(false);
+  auto* still = find(id);
+  if (still != nullptr && still->forward.ended && still->backward.ended) erase(id);
 }
 
 void VirtualNetwork::reset(ConnectionId id, DropReason why) {
-  auto it = connections_.find(id);
-  if (it == connections_.end() || !it->second.open) return;
-  auto& c = it->second;
+  auto* found = find(id);
+  if (found == nullptr || !found->open) return;
+  auto& c = *found;
   c.open = false;
   ++c.generation;  // what is in flight never arrives
   for (End from : {End::initiator, End::acceptor}) {
@@ -206,55 +296,64 @@ void VirtualNetwork::reset(ConnectionId id, DropReason why) {
   if (observer_.aborted) observer_.aborted(id, why);
   // Both ends hear of it as an event, as a socket error arrives: never inside the caller.
   after(0, [this, id] {
-    auto found = connections_.find(id);
-    if (found == connections_.end()) return;
-    auto initiator = found->second.at_initiator.on_closed;
-    auto acceptor = found->second.at_acceptor.on_closed;
-    connections_.erase(found);
+    auto* gone = find(id);
+    if (gone == nullptr) return;
+    auto initiator = gone->at_initiator.on_closed;
+    auto acceptor = gone->at_acceptor.on_closed;
+    erase(id);
     if (initiator) initiator(true);
     if (acceptor) acceptor(true);
   });
 }
 
 bool VirtualNetwork::open(ConnectionId id) const {
-  auto it = connections_.find(id);
-  return it != connections_.end() && it->second.open;
+  const auto* c = find(id);
+  return c != nullptr && c->open;
 }
 
-std::string VirtualNetwork::host_of(ConnectionId id, End end) const {
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return {};
-  return end == End::initiator ? it->second.initiator_host : it->second.acceptor_host;
+const std::string& VirtualNetwork::host_of(ConnectionId id, End end) const {
+  const auto* c = find(id);
+  if (c == nullptr) return no_host;
+  return host_names_[end == End::initiator ? c->initiator_host : c->acceptor_host];
 }
 
-void VirtualNetwork::crash(const std::string& host) {
-  for (auto& [id, c] : connections_) {
-    if (!c.open || c.crashed_end || (c.initiator_host != host && c.acceptor_host != host)) continue;
-    End dead = c.initiator_host == host ? End::initiator : End::acceptor;
-    c.crashed_end = dead;
+HostId VirtualNetwork::host_id_of(ConnectionId id, End end) const {
+  const auto* c = find(id);
+  if (c == nullptr) return static_cast<HostId>(-1);
+  return end == End::initiator ? c->initiator_host : c->acceptor_host;
+}
+
+void VirtualNetwork::crash(const std::string& name) {
+  auto host = host_id(name);
+  for (std::size_t i = first_open_; i < connections_.size(); ++i) {
+    auto* c = connections_[i].get();
+    if (c == nullptr || !c->open || c->crashed_end ||
+        (c->initiator_host != host && c->acceptor_host != host))
+      continue;
+    auto id = static_cast<ConnectionId>(i + 1);
+    End dead = c->initiator_host == host ? End::initiator : End::acceptor;
+    c->crashed_end = dead;
     // What the host sent before it died has left it and still arrives, as the kernel sends a
     // dead process's buffered bytes; then the other end sees the reset. Bytes toward it are lost.
-    Time when = std::max(now_, direction(c, dead).last_delivery);
-    at(when, [this, id = id, generation = c.generation] {
-      auto it = connections_.find(id);
-      if (it != connections_.end() && it->second.generation == generation)
-        reset(id, DropReason::crash);
+    Time when = std::max(now_, direction(*c, dead).last_delivery);
+    at(when, [this, id, generation = c->generation] {
+      auto* still = find(id);
+      if (still != nullptr && still->generation == generation) reset(id, DropReason::crash);
     });
   }
   for (auto it = listeners_.begin(); it != listeners_.end();)
     it = it->second.host == host ? listeners_.erase(it) : std::next(it);
 }
 
-void VirtualNetwork::set_faults(const std::string& from, const std::string& to,
+void VirtualNetwork::set_faults(const std::string& from_name, const std::string& to_name,
                                 const LinkFaults& next) {
-  auto key = std::make_pair(from, to);
+  auto from = host_id(from_name), to = host_id(to_name);
   if (next == LinkFaults{})
-    faults_.erase(key);
+    faults_.erase(link_key(from, to));
   else
-    faults_[key] = next;
+    faults_[link_key(from, to)] = next;
   std::vector<ConnectionId> affected;
-  for (const auto& [id, c] : connections_)
-    if (c.open && c.initiator_host == from && c.acceptor_host == to) affected.push_back(id);
+  each_connection(from, to, [&](ConnectionId id, Connection&) { affected.push_back(id); });
   for (auto id : affected) {
     if (next.cut)
       reset(id, DropReason::cut);
@@ -266,42 +365,49 @@ void VirtualNetwork::set_faults(const std::string& from, const std::string& to,
 std::vector<std::string> VirtualNetwork::held_lines(const std::string& from,
                                                     const std::string& to) const {
   std::vector<std::string> lines;
-  for (const auto& [id, c] : connections_) {
-    if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
-    for_each_line(c.forward.held, [&lines](std::string_view line) { lines.emplace_back(line); });
-  }
+  auto f = host_ids_.find(from), t = host_ids_.find(to);
+  if (f == host_ids_.end() || t == host_ids_.end()) return lines;
+  const_cast<VirtualNetwork*>(this)->each_connection(
+      f->second, t->second, [&lines](ConnectionId, Connection& c) {
+        for_each_line(c.forward.held,
+                      [&lines](std::string_view line) { lines.emplace_back(line); });
+      });
   return lines;
 }
 
 bool VirtualNetwork::release_one_line(const std::string& from, const std::string& to) {
-  for (auto& [id, c] : connections_) {
-    if (!c.open || c.initiator_host != from || c.acceptor_host != to) continue;
+  std::optional<std::pair<ConnectionId, std::string>> released;
+  each_connection(host_id(from), host_id(to), [&released](ConnectionId id, Connection& c) {
+    if (released) return;
     LineCursor cursor(c.forward.held);
     auto first = cursor.next();
-    if (!first) continue;
-    std::string line = std::string(*first) + '\n';
+    if (!first) return;
+    released.emplace(id, std::string(*first) + '\n');
     c.forward.held.erase(0, cursor.taken());
-    // Only past a hold: a blackhole (drop) still swallows it.
-    send(id, End::initiator, std::move(line), true);
-    return true;
-  }
-  return false;
+  });
+  if (!released) return false;
+  // Only past a hold: a blackhole (drop) still swallows it.
+  send(released->first, End::initiator, std::move(released->second), true);
+  return true;
 }
 
 void VirtualNetwork::reset_link(const std::string& from, const std::string& to) {
   std::vector<ConnectionId> affected;
-  for (const auto& [id, c] : connections_)
-    if (c.open && c.initiator_host == from && c.acceptor_host == to) affected.push_back(id);
+  each_connection(host_id(from), host_id(to),
+                  [&](ConnectionId id, Connection&) { affected.push_back(id); });
   for (auto id : affected) reset(id, DropReason::reset);
 }
 
 LinkFaults VirtualNetwork::faults(const std::string& from, const std::string& to) const {
-  auto it = faults_.find({from, to});
+  if (faults_.empty()) return {};
+  auto f = host_ids_.find(from), t = host_ids_.find(to);
+  if (f == host_ids_.end() || t == host_ids_.end()) return {};
+  auto it = faults_.find(link_key(f->second, t->second));
   return it == faults_.end() ? LinkFaults{} : it->second;
 }
 
 void VirtualNetwork::release_held(ConnectionId id) {
-  auto& c = connections_.at(id);
+  auto& c = *find(id);
   auto link = faults_of(c);
   for (End from : {End::initiator, End::acceptor}) {
     auto& d = direction(c, from);
@@ -310,9 +416,14 @@ void VirtualNetwork::release_held(ConnectionId id) {
     std::string bytes;
     bytes.swap(d.held);
     send(id, from, std::move(bytes));
-    if (d.closing && d.in_flight == 0)
-      at(std::max(now_, d.last_delivery),
-         [this, id, from, generation = c.generation] { finish_close(id, from, generation); });
+    if (d.closing && d.in_flight == 0) {
+      Payload payload;
+      payload.kind = Payload::Kind::close;
+      payload.id = id;
+      payload.from = from;
+      payload.generation = c.generation;
+      schedule(std::max(now_, d.last_delivery), std::move(payload));
+    }
   }
 }
 

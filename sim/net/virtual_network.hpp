@@ -18,6 +18,8 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/seeded_random.hpp"
@@ -40,11 +42,14 @@ enum class End { initiator, acceptor };
 enum class DropReason { reset, crash, cut };
 [[nodiscard]] const char* to_string(DropReason reason);
 
+// A host's name, interned: the network compares and keys by these, and keeps each name once.
+using HostId = std::uint32_t;
+
 // What the network did with bytes, for a trace. Called as it happens, in virtual time.
 struct Observer {
-  std::function<void(ConnectionId, End from, const std::string& bytes)> sent;
-  std::function<void(ConnectionId, End to, const std::string& bytes)> delivered;
-  std::function<void(ConnectionId, End from, const std::string& bytes, DropReason)> dropped;
+  std::function<void(ConnectionId, End from, std::string_view bytes)> sent;
+  std::function<void(ConnectionId, End to, std::string_view bytes)> delivered;
+  std::function<void(ConnectionId, End from, std::string_view bytes, DropReason)> dropped;
   // The connection was reset: what was in flight on it never arrives.
   std::function<void(ConnectionId, DropReason)> aborted;
 };
@@ -98,7 +103,12 @@ class VirtualNetwork {
   // Aborts the connection at once: both ends see a reset; bytes in flight are lost.
   void reset(ConnectionId id, DropReason why = DropReason::reset);
   [[nodiscard]] bool open(ConnectionId id) const;
-  [[nodiscard]] std::string host_of(ConnectionId id, End end) const;
+  // The host at `end` of a connection ("" when it is gone): its name, or its id.
+  [[nodiscard]] const std::string& host_of(ConnectionId id, End end) const;
+  [[nodiscard]] HostId host_id_of(ConnectionId id, End end) const;
+  // A host's id (made on first use), and its name.
+  [[nodiscard]] HostId host_id(const std::string& name);
+  [[nodiscard]] const std::string& host_name(HostId id) const { return host_names_[id]; }
 
   // The host dies: its listeners go at once; each of its connections delivers what the host had
   // already sent, then resets. Bytes on their way to it are lost.
@@ -131,7 +141,7 @@ class VirtualNetwork {
     bool ended = false;           // the receiver has seen the end
   };
   struct Connection {
-    std::string initiator_host, acceptor_host;
+    HostId initiator_host = 0, acceptor_host = 0;
     bool open = true;
     std::uint64_t generation = 0;    // deliveries scheduled before a reset are void
     std::optional<End> crashed_end;  // its host crashed; the reset follows its last bytes
@@ -139,14 +149,24 @@ class VirtualNetwork {
     Receiver at_initiator, at_acceptor;
   };
   struct Listener {
-    std::string host;
+    HostId host;
     AcceptHandler on_accept;
     ListenerId id = 0;
+  };
+  // What an event does. Deliveries and ends of streams, nearly every event, carry their data
+  // here rather than in a function, so that scheduling one allocates nothing beyond its bytes.
+  struct Payload {
+    enum class Kind : std::uint8_t { action, delivery, close } kind = Kind::action;
+    End from = End::initiator;
+    ConnectionId id = 0;
+    std::uint64_t generation = 0;
+    std::string bytes;
+    std::function<void()> action;
   };
   struct Event {
     Time when;
     std::uint64_t order;
-    std::function<void()> action;
+    std::uint32_t slot;  // in payloads_
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
@@ -160,7 +180,17 @@ class VirtualNetwork {
   Receiver& receiver(Connection& c, End at) {
     return at == End::initiator ? c.at_initiator : c.at_acceptor;
   }
+  [[nodiscard]] Connection* find(ConnectionId id);
+  [[nodiscard]] const Connection* find(ConnectionId id) const;
+  void erase(ConnectionId id);
+  // Every open connection `from` opened to `to`, oldest first.
+  template <typename Visit>
+  void each_connection(HostId from, HostId to, Visit&& visit);
   [[nodiscard]] LinkFaults faults_of(const Connection& c) const;
+  [[nodiscard]] static std::uint64_t link_key(HostId from, HostId to) {
+    return (static_cast<std::uint64_t>(from) << 32) | to;
+  }
+  void schedule(Time when, Payload payload);
   // `past_hold`: the bytes go even though the link holds (one released by hand).
   void send(ConnectionId id, End from, std::string bytes, bool past_hold = false);
   void deliver(ConnectionId id, End from, std::string bytes, std::uint64_t generation);
@@ -171,14 +201,18 @@ class VirtualNetwork {
   Time base_latency_ = 0;
   std::uint64_t next_order_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> events_;
+  std::vector<Payload> payloads_;
+  std::vector<std::uint32_t> free_payloads_;
   Random random_;
-  ConnectionId next_id_ = 1;
   ListenerId next_listener_ = 1;
-  // Ordered containers: iterating them (a crash, a cut) must visit connections in the same order
-  // on every machine.
-  std::map<ConnectionId, Connection> connections_;
+  std::vector<std::string> host_names_;
+  std::unordered_map<std::string, HostId> host_ids_;
+  // A slot per connection id, in order: iterating them (a crash, a cut) visits connections in the
+  // same order on every machine. Ids are never reused.
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::size_t first_open_ = 0;  // slots before it are all closed
   std::map<std::uint16_t, Listener> listeners_;
-  std::map<std::pair<std::string, std::string>, LinkFaults> faults_;
+  std::unordered_map<std::uint64_t, LinkFaults> faults_;  // by link_key
   Observer observer_;
 };
 

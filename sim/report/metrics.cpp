@@ -17,7 +17,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 }
 
 std::uint32_t MetricsTally::index_of(std::string_view node) {
-  auto it = servers_.find(std::string(node));
+  auto it = servers_.find(node);
   if (it != servers_.end()) return it->second;
   auto index = static_cast<std::uint32_t>(servers_.size());
   servers_.emplace(std::string(node), index);
@@ -29,9 +29,16 @@ void MetricsTally::add(EventKind kind, std::string_view node, std::string_view p
   auto& m = counts_;
   switch (kind) {
     case EventKind::update_stored: {
-      auto [it, fresh] = spread_.try_emplace(std::string(text));
+      auto it = spread_.find(text);
+      bool fresh = it == spread_.end();
+      if (fresh) {
+        it = spread_.emplace(std::string(text), Spread{}).first;
+        it->second.first = time_ns;
+        // Stored at its origin: the AT line's second field names the server that made it.
+        auto after_at = text.substr(text.find(' ') + 1);
+        it->second.origin = std::string(after_at.substr(0, after_at.find(' ')));
+      }
       auto& s = it->second;
-      if (fresh) s.first = time_ns;
       // A restarted node storing the record again does not move "reached everyone".
       auto index = index_of(node);
       if (s.seen.size() <= index / 64) s.seen.resize(index / 64 + 1, 0);
@@ -41,8 +48,7 @@ void MetricsTally::add(EventKind kind, std::string_view node, std::string_view p
         ++s.reached;
         s.last = time_ns;
       }
-      RecordView record;
-      if (record_from_at_line(text, record) && record.server() == node) s.at_origin = true;
+      if (node == s.origin) s.at_origin = true;
       break;
     }
     case EventKind::update_dropped:

@@ -46,11 +46,19 @@ class MetricsTally {
     std::int64_t first = 0, last = 0;
     std::size_t reached = 0;
     std::vector<std::uint64_t> seen;  // a bit per server
+    std::string origin;
     bool at_origin = false;
   };
+  // Heterogeneous lookup: a stored event's line is looked up as it is, without a copy.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
   std::uint32_t index_of(std::string_view node);
-  std::unordered_map<std::string, std::uint32_t> servers_;
-  std::unordered_map<std::string, Spread> spread_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> servers_;
+  std::unordered_map<std::string, Spread, Hash, std::equal_to<>> spread_;
   Metrics counts_;
 };
 

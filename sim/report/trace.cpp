@@ -87,17 +87,21 @@ void Trace::sent(std::int64_t time_ns, std::uint64_t connection, bool forward,
     d.sent_lines += d.sent_split.count(bytes);
     return;
   }
+  const bool text = enabled();
   d.sent_split.feed(bytes, [&](std::string_view line) {
-    const auto& message_id = id(d, connection, ++d.sent_lines);
-    write_line(time_ns, "sent", {message_id, " ", line});
+    ++d.sent_lines;
     if (keep_messages_) {
       ++messages_sent_;
       if (line.starts_with("AT ")) ++at_lines_sent_;
-      // Past the limit a line is still counted, and its place kept so arrivals stay matched.
-      auto index = messages_.size() < message_limit_ ? messages_.size() : no_message;
-      d.in_flight.push_back(index);
-      if (index != no_message)
-        messages_.push_back({message_id, d.from, d.to, std::string(line), time_ns, {}, {}, 0});
+    }
+    // Past the limit a line is only counted: its id is made only for a line someone reads.
+    bool kept = keep_messages_ && messages_.size() < message_limit_;
+    if (!text && !kept) return;
+    const auto& message_id = id(d, connection, d.sent_lines);
+    write_line(time_ns, "sent", {message_id, " ", line});
+    if (kept) {
+      d.in_flight.emplace_back(d.sent_lines, messages_.size());
+      messages_.push_back({message_id, d.from, d.to, std::string(line), time_ns, {}, {}, 0});
     }
   });
 }
@@ -111,8 +115,8 @@ void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, bool forwa
     ++d.delivered_lines;
     if (text) write_line(time_ns, "delivered", {id(d, connection, d.delivered_lines)});
     // The oldest lines may be the report's messages, kept before the live view began.
-    if (!d.in_flight.empty()) {
-      if (d.in_flight.front() != no_message) messages_[d.in_flight.front()].delivered_ns = time_ns;
+    if (!d.in_flight.empty() && d.in_flight.front().first == d.delivered_lines) {
+      messages_[d.in_flight.front().second].delivered_ns = time_ns;
       d.in_flight.pop_front();
     }
   }
@@ -131,8 +135,7 @@ void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_vie
     if (enabled())
       for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
         write_line(time_ns, "dropped", {id(d, connection, line), " ", why});
-    for (auto index : d.in_flight) {
-      if (index == no_message) continue;
+    for (auto [line, index] : d.in_flight) {
       messages_[index].dropped = why;
       messages_[index].dropped_ns = time_ns;
     }

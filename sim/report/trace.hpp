@@ -82,12 +82,12 @@ class Trace {
   void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
 
  private:
-  static constexpr std::size_t no_message = static_cast<std::size_t>(-1);
   struct Direction {
     std::string from, to;
     LineSplitter sent_split, delivered_split;
     std::uint64_t sent_lines = 0, delivered_lines = 0;
-    std::deque<std::size_t> in_flight;  // indexes into messages_, oldest first
+    // Kept messages on their way, oldest first: (line number, index into messages_).
+    std::deque<std::pair<std::uint64_t, std::size_t>> in_flight;
   };
   // "Clark>Bona#12.3", in a buffer the next call reuses.
   const std::string& id(const Direction& d, std::uint64_t connection, std::uint64_t line);

@@ -614,6 +614,10 @@ Step read_step(const json& value, const std::string& path, const Topology& topol
   return step;
 }
 
+// A virtual server idles in about 32 KB, so 10,000 of them fit well inside a laptop's memory;
+// beyond that a ring takes minutes per flood and is more likely a typo than a plan.
+constexpr int kMaxRingServers = 10000;
+
 Topology read_topology(const json& root) {
   if (!root.contains("topology")) return default_topology(0);
   const auto& t = root.at("topology");
@@ -625,8 +629,9 @@ Topology read_topology(const json& root) {
   }
   if (t.is_object() && t.contains("ring")) {
     if (t.size() != 1 || !t.at("ring").is_number_integer() || t.at("ring").get<int>() < 2 ||
-        t.at("ring").get<int>() > 2000)
-      throw FieldError{"topology.ring", "an integer from 2 to 2000, got " + show(t.at("ring"))};
+        t.at("ring").get<int>() > kMaxRingServers)
+      throw FieldError{"topology.ring", "an integer from 2 to " + std::to_string(kMaxRingServers) +
+                                            ", got " + show(t.at("ring"))};
     return ring_topology(t.at("ring").get<int>());
   }
   if (t.is_object() && t.contains("servers")) {

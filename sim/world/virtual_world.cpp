@@ -73,17 +73,17 @@ class VirtualWorld final : public World, Herd, Links, Time {
     auto& net = loop_.net();
     net.set_base_latency(base_latency);
     // Only what servers say to each other is traced as messages; clients are traced by step.
-    auto between_servers = [&net](ConnectionId id) {
-      return net.host_of(id, End::initiator) != client_host &&
-             net.host_of(id, End::acceptor) != client_host;
+    auto between_servers = [&net, client = net.host_id(client_host)](ConnectionId id) {
+      return net.host_id_of(id, End::initiator) != client &&
+             net.host_id_of(id, End::acceptor) != client;
     };
     net.set_observer(
-        {[this, &net, between_servers](ConnectionId id, End from, const std::string& bytes) {
+        {[this, &net, between_servers](ConnectionId id, End from, std::string_view bytes) {
            if (between_servers(id))
              record_.sent(net.now(), id, from == End::initiator, net.host_of(id, from),
                           net.host_of(id, vnet::other(from)), bytes);
          },
-         [this, &net, between_servers](ConnectionId id, End to, const std::string& bytes) {
+         [this, &net, between_servers](ConnectionId id, End to, std::string_view bytes) {
            if (!between_servers(id)) return;
            ++deliveries_;
            record_.delivered(net.now(), id, to == End::acceptor, net.host_of(id, vnet::other(to)),

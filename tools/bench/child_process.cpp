@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +50,21 @@ int ephemeral_low() {
   int low = 32768;
   range >> low;
   return low;
+}
+
+// A size in KiB from a /proc status file ("VmRSS:"); 0 when it has none.
+long status_kib(const std::string& path, const std::string& field) {
+  std::ifstream status(path);
+  std::string key;
+  long value = 0;
+  while (status >> key) {
+    if (key == field) {
+      status >> value;
+      return value;
+    }
+    std::getline(status, key);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -113,17 +130,7 @@ bool ChildProcess::wait_for_port(std::uint16_t port, int timeout_ms) const {
 }
 
 long ChildProcess::resident_kib() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  std::string key;
-  long value = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> value;
-      return value;
-    }
-    std::getline(status, key);
-  }
-  return 0;
+  return status_kib("/proc/" + std::to_string(pid_) + "/status", "VmRSS:");
 }
 
 double ChildProcess::cpu_us() const {
@@ -162,6 +169,36 @@ int ChildProcess::stop() {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return -1;
+}
+
+ChildProcess::Exit ChildProcess::wait(int timeout_ms) {
+  Exit ended;
+  if (pid_ <= 0) return ended;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    rusage usage{};
+    if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
+      pid_ = -1;
+      ended.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      ended.peak_resident_kib = usage.ru_maxrss;  // KiB on Linux
+      return ended;
+    }
+    // As stop() does: a child's end gives no event this loop could wait on with a deadline.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (void)stop();
+  return ended;
+}
+
+void reset_peak_resident() {
+  ::malloc_trim(0);
+  // "5" resets the peak resident size to the current one (proc(5), Linux 4.0 and later).
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+long own_peak_resident_kib() {
+  return status_kib("/proc/self/status", "VmHWM:");
 }
 
 std::uint16_t free_port_block(int count) {

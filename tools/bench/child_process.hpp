@@ -38,6 +38,14 @@ class ChildProcess {
   // SIGTERM, then SIGKILL after 5 s; returns the exit status (-1 if it had to be killed).
   int stop();
 
+  struct Exit {
+    int status = -1;             // its exit status; -1: a signal ended it, or it ran out of time
+    long peak_resident_kib = 0;  // the most memory it held resident at once (wait4's ru_maxrss)
+  };
+  // Waits for it to end by itself, for at most `timeout_ms` (then stops it). Linux starts a
+  // child's peak at its parent's resident size when it execs: see reset_peak_resident().
+  [[nodiscard]] Exit wait(int timeout_ms);
+
  private:
   ChildProcess() = default;
   void spawn(const char* program, const std::vector<std::string>& argv_text,
@@ -45,6 +53,15 @@ class ChildProcess {
   pid_t pid_ = -1;
   bool own_group_ = false;
 };
+
+// Linux starts a spawned child's peak resident size (ru_maxrss) at the peak of the process that
+// spawned it, carried over exec: a child spawned after this process ran large would report this
+// process's peak. This resets this process's peak to what it holds now (freed heap given back
+// first).
+void reset_peak_resident();
+// This process's peak resident size in KiB since the last reset: the most a child spawned since
+// then can have inherited, so a child's peak above it is its own.
+[[nodiscard]] long own_peak_resident_kib();
 
 // A block of `count` consecutive loopback ports that were free a moment ago.
 [[nodiscard]] std::uint16_t free_port_block(int count);

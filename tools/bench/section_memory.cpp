@@ -1,0 +1,44 @@
+#include <malloc.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/location_store.hpp"
+#include "core/protocol.hpp"
+#include "tools/bench/bench_context.hpp"
+#include "tools/bench/sections.hpp"
+
+namespace herd::bench {
+
+void bench_memory(BenchContext& bench) {
+  std::size_t clients = bench.quick() ? 100'000 : 1'000'000;
+  bench.say("memory for " + std::to_string(clients) + " stored records");
+  std::vector<std::string> lines;
+  lines.reserve(clients);
+  double payload = 0;
+  for (std::size_t i = 0; i < clients; ++i) {
+    lines.push_back("AT Clark +0.000123456 client-" + std::to_string(i) +
+                    ".cs.ucla.edu +34.068930-118.445127 " +
+                    format_timestamp(1'700'000'000'000'000'000 + static_cast<std::int64_t>(i)));
+    payload += static_cast<double>(lines.back().size());
+  }
+  // Large blocks (the store's slot array) are mapped, not taken from the heap: count both.
+  auto heap_in_use = [] {
+    auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+  };
+  auto before = heap_in_use();
+  {
+    auto store = std::make_unique<LocationStore>();
+    for (const auto& line : lines) {
+      RecordView record;
+      if (record_from_at_line(line, record)) (void)store->offer(record);
+    }
+    auto used = static_cast<double>(heap_in_use() - before);
+    bench.add({"memory", "heap per stored record", "bytes", used / static_cast<double>(clients),
+               payload / static_cast<double>(clients), "AT line bytes", "<= 200 bytes"});
+  }
+}
+
+}  // namespace herd::bench
