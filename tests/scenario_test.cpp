@@ -107,7 +107,8 @@ TEST_CASE("scenario errors name the file, the step and the field") {
         "s.json: name: expected the scenario's name as a non-empty string");
   CHECK(error_of(R"({"name": "t"})") == "s.json: steps: expected an array of steps");
   CHECK(error_of(R"({"name": "t", "steps": [], "colour": 1})") ==
-        "s.json: colour: expected one of name, description, topology, mode, seed, steps (unknown "
+        "s.json: colour: expected one of name, description, topology, mode, seed, checks, steps "
+        "(unknown "
         "field)");
   CHECK(error_of(R"({"name": "t", "mode": "fast", "steps": []})") ==
         "s.json: mode: expected \"anti-entropy\" or \"classic\", got \"fast\"");

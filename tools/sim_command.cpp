@@ -18,6 +18,7 @@
 #include "sim/campaign/shrink_run.hpp"
 #include "sim/live/live_server.hpp"
 #include "sim/live/trace_replay.hpp"
+#include "sim/net/net_namespace.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/report/report.hpp"
 #include "sim/run/run_scenario.hpp"
@@ -51,6 +52,7 @@ struct SimSettings {
   std::string control_bind = "127.0.0.1";
   bool control_open = false;
   ExternalHerd herd;         // --herd-cmd: its command is empty when the herd is Herd's own nodes
+  bool namespaces = true;    // --herd-net: with --herd-ports, each server in a namespace
   bool shrink = false;       // --shrink FILE
   bool shrink_found = true;  // explore shrinks what it finds unless --no-shrink
 };
@@ -159,7 +161,9 @@ const FlagTable<SimSettings>& sim_flags() {
       {"herd-cmd", "TEMPLATE",
        "run each server as a process started from TEMPLATE (under /bin/sh -c, from this "
        "directory) instead of Herd's nodes in this process; {name}, {port}, {config}, "
-       "{places_url}, {dir} (the server's own folder) and {classic} are replaced, e.g. "
+       "{places_url} (the mock's legacy Nearby Search), {places_new_url} (its Places API (New) "
+       "searchNearby), {dir} (the server's own folder) and {classic} are replaced, and set as "
+       "HERD_NAME, HERD_PORT, ... in the environment, e.g. "
        "'python3 server.py {name} --config {config}'",
        [](const SimSettings&) { return std::string("none: Herd's own nodes"); },
        [](SimSettings& s, const std::string& v) {
@@ -180,8 +184,32 @@ const FlagTable<SimSettings>& sim_flags() {
                parse_integer("herd-ports", pair.substr(equals + 1), 1, 65535));
          }
        }},
+      {"herd-client", "course|persistent",
+       "with --herd-cmd: how clients talk to the servers. course: as the course's grader does, "
+       "each request on a fresh connection, half-closed after the line, the reply read until "
+       "the server closes (a reply without its newline is the same reply); persistent: one "
+       "connection per server, kept, for herds that serve many lines on one",
+       [](const SimSettings&) { return std::string("course"); },
+       [](SimSettings& s, const std::string& v) {
+         if (v != "course" && v != "persistent")
+           throw UsageError{"--herd-client: expected course or persistent, got \"" + v + "\""};
+         s.herd.course_clients = v == "course";
+       }},
+      {"herd-net", "namespaces|shared",
+       "with --herd-ports: namespaces puts each server in a network namespace of its own, with "
+       "Herd's fault proxies listening on its neighbours' ports inside it, so link faults reach "
+       "servers whose ports are written in their code (as root, or where the kernel allows "
+       "user namespaces); shared runs them on this machine's loopback, links untouched, and "
+       "skips the scenarios with link faults",
+       [](const SimSettings&) { return std::string("namespaces"); },
+       [](SimSettings& s, const std::string& v) {
+         if (v != "namespaces" && v != "shared")
+           throw UsageError{"--herd-net: expected namespaces or shared, got \"" + v + "\""};
+         s.namespaces = v == "namespaces";
+       }},
       {"herd-timeout-ms", "MS",
-       "with --herd-cmd: how long the checker waits for each answer from a server",
+       "with --herd-cmd: how long a client's request (a send step, traffic) and each of the "
+       "checker's questions wait for a server's reply",
        [](const SimSettings& s) { return std::to_string(s.herd.reply_timeout_ms); },
        [](SimSettings& s, const std::string& v) {
          s.herd.reply_timeout_ms =
@@ -231,18 +259,29 @@ std::vector<std::string> scenario_files(const std::string& dir) {
   return files;
 }
 
-enum class Ran { passed, failed, skipped };
+enum class Ran { passed, failed, inconclusive, skipped };
 
-Ran run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
-            bool check_determinism, std::ostream* trace, std::size_t timeline_max) {
+struct RanOne {
+  Ran ran = Ran::failed;
+  RunRow row;
+  std::vector<Finding> findings;
+};
+
+RanOne run_one(const Scenario& scenario, const SimOptions& options, const std::string& report_dir,
+               bool check_determinism, std::ostream* trace, std::size_t timeline_max) {
   std::cout << "scenario " << scenario.name
             << (scenario.source.empty() ? "" : " (" + scenario.source + ")") << "\n";
   if (!scenario.description.empty()) std::cout << "  " << scenario.description << "\n";
   auto result = run_traced(scenario, options, check_determinism, trace);
   std::cout << summary_text(result);
+  RanOne out;
+  out.row = {scenario.name, scenario.beyond_course, verdict_word(result), first_finding(result)};
+  out.findings = result.findings;
   if (!result.skipped.empty()) {
     std::cout << std::endl;
-    return Ran::skipped;
+    out.ran = Ran::skipped;
+    out.row.verdict = "SKIPPED";
+    return out;
   }
   if (!report_dir.empty()) {
     auto written = write_reports(result, report_dir, timeline_max);
@@ -253,7 +292,8 @@ Ran run_one(const Scenario& scenario, const SimOptions& options, const std::stri
                 << "\n";
   }
   std::cout << std::endl;
-  return result.passed ? Ran::passed : Ran::failed;
+  out.ran = result.passed ? Ran::passed : result.inconclusive ? Ran::inconclusive : Ran::failed;
+  return out;
 }
 
 // Serves the live view of whatever `run` runs, then stops it on Ctrl-C.
@@ -276,7 +316,8 @@ int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trac
                       std::cout << "live view: " << url
                                 << " (the scenario runs first; Ctrl-C stops)" << std::endl;
                       return run_one(*loaded, live, settings.report_dir, false, trace,
-                                     settings.timeline_max) == Ran::passed
+                                     settings.timeline_max)
+                                         .ran == Ran::passed
                                  ? 0
                                  : 1;
                     });
@@ -354,7 +395,8 @@ int run_sim(const Args& args) {
           "gives the same run on every machine.\nWith --herd-cmd the servers are processes "
           "started from a command (anyone's herd),\nchecked from outside through WHATSAT.\n"
           "Exit status: 0 all passed (some may be skipped), 1 a "
-          "scenario failed, 2 a usage error or a bad scenario file.\n\n"
+          "scenario failed, 2 a usage error or a bad scenario file, 3 none failed but some "
+          "could not be judged (inconclusive: a server that could not be read).\n\n"
           "  herd sim                              every shipped scenario\n"
           "  herd sim scenarios/partition-heal.json --classic\n"
           "  herd sim scenarios/flapping-link.json --net virtual --trace flap.trace "
@@ -398,18 +440,37 @@ int run_sim(const Args& args) {
     if (settings.network == NetworkKind::virtual_)
       throw UsageError{
           "--herd-cmd runs server processes, which talk real TCP: --net virtual cannot run them"};
-    if (settings.explore) throw UsageError{"--explore runs Herd's own nodes; --herd-cmd cannot"};
     sim.network = NetworkKind::real;
     sim.external = settings.herd;
     // Each server's folder (config, output) goes beside the reports, or in a folder of its own.
-    sim.external->dir = settings.report_dir.empty()
-                            ? (std::filesystem::temp_directory_path() /
-                               ("herd-sim-servers-" + std::to_string(::getpid())))
-                                  .string()
-                            : settings.report_dir;
+    // Absolute: a command that begins "cd {dir} && ..." still finds {config}.
+    sim.external->dir =
+        std::filesystem::absolute(settings.report_dir.empty()
+                                      ? (std::filesystem::temp_directory_path() /
+                                         ("herd-sim-servers-" + std::to_string(::getpid())))
+                                      : std::filesystem::path(settings.report_dir))
+            .lexically_normal()
+            .string();
     std::cout << "servers from: " << settings.herd.command
               << "\n  their folders: " << sim.external->dir << "/SCENARIO.servers/NAME/"
               << std::endl;
+    if (!settings.herd.ports.empty() && settings.namespaces) {
+      // Before any thread starts: a process with threads cannot enter a user namespace.
+      if (auto ready = prepare_net_namespaces(); !ready) {
+        std::cout << "  no network namespaces: " << ready.error()
+                  << "\n  so the servers' links are their own, and scenarios with link faults "
+                     "are skipped"
+                  << std::endl;
+      } else {
+        sim.external->namespaces = true;
+        std::cout << "  each server in a network namespace of its own, where its neighbours' "
+                     "ports are Herd's fault proxies"
+                  << (::geteuid() == 0 ? ""
+                                       : " (not root: this run has a private network too, so "
+                                         "nothing outside it reaches --serve or a real Places)")
+                  << std::endl;
+      }
+    }
   }
   if (sim.network == NetworkKind::virtual_ && settings.places_port != 0)
     throw UsageError{
@@ -433,7 +494,9 @@ int run_sim(const Args& args) {
     plan.check_determinism = settings.check_determinism;
     plan.shrink_found = settings.shrink_found;
     plan.report_dir = settings.report_dir;
-    return explore(plan, sim, trace, std::cout).failed.empty() ? 0 : 1;
+    auto summary = explore(plan, sim, trace, std::cout);
+    if (!summary.failed.empty()) return 1;
+    return summary.inconclusive.empty() ? 0 : 3;
   }
   if (!settings.replay.empty()) {
     if (settings.serve_port < 0)
@@ -477,26 +540,42 @@ int run_sim(const Args& args) {
   if (settings.places_port != 0)
     std::cout << "mock Places on port " << settings.places_port << "\n";
   std::size_t passed = 0;
-  std::vector<std::string> failures, skipped;
+  std::vector<std::string> failures, skipped, inconclusive;
+  std::vector<Finding> conformance;  // each kind once, over every run
+  std::vector<RunRow> rows;
   for (const auto& scenario : scenarios) {
-    switch (run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace,
-                    settings.timeline_max)) {
+    auto ran = run_one(scenario, sim, settings.report_dir, settings.check_determinism, trace,
+                       settings.timeline_max);
+    rows.push_back(ran.row);
+    for (const auto& f : ran.findings)
+      if (std::none_of(conformance.begin(), conformance.end(),
+                       [&](const Finding& kept) { return kept.kind == f.kind; }))
+        conformance.push_back(f);
+    switch (ran.ran) {
       case Ran::passed:
         ++passed;
         break;
       case Ran::failed:
         failures.push_back(scenario.name);
         break;
+      case Ran::inconclusive:
+        inconclusive.push_back(scenario.name);
+        break;
       case Ran::skipped:
         skipped.push_back(scenario.name);
         break;
     }
   }
+  if (rows.size() > 1 || !conformance.empty()) std::cout << run_table(rows, conformance) << "\n";
   for (const auto& name : skipped) std::cout << "skipped: " << name << "\n";
+  for (const auto& name : inconclusive) std::cout << "inconclusive: " << name << "\n";
   for (const auto& name : failures) std::cout << "failed: " << name << "\n";
   std::cout << "herd sim: " << passed << " passed, " << failures.size() << " failed"
+            << (inconclusive.empty() ? ""
+                                     : ", " + std::to_string(inconclusive.size()) + " inconclusive")
             << (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped") << "\n";
-  return failures.empty() ? 0 : 1;
+  if (!failures.empty()) return 1;
+  return inconclusive.empty() ? 0 : 3;
 }
 
 }  // namespace herd::cli

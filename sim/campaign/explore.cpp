@@ -39,22 +39,39 @@ ExploreSummary explore(const ExploreSettings& settings, const SimOptions& sim, s
     one.progress = &steps;
     auto result = run_traced(scenario, one, settings.check_determinism, trace);
     summary.simulated_s += result.simulated_s;
+    if (!result.skipped.empty()) {
+      if (summary.skipped++ == 0)
+        out << "explore: seed " << seed << " skipped: " << result.skipped << "\n";
+    } else if (result.inconclusive) {
+      summary.inconclusive.push_back(seed);
+    }
     auto now = std::chrono::steady_clock::now();
     if (now - last_progress > std::chrono::seconds(2) || i + 1 == settings.runs) {
       last_progress = now;
       out << "explore: " << i + 1 << "/" << settings.runs << " runs, " << summary.failed.size()
-          << " failed, " << static_cast<int>(std::chrono::duration<double>(now - began).count())
-          << " s\n"
+          << " failed, "
+          << (summary.inconclusive.empty()
+                  ? ""
+                  : std::to_string(summary.inconclusive.size()) + " inconclusive, ")
+          << (summary.skipped == 0 ? "" : std::to_string(summary.skipped) + " skipped, ")
+          << static_cast<int>(std::chrono::duration<double>(now - began).count()) << " s\n"
           << std::flush;
     }
-    if (result.passed) continue;
+    if (result.passed || !result.skipped.empty()) continue;
+    const std::string herd_cmd =
+        sim.external ? " --herd-cmd '" + sim.external->command + "'" : std::string();
+    if (result.inconclusive) {
+      // Not a finding about the herd, so not shrunk; what could not be read is said.
+      out << "\nexplore run seed " << seed << " inconclusive: " << first_finding(result) << "\n";
+      continue;
+    }
     summary.failed.push_back(seed);
     out << "\nexplore run seed " << seed << ": " << scenario.description << "\n"
         << steps.str() << summary_text(result);
     const std::string again = "herd sim --explore --runs 1 --seed " + std::to_string(seed) +
                               (virtual_net ? "" : " --net real") +
                               (settings.classic ? " --classic" : "") +
-                              (swarm || !virtual_net ? "" : " --no-swarm");
+                              (swarm || !virtual_net ? "" : " --no-swarm") + herd_cmd;
     if (settings.report_dir.empty()) {
       out << "  FAILED with seed " << seed << "; nothing written (--report-dir is empty); run it "
           << "again with: " << again << "\n\n";
@@ -72,17 +89,24 @@ ExploreSummary explore(const ExploreSettings& settings, const SimOptions& sim, s
       continue;
     }
     out << "  FAILED with seed " << seed << "; replay it with: herd sim " << path
-        << (virtual_net ? " --net virtual" : "")
+        << (virtual_net ? " --net virtual" : "") << herd_cmd
         << (settings.classic ? " (the file says classic)" : "") << "\n";
     if (settings.shrink_found)
       (void)shrink_and_write(scenario, result, one, shrunk_path(path), out);
     out << "\n";
   }
   summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  out << "explore: " << settings.runs - static_cast<int>(summary.failed.size()) << " passed, "
-      << summary.failed.size() << " failed (" << (settings.classic ? "classic" : "anti-entropy")
-      << ", "
-      << (virtual_net ? swarm ? "virtual network, swarm" : "virtual network" : "real network")
+  const int passed = settings.runs - static_cast<int>(summary.failed.size()) -
+                     static_cast<int>(summary.inconclusive.size()) - summary.skipped;
+  out << "explore: " << passed << " passed, " << summary.failed.size() << " failed"
+      << (summary.inconclusive.empty()
+              ? ""
+              : ", " + std::to_string(summary.inconclusive.size()) + " inconclusive")
+      << (summary.skipped == 0 ? "" : ", " + std::to_string(summary.skipped) + " skipped") << " ("
+      << (settings.classic ? "classic" : "anti-entropy") << ", "
+      << (virtual_net    ? swarm ? "virtual network, swarm" : "virtual network"
+          : sim.external ? "server processes"
+                         : "real network")
       << ", seeds " << settings.first_seed << " to "
       << settings.first_seed + static_cast<std::uint64_t>(settings.runs) - 1 << ")\n";
   char rate[160];

@@ -25,7 +25,9 @@ struct ExploreSettings {
 };
 
 struct ExploreSummary {
-  std::vector<std::uint64_t> failed;  // seeds
+  std::vector<std::uint64_t> failed;        // seeds
+  std::vector<std::uint64_t> inconclusive;  // seeds whose checks could not read a server
+  int skipped = 0;  // schedules this herd cannot run (a link fault with no proxy on the links)
   int runs = 0;
   double wall_s = 0, simulated_s = 0;
 };

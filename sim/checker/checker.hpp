@@ -33,15 +33,23 @@ using Holdings =
 [[nodiscard]] std::map<std::string, std::string, std::less<>> holdings_from_lines(
     const std::vector<std::string>& lines);
 
+// node -> (client -> why it could not be read): pairs the checker could not look at, which
+// count neither as held nor as lacking.
+using Unreadable = Holdings;
+
 struct Verdict {
   bool converged = false;
-  std::size_t lost_updates = 0;       // newest accepted records held by no live node
+  // No problem was found, but some pairs could not be read: converged as far as it could look.
+  std::size_t unreadable = 0;
+  std::vector<std::string> unreadable_reasons;  // the first few, as sentences
+  std::size_t lost_updates = 0;                 // newest accepted records held by no live node
   std::size_t missing = 0;            // (node, client) pairs where the node lacks the newest record
   std::size_t unexplained = 0;        // records no accepted update accounts for
   std::vector<std::string> problems;  // the first few, as sentences
 };
 
 [[nodiscard]] Verdict check_convergence(const History& history, const Holdings& holdings,
-                                        std::size_t max_problems = 8);
+                                        std::size_t max_problems = 8,
+                                        const Unreadable& unreadable = {});
 
 }  // namespace herd

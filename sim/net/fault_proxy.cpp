@@ -1,5 +1,7 @@
 #include "sim/net/fault_proxy.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <future>
@@ -57,15 +60,34 @@ struct Pair {
 }  // namespace
 
 struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
-  Impl(Runtime& rt, std::string f, std::string t, std::uint16_t target, std::uint64_t seed)
+  Impl(Runtime& rt, std::string f, std::string t, std::uint16_t target, std::uint64_t seed,
+       ProxySockets s)
       : runtime(rt),
         from(std::move(f)),
         to(std::move(t)),
         target_port(target),
+        sockets(std::move(s)),
         strand(asio::make_strand(rt.io())),
         acceptor(strand),
         plug(strand),
-        random(seed) {}
+        random(seed),
+        port(sockets.port) {}
+
+  // Opens `socket` (an acceptor or a socket) as a new TCP/IPv4 socket, made by `make` when the
+  // proxy's sockets belong in another network namespace.
+  template <typename Socket>
+  static error_code open(Socket& socket, const std::function<int()>& make) {
+    error_code ec;
+    if (!make) {
+      socket.open(tcp::v4(), ec);
+      return ec;
+    }
+    int fd = make();
+    if (fd < 0) return error_code(errno, boost::system::system_category());
+    socket.assign(tcp::v4(), fd, ec);
+    if (ec) ::close(fd);
+    return ec;
+  }
 
   // What the proxy's port does: accept, refuse (bound, not listening), or swallow connects (a
   // listen queue of one, filled by the proxy itself, so the kernel ignores further SYNs).
@@ -74,6 +96,7 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
   Runtime& runtime;
   std::string from, to;
   std::uint16_t target_port;
+  ProxySockets sockets;
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   tcp::socket plug;  // the connection that fills the listen queue while blackholed
@@ -87,7 +110,7 @@ struct FaultProxy::Impl : std::enable_shared_from_this<FaultProxy::Impl> {
   std::unordered_set<std::shared_ptr<Pair>> pairs;
   ProxyObserver observer;
   std::uint64_t next_pair = 1;
-  std::uint16_t port = 0;
+  std::uint16_t port;
   bool stopped = false;                     // on the strand
   std::atomic<bool> stop_requested{false};  // from any thread: stop() runs once
 
@@ -206,6 +229,11 @@ asio::awaitable<void> pump_back(ImplPtr proxy, std::shared_ptr<Pair> pair) {
 }
 
 asio::awaitable<void> serve_pair(ImplPtr proxy, std::shared_ptr<Pair> pair) {
+  if (auto opened = FaultProxy::Impl::open(pair->outbound, proxy->sockets.outbound)) {
+    pair->close(false);
+    proxy->pairs.erase(pair);
+    co_return;
+  }
   auto [ec] = co_await pair->outbound.async_connect(
       tcp::endpoint(asio::ip::address_v4::loopback(), proxy->target_port), use_tuple);
   // The target is down or the link was cut meanwhile: the owner sees its connection close.
@@ -244,7 +272,7 @@ error_code FaultProxy::Impl::open_door(Door wanted) {
   ++door_generation;
   door = wanted;
   tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
-  acceptor.open(endpoint.protocol(), ec);
+  ec = open(acceptor, sockets.listening);
   // The old connections may sit in TIME_WAIT on this port.
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -256,6 +284,7 @@ error_code FaultProxy::Impl::open_door(Door wanted) {
       // A queue of one, filled by our own connect and never accepted: the kernel drops every
       // later SYN, so a connect waits and times out as it would across a blackhole.
       acceptor.listen(0, ec);
+      if (!ec) ec = open(plug, sockets.listening);
       if (!ec) plug.connect(endpoint, ec);
       break;
     case Door::accepting:
@@ -268,8 +297,9 @@ error_code FaultProxy::Impl::open_door(Door wanted) {
 }
 
 FaultProxy::FaultProxy(Runtime& runtime, std::string from, std::string to,
-                       std::uint16_t target_port, std::uint64_t seed)
-    : impl_(std::make_shared<Impl>(runtime, std::move(from), std::move(to), target_port, seed)) {}
+                       std::uint16_t target_port, std::uint64_t seed, ProxySockets sockets)
+    : impl_(std::make_shared<Impl>(runtime, std::move(from), std::move(to), target_port, seed,
+                                   std::move(sockets))) {}
 
 FaultProxy::~FaultProxy() {
   stop();
@@ -278,8 +308,8 @@ FaultProxy::~FaultProxy() {
 std::error_code FaultProxy::start() {
   auto& p = *impl_;
   error_code ec;
-  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
-  p.acceptor.open(endpoint.protocol(), ec);
+  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), p.port);
+  ec = Impl::open(p.acceptor, p.sockets.listening);
   if (!ec) p.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) p.acceptor.bind(endpoint, ec);
   if (!ec) p.acceptor.listen(asio::socket_base::max_listen_connections, ec);

@@ -27,11 +27,19 @@ struct ProxyObserver {
   std::function<void(std::uint64_t connection, const char* why)> ended;
 };
 
+// Where a proxy's sockets are made: in this process's network namespace (the default), or in a
+// server's own (net_namespace.hpp), where the proxy takes the port a neighbour has in the code.
+struct ProxySockets {
+  std::function<int()> listening;  // a new TCP socket for the proxy's side; empty: an ordinary one
+  std::function<int()> outbound;   // a new TCP socket to reach the target with; empty: ordinary
+  std::uint16_t port = 0;          // the loopback port to listen on; 0: any free one
+};
+
 class FaultProxy {
  public:
-  // Listens on a free loopback port and forwards to 127.0.0.1:target_port.
+  // Listens on a loopback port and forwards to 127.0.0.1:target_port.
   FaultProxy(Runtime& runtime, std::string from, std::string to, std::uint16_t target_port,
-             std::uint64_t seed);
+             std::uint64_t seed, ProxySockets sockets = {});
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;

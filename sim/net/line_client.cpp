@@ -14,7 +14,10 @@
 namespace herd {
 
 int connect_loopback(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  return connect_loopback(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port);
+}
+
+int connect_loopback(int fd, std::uint16_t port) {
   if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -35,6 +38,13 @@ LineClient::LineClient(std::uint16_t port) : fd_(connect_loopback(port)) {
 
 std::unique_ptr<LineClient> LineClient::try_connect(std::uint16_t port) {
   int fd = connect_loopback(port);
+  if (fd < 0) return nullptr;
+  std::unique_ptr<LineClient> client(new LineClient());
+  client->fd_ = fd;
+  return client;
+}
+
+std::unique_ptr<LineClient> LineClient::adopt(int fd) {
   if (fd < 0) return nullptr;
   std::unique_ptr<LineClient> client(new LineClient());
   client->fd_ = fd;
@@ -106,6 +116,30 @@ std::optional<std::string> LineClient::read_to_eof(int timeout_ms) {
     if (!fill(static_cast<int>(left.count())) && !eof_) return std::nullopt;
   }
   return std::exchange(buffer_, {});
+}
+
+LineClient::Partial LineClient::read_until(std::string_view terminator, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  Partial out;
+  while (true) {
+    auto end = buffer_.find(terminator);
+    if (end != std::string::npos) {
+      out.text = buffer_.substr(0, end + terminator.size());
+      buffer_.erase(0, end + terminator.size());
+      return out;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !fill(static_cast<int>(left.count()))) {
+      out.end = eof_ ? Partial::End::closed : Partial::End::timed_out;
+      out.text = std::exchange(buffer_, {});
+      return out;
+    }
+  }
+}
+
+bool LineClient::wait_for_more(int timeout_ms) {
+  return fill(timeout_ms);
 }
 
 bool LineClient::has_data_now() {

@@ -1,5 +1,6 @@
 #include "sim/places/places_body.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -178,6 +179,217 @@ MockAnswer mock_places_answer(const std::optional<std::string>& location_text,
     return {200,
             mock_invalid_request_body("Invalid request. Missing or malformed 'radius' parameter.")};
   return {200, mock_nearby_body(location->lat, location->lng, *radius)};
+}
+
+}  // namespace herd
+
+namespace herd {
+namespace {
+
+// Google's canonical status names for the HTTP codes a fault or an error may carry.
+const char* canonical_status(int http) {
+  switch (http) {
+    case 400:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 503:
+      return "UNAVAILABLE";
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    default:
+      return http >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+  }
+}
+
+MockAnswer google_error(int http, std::string message) {
+  json body = {
+      {"error",
+       {{"code", http}, {"message", std::move(message)}, {"status", canonical_status(http)}}}};
+  return {http, body.dump(2) + "\n"};
+}
+
+// A legacy result in the shape of a Places (New) Place.
+json new_place(const json& legacy) {
+  const auto& id = legacy.at("place_id");
+  const auto& location = legacy.at("geometry").at("location");
+  const auto& viewport = legacy.at("geometry").at("viewport");
+  auto lat_lng = [](const json& p) {
+    return json{{"latitude", p.at("lat")}, {"longitude", p.at("lng")}};
+  };
+  const auto& photo = legacy.at("photos").at(0);
+  json place = {
+      {"name", "places/" + id.get<std::string>()},
+      {"id", id},
+      {"types", legacy.at("types")},
+      {"formattedAddress", legacy.at("vicinity").get<std::string>() + ", USA"},
+      {"shortFormattedAddress", legacy.at("vicinity")},
+      {"location", lat_lng(location)},
+      {"viewport",
+       {{"low", lat_lng(viewport.at("southwest"))}, {"high", lat_lng(viewport.at("northeast"))}}},
+      {"plusCode",
+       {{"globalCode", legacy.at("plus_code").at("global_code")},
+        {"compoundCode", legacy.at("plus_code").at("compound_code")}}},
+      {"rating", legacy.at("rating")},
+      {"userRatingCount", legacy.at("user_ratings_total")},
+      {"businessStatus", legacy.at("business_status")},
+      {"iconMaskBaseUri", legacy.at("icon_mask_base_uri")},
+      {"iconBackgroundColor", legacy.at("icon_background_color")},
+      {"displayName", {{"text", legacy.at("name")}, {"languageCode", "en"}}},
+      {"primaryType", legacy.at("types").at(0)},
+      {"currentOpeningHours", {{"openNow", legacy.at("opening_hours").at("open_now")}}},
+      {"photos",
+       json::array({{{"name", "places/" + id.get<std::string>() + "/photos/" +
+                                  photo.at("photo_reference").get<std::string>()},
+                     {"widthPx", photo.at("width")},
+                     {"heightPx", photo.at("height")},
+                     {"authorAttributions",
+                      json::array({{{"displayName", "A Herd Visitor"},
+                                    {"uri", "https://maps.google.com/maps/contrib/1"}}})}}})},
+  };
+  return place;
+}
+
+// `place` cut down to the paths of the mask ("places.displayName", "places.location.latitude");
+// "*" or "places" keeps all of it.
+json masked(const json& place, const std::vector<std::string>& paths) {
+  json out = json::object();
+  for (const auto& path : paths) {
+    if (path == "*" || path == "places") return place;
+    if (!path.starts_with("places.")) continue;
+    const json* from = &place;
+    json* to = &out;
+    std::string_view rest = std::string_view(path).substr(7);
+    while (!rest.empty()) {
+      auto dot = rest.find('.');
+      std::string key(rest.substr(0, dot));
+      if (!from->is_object() || !from->contains(key)) break;
+      from = &from->at(key);
+      if (dot == std::string_view::npos) {
+        (*to)[key] = *from;
+        break;
+      }
+      if (!to->contains(key)) (*to)[key] = json::object();
+      to = &(*to)[key];
+      rest.remove_prefix(dot + 1);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+MockAnswer mock_search_nearby_answer(std::string_view body,
+                                     const std::optional<std::string>& api_key,
+                                     const std::optional<std::string>& field_mask,
+                                     const PlacesFaults& faults) {
+  if (faults.http_status != 0) return google_error(faults.http_status, "mock Places fault");
+  if (faults.malformed) return {200, "{\n  \"places\": [\n    {\n      \"name\": \"pla"};
+  if (!api_key || api_key->empty())
+    return google_error(403,
+                        "Method doesn't allow unregistered callers (callers without established "
+                        "identity). Please use API Key or other form of API consumer identity to "
+                        "call this API.");
+  if (!field_mask || field_mask->empty())
+    return google_error(400,
+                        "FieldMask is a required parameter. See "
+                        "https://cloud.google.com/apis/docs/system-parameters on how to provide "
+                        "it. As an example, you can set the header 'X-Goog-FieldMask' to value "
+                        "'places.displayName' to ask for the display name of each place.");
+  if (field_mask->find(' ') != std::string::npos)
+    return google_error(400,
+                        "Invalid field mask: spaces are not allowed in \"" + *field_mask + "\".");
+  auto request = json::parse(body, nullptr, false);
+  if (request.is_discarded() || !request.is_object())
+    return google_error(400, "Invalid JSON payload received. Unexpected token.");
+  static const std::vector<std::string> known = {"languageCode",
+                                                 "regionCode",
+                                                 "includedTypes",
+                                                 "excludedTypes",
+                                                 "includedPrimaryTypes",
+                                                 "excludedPrimaryTypes",
+                                                 "maxResultCount",
+                                                 "locationRestriction",
+                                                 "rankPreference",
+                                                 "routingParameters",
+                                                 "includeFutureOpeningBusinesses"};
+  for (const auto& [key, value] : request.items())
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      return google_error(
+          400, "Invalid JSON payload received. Unknown name \"" + key + "\": Cannot find field.");
+  int max_results = 20;
+  if (request.contains("maxResultCount")) {
+    const auto& count = request.at("maxResultCount");
+    if (!count.is_number_integer() || count.get<long long>() < 1 || count.get<long long>() > 20)
+      return google_error(400, "maxResultCount must be between 1 and 20, inclusive.");
+    max_results = count.get<int>();
+  }
+  const json* circle = nullptr;
+  if (request.contains("locationRestriction") && request.at("locationRestriction").is_object() &&
+      request.at("locationRestriction").contains("circle"))
+    circle = &request.at("locationRestriction").at("circle");
+  if (circle == nullptr || !circle->is_object())
+    return google_error(400, "locationRestriction.circle is required.");
+  const json* center = circle->contains("center") ? &circle->at("center") : nullptr;
+  auto number_at = [](const json* object, const char* key) -> std::optional<double> {
+    if (object == nullptr || !object->is_object() || !object->contains(key) ||
+        !object->at(key).is_number())
+      return std::nullopt;
+    return object->at(key).get<double>();
+  };
+  auto lat = number_at(center, "latitude"), lng = number_at(center, "longitude");
+  if (!lat || !lng || *lat < -90 || *lat > 90 || *lng < -180 || *lng > 180)
+    return google_error(400,
+                        "locationRestriction.circle.center must have a latitude within [-90, 90] "
+                        "and a longitude within [-180, 180].");
+  auto radius = number_at(circle, "radius");
+  if (!radius || *radius <= 0 || *radius > 50000)
+    return google_error(400,
+                        "locationRestriction.circle.radius must be greater than 0.0 and at "
+                        "most 50000.0.");
+  std::vector<std::string> paths;
+  std::string_view rest = *field_mask;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    paths.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  auto legacy = json::parse(mock_nearby_body(*lat, *lng, *radius));
+  // Fields a real Place has that the mock leaves empty (as Google leaves out what it lacks).
+  static const std::vector<std::string> also_real = {
+      "websiteUri",        "nationalPhoneNumber", "internationalPhoneNumber",
+      "addressComponents", "regularOpeningHours", "utcOffsetMinutes",
+      "priceLevel",        "googleMapsUri",       "editorialSummary",
+      "reviews",           "adrFormatAddress",    "attributions",
+      "timeZone",          "postalAddress",       "primaryTypeDisplayName",
+      "priceRange",        "accessibilityOptions"};
+  const auto sample = new_place(legacy.at("results").at(0));
+  for (const auto& path : paths) {
+    if (path == "*" || path == "places") continue;
+    std::string top = path.starts_with("places.") ? path.substr(7, path.find('.', 7) - 7) : "";
+    if (top.empty() || (!sample.contains(top) &&
+                        std::find(also_real.begin(), also_real.end(), top) == also_real.end()))
+      return google_error(400,
+                          "Error expanding 'fields' parameter. Cannot find matching fields "
+                          "for path '" +
+                              path + "'.");
+  }
+  json places = json::array();
+  for (const auto& result : legacy.at("results")) {
+    if (static_cast<int>(places.size()) == max_results) break;
+    auto place = masked(new_place(result), paths);
+    if (!place.empty()) places.push_back(std::move(place));
+  }
+  // Proto3 JSON leaves out empty fields: no places is "{}".
+  json out = json::object();
+  if (!places.empty()) out["places"] = std::move(places);
+  return {200, out.dump(2) + "\n"};
 }
 
 }  // namespace herd

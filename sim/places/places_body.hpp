@@ -42,3 +42,17 @@ struct MockAnswer {
                                             const PlacesFaults& faults);
 
 }  // namespace herd
+
+namespace herd {
+
+// Places API (New), POST /v1/places:searchNearby: what the mock answers to a request with this
+// body, API key and field mask (X-Goog-Api-Key and X-Goog-FieldMask, or ?key= and ?fields=;
+// nullopt: absent), with `faults` applied but for latency and silence. The same places as the
+// legacy answer for the same circle, in the new API's shape and filtered by the field mask;
+// errors in Google's shape, {"error": {"code", "message", "status"}}.
+[[nodiscard]] MockAnswer mock_search_nearby_answer(std::string_view body,
+                                                   const std::optional<std::string>& api_key,
+                                                   const std::optional<std::string>& field_mask,
+                                                   const PlacesFaults& faults);
+
+}  // namespace herd

@@ -16,6 +16,7 @@
 namespace herd {
 
 inline constexpr const char* nearby_path = "/maps/api/place/nearbysearch/json";
+inline constexpr const char* search_nearby_path = "/v1/places:searchNearby";
 
 struct PlacesMock::Impl {
   std::string host;
@@ -35,7 +36,8 @@ struct PlacesMock::Impl {
     return !wake.wait_for(lock, delay, [this] { return stopping; });
   }
 
-  void answer(const httplib::Request& request, httplib::Response& response) {
+  // The faults now, once latency has passed; nullopt when the answer is silence.
+  std::optional<PlacesFaults> arrive(const httplib::Request& request) {
     ++requests;
     PlacesFaults now;
     {
@@ -43,20 +45,46 @@ struct PlacesMock::Impl {
       now = faults;
       peers.emplace(request.remote_addr, request.remote_port);
     }
-    if (now.latency_ms > 0 && !wait_for(std::chrono::milliseconds(now.latency_ms))) return;
+    if (now.latency_ms > 0 && !wait_for(std::chrono::milliseconds(now.latency_ms)))
+      return std::nullopt;
     if (now.silent) {
       // Long past any client's timeout; the mock's stop() cuts it short.
       wait_for(std::chrono::minutes(10));
-      return;
+      return std::nullopt;
     }
-    auto param = [&request](const char* name) -> std::optional<std::string> {
-      if (!request.has_param(name)) return std::nullopt;
-      return request.get_param_value(name);
-    };
-    auto answer = mock_places_answer(param("location"), param("radius"), now);
+    return now;
+  }
+
+  static std::optional<std::string> param(const httplib::Request& request, const char* name) {
+    if (!request.has_param(name)) return std::nullopt;
+    return request.get_param_value(name);
+  }
+
+  void answer(const httplib::Request& request, httplib::Response& response) {
+    auto now = arrive(request);
+    if (!now) return;
+    auto answer = mock_places_answer(param(request, "location"), param(request, "radius"), *now);
     response.status = answer.status;
     response.set_content(answer.body,
                          answer.status == 200 ? "application/json; charset=UTF-8" : "text/plain");
+  }
+
+  // Places API (New): the key and field mask come as headers or as ?key= and ?fields=.
+  void answer_search_nearby(const httplib::Request& request, httplib::Response& response) {
+    auto now = arrive(request);
+    if (!now) return;
+    auto header_or = [&](const char* header,
+                         std::initializer_list<const char*> params) -> std::optional<std::string> {
+      if (request.has_header(header)) return request.get_header_value(header);
+      for (const auto* name : params)
+        if (auto value = param(request, name)) return value;
+      return std::nullopt;
+    };
+    auto answer =
+        mock_search_nearby_answer(request.body, header_or("X-Goog-Api-Key", {"key", "$key"}),
+                                  header_or("X-Goog-FieldMask", {"fields", "$fields"}), *now);
+    response.status = answer.status;
+    response.set_content(answer.body, "application/json; charset=UTF-8");
   }
 };
 
@@ -86,6 +114,10 @@ std::error_code PlacesMock::start() {
   m.server.Get(nearby_path, [&m](const httplib::Request& request, httplib::Response& response) {
     m.answer(request, response);
   });
+  m.server.Post(search_nearby_path,
+                [&m](const httplib::Request& request, httplib::Response& response) {
+                  m.answer_search_nearby(request, response);
+                });
   if (m.port == 0) {
     int port = m.server.bind_to_any_port(m.host);
     if (port <= 0) return std::make_error_code(std::errc::address_not_available);
@@ -117,6 +149,10 @@ std::uint16_t PlacesMock::port() const {
 
 std::string PlacesMock::url() const {
   return "http://" + impl_->host + ":" + std::to_string(impl_->port) + nearby_path;
+}
+
+std::string PlacesMock::search_nearby_url() const {
+  return "http://" + impl_->host + ":" + std::to_string(impl_->port) + search_nearby_path;
 }
 
 void PlacesMock::set_faults(const PlacesFaults& faults) {

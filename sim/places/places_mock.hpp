@@ -25,6 +25,8 @@ class PlacesMock {
   [[nodiscard]] std::uint16_t port() const;
   // The endpoint a node's --places-url takes, without a query string.
   [[nodiscard]] std::string url() const;
+  // Places API (New)'s Nearby Search: POST with X-Goog-Api-Key and X-Goog-FieldMask.
+  [[nodiscard]] std::string search_nearby_url() const;
 
   void set_faults(const PlacesFaults& faults);
   [[nodiscard]] PlacesFaults faults() const;

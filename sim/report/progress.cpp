@@ -11,7 +11,10 @@ void print_step(std::ostream& out, const StepOutcome& o) {
   char head[64];
   // Numbered from 0, as steps[N] in the file and in its error messages.
   std::snprintf(head, sizeof head, "  [%2zu] %7.3fs  ", o.index, o.started_s);
-  out << head << printable(o.description) << (o.ok ? "  ok" : "  FAIL");
+  out << head << printable(o.description)
+      << (o.ok             ? "  ok"
+          : o.inconclusive ? "  INCONCLUSIVE"
+                           : "  FAIL");
   if (!o.message.empty()) out << ": " << printable(o.message);
   out << "\n";
   for (const auto& detail : o.details) out << "         " << printable(detail) << "\n";

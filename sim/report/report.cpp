@@ -14,7 +14,52 @@ namespace {
 
 using nlohmann::json;
 
+std::vector<std::string> finding_texts(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) out.push_back(f.text);
+  return out;
+}
+
 }  // namespace
+
+std::string verdict_word(const RunResult& run) {
+  return run.passed ? "PASS" : run.inconclusive ? "INCONCLUSIVE" : "FAIL";
+}
+
+std::string first_finding(const RunResult& run) {
+  if (!run.skipped.empty()) return "skipped: " + run.skipped;
+  if (!run.setup_error.empty()) return "could not start: " + run.setup_error;
+  // A failed step before an inconclusive one: the definite finding first.
+  for (bool want_inconclusive : {false, true})
+    for (const auto& s : run.steps)
+      if (!s.ok && s.inconclusive == want_inconclusive)
+        return "steps[" + std::to_string(s.index) + "] " + s.description + ": " + s.message;
+  return {};
+}
+
+std::string run_table(const std::vector<RunRow>& rows, const std::vector<Finding>& conformance) {
+  std::size_t width = 8;
+  for (const auto& r : rows) width = std::max(width, r.scenario.size());
+  auto pad = [](std::string text, std::size_t n) {
+    if (text.size() < n) text.append(n - text.size(), ' ');
+    return text;
+  };
+  std::string out = pad("scenario", width) + "  " + pad("checks", 16) + "  " + pad("verdict", 12) +
+                    "  first finding\n";
+  for (const auto& r : rows) {
+    auto finding = r.first_finding.substr(0, r.first_finding.find('\n'));
+    if (finding.size() > 140) finding = finding.substr(0, 137) + "...";
+    out += pad(r.scenario, width) + "  " +
+           pad(r.beyond_course ? "beyond course" : "course minimum", 16) + "  " +
+           pad(r.verdict, 12) + "  " + finding + "\n";
+  }
+  if (!conformance.empty()) {
+    out +=
+        "conformance findings (how the replies differ from SPEC.md; no verdict rests on them):\n";
+    for (const auto& c : conformance) out += "  - " + c.text + "\n";
+  }
+  return out;
+}
 
 std::string summary_text(const RunResult& run) {
   const auto& m = run.metrics;
@@ -24,18 +69,18 @@ std::string summary_text(const RunResult& run) {
   std::size_t failed =
       std::count_if(run.steps.begin(), run.steps.end(), [](auto& s) { return !s.ok; });
   bool on_virtual = run.network == NetworkKind::virtual_;
-  out += "  " + std::string(run.passed ? "PASS" : "FAIL") + " in " + fixed(run.duration_s, 2) +
-         " s" +
+  out += "  " + verdict_word(run) + " in " + fixed(run.duration_s, 2) + " s" +
          (on_virtual ? " (" + fixed(run.simulated_s, 3) + " s simulated on the virtual network)"
                      : std::string()) +
          ", " + std::to_string(run.steps.size() - failed) + "/" + std::to_string(run.steps.size()) +
          " steps ok (" + (run.scenario.classic ? "classic" : "anti-entropy") + ", seed " +
          std::to_string(run.scenario.seed) + ")\n";
+  for (const auto& finding : run.findings) out += "  conformance: " + finding.text + "\n";
   if (run.black_box) {
     out += "  seen from outside: " + std::to_string(m.updates) + " updates accepted, " +
            std::to_string(m.at_messages) + " AT messages through the link proxies, " +
            fixed(m.messages_per_update, 2) + " per update" +
-           (run.messages.empty() ? std::string(" (no proxies: --herd-ports)") : std::string()) +
+           (run.messages.empty() ? std::string(" (none seen: with --herd-ports there are no proxies)") : std::string()) +
            "\n";
     return out;
   }
@@ -60,6 +105,7 @@ std::string report_json(const RunResult& run) {
                      {"started_s", s.started_s},
                      {"finished_s", s.finished_s},
                      {"ok", s.ok},
+                     {"inconclusive", s.inconclusive},
                      {"message", s.message}});
   const auto& m = run.metrics;
   const bool on_virtual = run.network == NetworkKind::virtual_;
@@ -71,6 +117,11 @@ std::string report_json(const RunResult& run) {
       {"seed", run.scenario.seed},
       {"servers", run.servers},
       {"passed", run.passed},
+      {"verdict", run.passed         ? "passed"
+                  : run.inconclusive ? "inconclusive"
+                                     : "failed"},
+      {"checks", run.scenario.beyond_course ? "beyond" : "course"},
+      {"conformance_findings", finding_texts(run.findings)},
       {"duration_s", run.duration_s},
       {"network", on_virtual ? "virtual" : "real"},
       {"simulated_s", run.simulated_s},

@@ -9,6 +9,23 @@ namespace herd {
 
 // A few lines: verdict, convergence times, message cost, faults seen.
 [[nodiscard]] std::string summary_text(const RunResult& run);
+// "PASS", "FAIL" or "INCONCLUSIVE".
+[[nodiscard]] std::string verdict_word(const RunResult& run);
+// The first failed step (or, when none failed, the first that could not look) as a sentence;
+// empty when the run passed.
+[[nodiscard]] std::string first_finding(const RunResult& run);
+
+// One scenario's line in the table at the end of a run of several.
+struct RunRow {
+  std::string scenario;
+  bool beyond_course = false;
+  std::string verdict;  // verdict_word(), or "SKIPPED"
+  std::string first_finding;
+};
+// The table: scenario, what it checks (the course's minimum or beyond), verdict, first finding;
+// then the conformance findings of all the runs, each kind once.
+[[nodiscard]] std::string run_table(const std::vector<RunRow>& rows,
+                                    const std::vector<Finding>& conformance);
 
 [[nodiscard]] std::string report_json(const RunResult& run);
 

@@ -83,6 +83,7 @@ void RunRecord::collect(RunResult& result, std::int64_t origin_ns, std::size_t s
   result.messages = trace_.take_messages();
   result.messages_sent = trace_.messages_sent();
   result.at_lines_sent = trace_.at_lines_sent();
+  result.findings = findings_.list();
   if (end_ns_ >= 0) mark_end_of_run(result.messages, end_ns_);
   for (auto& m : result.messages) {
     m.sent_ns -= origin_ns;

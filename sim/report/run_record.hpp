@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/report/findings.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/trace.hpp"
 
@@ -56,6 +57,8 @@ class RunRecord {
   // Fills `result`'s metrics, events and messages, with times since `origin_ns` of the clock the
   // reports came with; `servers` is the herd's size.
   void collect(RunResult& result, std::int64_t origin_ns, std::size_t servers);
+  // How the herd's replies differ from SPEC.md where that does not stop a verdict.
+  [[nodiscard]] Findings& findings() { return findings_; }
 
  private:
   std::unique_lock<std::mutex> lock() const;
@@ -69,6 +72,7 @@ class RunRecord {
   // Read without the lock: a live herd's every line asks it.
   std::atomic<bool> keep_{true};
   std::int64_t end_ns_ = -1;
+  Findings findings_;
 };
 
 }  // namespace herd

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/report/findings.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/trace.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -22,12 +23,16 @@ struct RunResult {
   Scenario scenario;  // as run: seed and mode after the options
   NetworkKind network = NetworkKind::real;
   bool passed = false;
+  // Not passed, yet no check failed: some could not read a server, and say why.
+  bool inconclusive = false;
   std::string setup_error;  // the herd could not start
   std::string skipped;      // why this herd cannot run the scenario at all (nothing was started)
   // The servers were processes seen only from outside (--herd-cmd): their own events are
   // unknown, and the metrics count what crossed the proxies.
   bool black_box = false;
   std::vector<StepOutcome> steps;
+  // How the herd's replies differ from SPEC.md, once per kind (findings.hpp).
+  std::vector<Finding> findings;
   Metrics metrics;
   // The events the timeline draws (stores, links up and down, updates not sent), times since the
   // herd came up; at most a bound of them, the rest counted.

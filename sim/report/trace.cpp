@@ -132,6 +132,13 @@ void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_vie
             [](const auto& a, const auto& b) { return a->second.from < b->second.from; });
   for (auto it : both) {
     auto& d = it->second;
+    // A sender that ends its message by closing (no newline, as many student herds flood) has
+    // still sent it: counted, as the proxies count lines.
+    if (why == std::string_view("closed") && keep_messages_ &&
+        d.sent_split.pending().starts_with("AT ")) {
+      ++messages_sent_;
+      ++at_lines_sent_;
+    }
     if (enabled())
       for (auto line = d.delivered_lines + 1; line <= d.sent_lines; ++line)
         write_line(time_ns, "dropped", {id(d, connection, line), " ", why});

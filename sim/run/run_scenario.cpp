@@ -48,7 +48,13 @@ RunResult run_scenario(const Scenario& original, const SimOptions& options) {
   for (const auto& s : scenario.topology.servers) result.servers.push_back(s.name);
 
   auto world = make_world(scenario, options);
-  Runner runner(*world, scenario, {options.progress, options.verbose, options.on_ready});
+  RunnerOptions runner_options{options.progress, options.verbose, options.on_ready};
+  if (options.external) {
+    runner_options.reply_timeout_ms = options.external->reply_timeout_ms;
+    runner_options.lenient_replies = true;
+    runner_options.concurrent_traffic = options.external->course_clients;
+  }
+  Runner runner(*world, scenario, runner_options);
   if (auto reason = runner.cannot_run()) {
     result.skipped = *reason;
     return result;
@@ -78,6 +84,9 @@ RunResult run_scenario(const Scenario& original, const SimOptions& options) {
   runner.finish(result);
   result.passed = std::all_of(result.steps.begin(), result.steps.end(),
                               [](const StepOutcome& s) { return s.ok; });
+  result.inconclusive = !result.passed && result.setup_error.empty() &&
+                        std::all_of(result.steps.begin(), result.steps.end(),
+                                    [](const StepOutcome& s) { return s.ok || s.inconclusive; });
   return result;
 }
 

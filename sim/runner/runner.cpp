@@ -9,6 +9,8 @@
 #include "core/protocol.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/report/run_record.hpp"
+#include "sim/runner/request_pool.hpp"
+#include "sim/workload/at_reading.hpp"
 #include "sim/workload/client_work.hpp"
 
 namespace herd {
@@ -21,6 +23,7 @@ Runner::Runner(World& world, const Scenario& scenario, RunnerOptions options)
       began_(std::chrono::steady_clock::now()) {}
 
 std::optional<std::string> Runner::cannot_run() const {
+  if (auto why = world_.herd().why_not_this_topology()) return why;
   auto why = world_.links().why_no_faults();
   if (!why) return std::nullopt;
   for (std::size_t i = 0; i < scenario_.steps.size(); ++i)
@@ -135,7 +138,7 @@ bool Runner::exchange(ClientConnection& client, const std::string& line, std::st
   if (send_now) {
     trace("client-send", node + " " + printable(line));
     if (!client.send(line + "\n")) {
-      why = node + " closed the connection";
+      why = client.why_nothing().empty() ? node + " closed the connection" : client.why_nothing();
       return false;
     }
   }
@@ -144,16 +147,17 @@ bool Runner::exchange(ClientConnection& client, const std::string& line, std::st
     accept(line);  // a peer's AT gets no reply
     return true;
   }
-  auto first = client.read_through("\n", reply_timeout_ms);
+  auto first = client.read_through("\n", options_.reply_timeout_ms);
   if (!first) {
-    why = "no reply from " + node;
+    why = client.why_nothing().empty() ? "no reply from " + node : client.why_nothing();
     return false;
   }
   reply = first->substr(0, first->size() - 1);
   if (reply_has_body(line, reply)) {
-    auto rest = client.read_through("\n\n", reply_timeout_ms);
+    auto rest = client.read_through("\n\n", options_.reply_timeout_ms);
     if (!rest) {
-      why = node + " sent the AT line of a WHATSAT reply but no JSON";
+      why = node + " sent the AT line of a WHATSAT reply but no JSON" +
+            (client.why_nothing().empty() ? "" : " (" + client.why_nothing() + ")");
       return false;
     }
     reply += "\n" + *rest;
@@ -215,9 +219,45 @@ void Runner::finish_send(const Step& step, const std::string& line, ClientConnec
   out.message = reply.empty()                  ? "no reply (an AT from a peer gets none)"
                 : newline == std::string::npos ? reply
                                                : reply.substr(0, newline) + " ...";
+  if (options_.lenient_replies && step.expect == ReplyKind::at) {
+    // What the herd said is its update; how it said it is a finding of its own.
+    auto reading = read_iamat_reply(reply, step.node, line);
+    out.ok = reading.is_the_reply;
+    if (!out.ok) out.message = "unexpected reply: " + reply + " (" + reading.why_not + ")";
+    for (const auto& d : reading.deviations) world_.record().findings().add(d.kind, d.text);
+    return;
+  }
   auto verdict = judge_reply(step, line, reply, world_.time().wall_ns());
   out.ok = verdict.ok;
   if (!verdict.ok) out.message = verdict.message;
+  if (verdict.ok && step.expect == ReplyKind::origin_line)
+    judge_origin_line(step, line, reply, out);
+}
+
+void Runner::judge_origin_line(const Step& step, const std::string& line, const std::string& reply,
+                               StepOutcome& out) {
+  auto command = parse_command(line);
+  auto* whatsat = std::get_if<WhatsatCommand>(&command);
+  auto origin = whatsat ? history_.expected().find(whatsat->client) : history_.expected().end();
+  if (origin == history_.expected().end()) {
+    out.ok = false;
+    out.inconclusive = true;
+    out.message = "no update of this client was accepted, so there is no origin's line to expect";
+    return;
+  }
+  const auto answered = reply.substr(0, reply.find('\n'));
+  const auto& said = origin->second.line;
+  if (answered == said) return;
+  auto deviations =
+      options_.lenient_replies ? whatsat_line_deviations(answered, said, step.node) : std::nullopt;
+  if (!deviations) {
+    out.ok = false;
+    out.message = "answers with \"" + printable(answered) +
+                  "\", but the newest update the origin " + "accepted is \"" + printable(said) +
+                  "\"";
+    return;
+  }
+  for (const auto& d : *deviations) world_.record().findings().add(d.kind, d.text);
 }
 
 void Runner::traffic(const Step& step, StepOutcome& out) {
@@ -235,6 +275,7 @@ void Runner::traffic(const Step& step, StepOutcome& out) {
   }
   auto& time = world_.time();
   TrafficPlan plan(step, targets, random_);
+  if (options_.concurrent_traffic) return traffic_in_flight(plan, step, out);
   auto begin = time.now_ns();
   // A schedule the herd cannot keep is given up once it runs this far over, rather than sending
   // for hours: a step has a time budget.
@@ -263,11 +304,83 @@ void Runner::traffic(const Step& step, StepOutcome& out) {
     if (client && exchange(*client, line, reply, why, update.node, true) &&
         reply.starts_with("AT ")) {
       ++accepted;
+      if (options_.lenient_replies)
+        for (const auto& d : read_iamat_reply(reply, update.node, line).deviations)
+          world_.record().findings().add(d.kind, d.text);
       continue;
     }
-    if (first_error.empty()) first_error = client ? why : update.node + " refused the connection";
+    if (first_error.empty())
+      first_error = !client       ? update.node + " refused the connection"
+                    : why.empty() ? "unexpected reply from " + update.node + ": " + printable(reply)
+                                  : why;
     client.reset();
   }
+  out.ok = accepted == plan.size();
+  out.message =
+      std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
+  if (!stopped_early.empty())
+    out.message += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
+  if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
+}
+
+bool Runner::take_traffic_reply(const std::string& node, const std::string& line,
+                                const std::string& reply) {
+  trace("client-reply", node + " " + printable(reply));
+  if (!reply.starts_with("AT ")) return false;
+  accept(reply);
+  if (options_.lenient_replies)
+    for (const auto& d : read_iamat_reply(reply, node, line).deviations)
+      world_.record().findings().add(d.kind, d.text);
+  return true;
+}
+
+void Runner::traffic_in_flight(TrafficPlan& plan, const Step& step, StepOutcome& out) {
+  auto& time = world_.time();
+  const auto begin = time.now_ns();
+  // As traffic() gives up a schedule the herd cannot keep, with the replies' own timeout on top.
+  const std::int64_t budget_ns =
+      std::max<std::int64_t>(2LL * step.duration_ms, step.duration_ms + 10'000) * 1'000'000;
+  RequestPool pool([this](const std::string& node) { return world_.herd().connect(node); },
+                   options_.reply_timeout_ms, std::min<std::size_t>(plan.size(), 64));
+  std::size_t accepted = 0, sent = 0;
+  std::string first_error, stopped_early;
+  auto collect = [&] {
+    for (auto& done : pool.take_done()) {
+      if (done.answered && take_traffic_reply(done.node, done.line, done.reply)) {
+        ++accepted;
+        continue;
+      }
+      if (first_error.empty())
+        first_error = done.answered
+                          ? "unexpected reply from " + done.node + ": " + printable(done.reply)
+                          : done.why;
+    }
+  };
+  while (!plan.done()) {
+    if (time.now_ns() - begin > budget_ns) {
+      stopped_early = "stopped " + std::to_string(budget_ns / 1'000'000'000) +
+                      " s after it began, the herd too slow for the schedule";
+      break;
+    }
+    if (time.stopping()) {
+      stopped_early = "stopped: the run is ending";
+      break;
+    }
+    auto update = plan.next();
+    if (begin + update.offset_ns > time.now_ns()) time.advance_to(begin + update.offset_ns);
+    auto line = iamat_line(update, time.wall_ns());
+    trace("client-send", update.node + " " + printable(line));
+    pool.submit(update.node, line);
+    ++sent;
+    collect();
+  }
+  pool.wait_all(std::chrono::steady_clock::now() +
+                std::chrono::milliseconds(options_.reply_timeout_ms + 1000));
+  collect();
+  if (auto unanswered = pool.unfinished(); unanswered > 0 && first_error.empty())
+    first_error = std::to_string(unanswered) + " still unanswered " +
+                  std::to_string(options_.reply_timeout_ms / 1000 + 1) +
+                  " s after the last was sent";
   out.ok = accepted == plan.size();
   out.message =
       std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
@@ -377,6 +490,13 @@ StoreRecords Runner::records_of(const std::string& server) {
 }
 
 void Runner::expect_converged(const Step& step, StepOutcome& out, bool want_converged) {
+  if (history_.expected().empty()) {
+    // Every herd agrees on nothing: there is no flooding to judge.
+    out.ok = false;
+    out.inconclusive = true;
+    out.message = "no update has been accepted yet, so there is nothing to converge on";
+    return;
+  }
   auto start = world_.time().now_ns();
   // Asked after every event: the herd keeps the count of what is off, so it costs nothing.
   bool converged =
@@ -384,23 +504,50 @@ void Runner::expect_converged(const Step& step, StepOutcome& out, bool want_conv
   double waited_ms = static_cast<double>(world_.time().now_ns() - start) / 1e6;
   // The events said so; the servers' own stores have the last word.
   Holdings stores;
-  for (const auto& node : up_) stores[node] = records_of(node);
-  auto verdict = check_convergence(history_, stores);
+  Unreadable unreadable;
+  for (const auto& node : up_) {
+    stores[node] = records_of(node);
+    if (auto unread = world_.herd().held().unreadable(node); !unread.empty())
+      unreadable[node] = std::move(unread);
+  }
+  auto verdict = check_convergence(history_, stores, 8, unreadable);
   char took[64];
   std::snprintf(took, sizeof took, "%.1f ms", waited_ms);
+  const bool found_problem = !verdict.converged;
+  const bool looked_everywhere = verdict.unreadable == 0;
   if (want_converged) {
-    out.ok = verdict.converged;
-    out.message = verdict.converged
-                      ? "converged after " + std::string(took) + " (" +
-                            std::to_string(history_.expected().size()) + " clients on " +
-                            std::to_string(up_.size()) + " live nodes)"
-                      : summarize_verdict(verdict, options_.verbose, out.details);
+    out.ok = !found_problem && looked_everywhere;
+    if (found_problem) {
+      out.message = summarize_verdict(verdict, options_.verbose, out.details);
+    } else if (!looked_everywhere) {
+      out.inconclusive = true;
+      out.message = unreadable_summary(verdict);
+    } else {
+      out.message = "converged after " + std::string(took) + " (" +
+                    std::to_string(history_.expected().size()) + " clients on " +
+                    std::to_string(up_.size()) + " live nodes)";
+    }
   } else {
-    out.ok = !converged && !verdict.converged;
-    out.message = out.ok ? "diverged as expected: " +
-                               summarize_verdict(verdict, options_.verbose, out.details)
-                         : "expected divergence, but the herd converged after " + std::string(took);
+    out.ok = !converged && found_problem;
+    if (out.ok) {
+      out.message =
+          "diverged as expected: " + summarize_verdict(verdict, options_.verbose, out.details);
+    } else if (!looked_everywhere) {
+      out.inconclusive = true;
+      out.message = unreadable_summary(verdict);
+    } else {
+      out.message = "expected divergence, but the herd converged after " + std::string(took);
+    }
   }
+}
+
+std::string Runner::unreadable_summary(const Verdict& verdict) const {
+  std::string out = "inconclusive: " + (verdict.unreadable_reasons.empty()
+                                            ? std::string("a server could not be read")
+                                            : verdict.unreadable_reasons.front());
+  if (verdict.unreadable > 1)
+    out += " (" + std::to_string(verdict.unreadable - 1) + " more (server, client) pairs unread)";
+  return out + "; what could be read showed no problem";
 }
 
 void Runner::expect_record(const Step& step, StepOutcome& out) {
@@ -426,6 +573,16 @@ void Runner::expect_record(const Step& step, StepOutcome& out) {
     world_.herd().refresh_held();  // servers seen from outside are asked now
   auto held = records_of(step.node);
   auto it = held.find(step.client);
+  if (it == held.end()) {
+    auto unread = world_.herd().held().unreadable(step.node);
+    if (auto why = unread.find(step.client); why != unread.end()) {
+      out.ok = false;
+      out.inconclusive = true;
+      out.message =
+          "inconclusive: cannot read " + step.node + " about " + step.client + ": " + why->second;
+      return;
+    }
+  }
   if (step.absent) {
     out.ok = it == held.end();
     out.message = out.ok ? "holds nothing for " + step.client : "holds \"" + it->second + "\"";

@@ -24,6 +24,7 @@
 #include "sim/report/run_result.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/step_context.hpp"
+#include "sim/workload/client_work.hpp"
 #include "sim/world/world.hpp"
 
 namespace herd {
@@ -34,6 +35,14 @@ struct RunnerOptions {
   bool verbose = false;              // also print what each failed check found
   // Called once the herd is up, every link connected, before the first step.
   std::function<void()> on_ready;
+  // How long a client waits for each reply: longer than any Places fault a scenario sets.
+  int reply_timeout_ms = 15'000;
+  // Servers that are not Herd's (--herd-cmd): an IAMAT's reply counts as its update whatever its
+  // form, and what is off in the form is a conformance finding, not a failed step.
+  bool lenient_replies = false;
+  // Traffic keeps requests in flight at once, each on a connection of its own (course clients):
+  // the schedule, not each reply, sets when the next is sent.
+  bool concurrent_traffic = false;
 };
 
 class Runner final : public StepContext {
@@ -105,11 +114,18 @@ class Runner final : public StepContext {
                 std::string& why, const std::string& node, bool send_now);
   void finish_send(const Step& step, const std::string& line, ClientConnection& client,
                    StepOutcome& out, bool send_now);
+  // A WHATSAT reply's AT line against the one the origin answered for the client's newest update.
+  void judge_origin_line(const Step& step, const std::string& line, const std::string& reply,
+                         StepOutcome& out);
   [[nodiscard]] bool matches(const Step& step,
                              const std::pair<std::string, std::string>& link) const;
   void set_up(const std::string& server, bool up);
-
-  static constexpr int reply_timeout_ms = 15000;  // longer than any Places fault a scenario sets
+  // traffic() with requests in flight at once (RunnerOptions::concurrent_traffic).
+  void traffic_in_flight(TrafficPlan& plan, const Step& step, StepOutcome& out);
+  // An IAMAT's reply came: counted, its update accepted, its form's findings noted.
+  bool take_traffic_reply(const std::string& node, const std::string& line,
+                          const std::string& reply);
+  [[nodiscard]] std::string unreadable_summary(const Verdict& verdict) const;
 
   World& world_;
   const Scenario& scenario_;

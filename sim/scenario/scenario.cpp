@@ -135,13 +135,14 @@ void read_expect(const StepReader& r, Step& step) {
   static const std::map<std::string, ReplyKind> words = {{"none", ReplyKind::none},
                                                          {"at", ReplyKind::at},
                                                          {"invalid", ReplyKind::invalid},
-                                                         {"whatsat", ReplyKind::whatsat}};
+                                                         {"whatsat", ReplyKind::whatsat},
+                                                         {"origin_line", ReplyKind::origin_line}};
   if (v.is_string()) {
     auto it = words.find(v.get<std::string>());
     if (it == words.end())
       throw FieldError{path,
-                       "\"none\", \"at\", \"invalid\", \"whatsat\", {\"exact\": ...} or "
-                       "{\"pattern\": ...}, got " +
+                       "\"none\", \"at\", \"invalid\", \"whatsat\", \"origin_line\", "
+                       "{\"exact\": ...} or {\"pattern\": ...}, got " +
                            show(v)};
     step.expect = it->second;
     return;
@@ -229,6 +230,8 @@ const char* expect_word(ReplyKind kind) {
       return "invalid";
     case ReplyKind::whatsat:
       return "whatsat";
+    case ReplyKind::origin_line:
+      return "origin_line";
     default:
       return nullptr;
   }
@@ -672,9 +675,9 @@ Scenario read_scenario(const json& root) {
   if (!root.is_object()) throw FieldError{"(top level)", "an object with name and steps"};
   for (auto& [key, unused] : root.items())
     if (key != "name" && key != "description" && key != "topology" && key != "mode" &&
-        key != "seed" && key != "steps")
-      throw FieldError{key,
-                       "one of name, description, topology, mode, seed, steps (unknown field)"};
+        key != "seed" && key != "steps" && key != "checks")
+      throw FieldError{
+          key, "one of name, description, topology, mode, seed, checks, steps (unknown field)"};
   Scenario scenario;
   if (!root.contains("name") || !root.at("name").is_string() ||
       root.at("name").get<std::string>().empty())
@@ -702,10 +705,33 @@ Scenario read_scenario(const json& root) {
   for (std::size_t i = 0; i < steps.size(); ++i)
     scenario.steps.push_back(
         read_step(steps[i], "steps[" + std::to_string(i) + "]", scenario.topology));
+  scenario.beyond_course = checks_recovery(scenario.steps);
+  if (root.contains("checks")) {
+    const auto& checks = root.at("checks");
+    if (checks != "course" && checks != "beyond")
+      throw FieldError{"checks",
+                       "\"course\" (the course's minimum) or \"beyond\" (recovery after a "
+                       "restart or a partition), got " +
+                           show(checks)};
+    scenario.beyond_course = checks == "beyond";
+  }
   return scenario;
 }
 
 }  // namespace
+
+bool checks_recovery(const std::vector<Step>& steps) {
+  bool recovering = false;
+  for (const auto& step : steps) {
+    if (step.kind == StepKind::restart || step.kind == StepKind::heal ||
+        step.kind == StepKind::restore)
+      recovering = true;
+    if (recovering &&
+        (step.kind == StepKind::expect_converged || step.kind == StepKind::expect_record))
+      return true;
+  }
+  return false;
+}
 
 const char* to_string(StepKind kind) {
   return info(kind).name;
@@ -792,6 +818,8 @@ std::string scenario_to_json(const Scenario& scenario) {
   root["topology"] = {{"servers", servers}, {"links", links}};
   root["mode"] = scenario.classic ? "classic" : "anti-entropy";
   root["seed"] = scenario.seed;
+  if (scenario.beyond_course != checks_recovery(scenario.steps))
+    root["checks"] = scenario.beyond_course ? "beyond" : "course";
   json steps = json::array();
   for (const auto& step : scenario.steps) steps.push_back(info(step.kind).write_json(step));
   root["steps"] = steps;

@@ -54,7 +54,9 @@ struct Step;
 enum class StepRole { client, fault, repair, wait, check };
 [[nodiscard]] StepRole role_of(StepKind kind);
 
-enum class ReplyKind { none, at, invalid, whatsat, exact, pattern };
+// origin_line: a WHATSAT reply whose AT line is the one the origin server answered for the
+// client's newest update, as the spec says it must be, whatever server answers.
+enum class ReplyKind { none, at, invalid, whatsat, origin_line, exact, pattern };
 
 struct Step {
   StepKind kind = StepKind::wait;
@@ -89,7 +91,14 @@ struct Scenario {
   bool classic = false;
   std::uint64_t seed = 1;
   std::vector<Step> steps;
+  // What it holds a herd to: the course's minimum (flooding, the newer rule, replies), or
+  // beyond it (recovery after a restart or a partition, which the course does not ask for).
+  // "checks" in the file; without it, beyond when a check follows a restart or a repaired link.
+  bool beyond_course = false;
 };
+
+// Beyond the course's minimum: some check comes after a restart, a heal or a restored link.
+[[nodiscard]] bool checks_recovery(const std::vector<Step>& steps);
 
 // Errors name the file and the field: "file: steps[3].node: expected ...".
 [[nodiscard]] Expected<Scenario> parse_scenario(std::string_view text, std::string_view source);

@@ -20,6 +20,9 @@ struct StepOutcome {
   std::string description;
   double started_s = 0, finished_s = 0;  // since the herd came up
   bool ok = true;
+  // Not ok, and not failed either: the check could not look (a server it could not read, no
+  // update to judge); the message says why.
+  bool inconclusive = false;
   std::string message;               // what happened, or why it failed
   std::vector<std::string> details;  // with --verbose: every problem a failed check found
 };

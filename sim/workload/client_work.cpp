@@ -101,6 +101,7 @@ ReplyVerdict judge_reply(const Step& step, const std::string& line, const std::s
     case ReplyKind::invalid:
       out.ok = reply == format_invalid(line);
       break;
+    case ReplyKind::origin_line:  // its AT line is judged by the runner, which knows the origin's
     case ReplyKind::whatsat: {
       auto newline = reply.find('\n');
       auto body = newline == std::string::npos ? std::string() : reply.substr(newline + 1);

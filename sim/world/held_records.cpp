@@ -88,12 +88,14 @@ void HeldRecords::stored(std::string_view server, std::string_view at_line) {
   changed();
 }
 
-void HeldRecords::replace(std::string_view server, const StoreRecords& records) {
+void HeldRecords::replace(std::string_view server, const StoreRecords& records,
+                          const StoreRecords& unreadable) {
   std::lock_guard lock(mutex_);
   auto* s = server_named(server);
   if (s == nullptr) return;
   if (s->live) off_ -= off_pairs(*s);
   s->lines.clear();
+  s->unreadable = unreadable;
   for (const auto& [client, line] : records) s->lines[intern_client(client)] = intern_line(line);
   if (s->live) off_ += off_pairs(*s);
   changed();
@@ -105,8 +107,15 @@ void HeldRecords::forget(std::string_view server) {
   if (s == nullptr) return;
   if (s->live) off_ -= off_pairs(*s);
   s->lines.clear();
+  s->unreadable.clear();
   if (s->live) off_ += off_pairs(*s);
   changed();
+}
+
+StoreRecords HeldRecords::unreadable(std::string_view server) const {
+  std::lock_guard lock(mutex_);
+  const auto* s = server_named(server);
+  return s == nullptr ? StoreRecords{} : s->unreadable;
 }
 
 void HeldRecords::link_up() {
@@ -195,6 +204,13 @@ std::vector<std::string> HeldRecords::expected_clients() const {
   std::vector<std::string> out;
   for (const auto& [client, line] : expected_) out.push_back(*clients_[client]);
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+StoreRecords HeldRecords::expected_lines() const {
+  std::lock_guard lock(mutex_);
+  StoreRecords out;
+  for (const auto& [client, line] : expected_) out[*clients_[client]] = *lines_[line];
   return out;
 }
 

@@ -34,8 +34,10 @@ class HeldRecords {
   // --- what the servers hold -------------------------------------------------------------------
   // `server` stored `at_line` (an update_stored event): its record for the line's client.
   void stored(std::string_view server, std::string_view at_line);
-  // Everything `server` holds, as it answered when asked (a black box).
-  void replace(std::string_view server, const StoreRecords& records);
+  // Everything `server` holds, as it answered when asked (a black box), and the clients it could
+  // not be asked about, with why (client -> reason): those it is not known to hold.
+  void replace(std::string_view server, const StoreRecords& records,
+               const StoreRecords& unreadable = {});
   // `server` crashed: its memory is gone.
   void forget(std::string_view server);
   void link_up();
@@ -53,10 +55,14 @@ class HeldRecords {
   [[nodiscard]] std::optional<std::string> record(std::string_view server,
                                                   std::string_view client) const;
   [[nodiscard]] StoreRecords records(std::string_view server) const;
+  // The clients the last replace() could not read on `server`, with why.
+  [[nodiscard]] StoreRecords unreadable(std::string_view server) const;
   [[nodiscard]] std::size_t link_ups() const;
   [[nodiscard]] bool live(std::string_view server) const;
   // Every client some accepted update named: what a black box is asked about.
   [[nodiscard]] std::vector<std::string> expected_clients() const;
+  // The newest accepted record of every client, client -> AT line.
+  [[nodiscard]] StoreRecords expected_lines() const;
 
   // Changes so far: a waiter notes it, asks its question, then waits for it to move.
   [[nodiscard]] std::uint64_t changes() const;
@@ -68,6 +74,7 @@ class HeldRecords {
   static constexpr Id none = 0xffffffff;
   struct Server {
     std::unordered_map<Id, Id> lines;  // client -> line
+    StoreRecords unreadable;           // client -> why it could not be read
     bool live = true;
   };
 

@@ -20,9 +20,15 @@ std::int64_t ProxiedLinks::now() const {
 
 Expected<std::uint16_t> ProxiedLinks::route(const std::string& from, const std::string& to,
                                             std::uint16_t target_port) {
+  return route(from, to, target_port, {});
+}
+
+Expected<std::uint16_t> ProxiedLinks::route(const std::string& from, const std::string& to,
+                                            std::uint16_t target_port, ProxySockets sockets) {
   auto& proxy = proxies_[{from, to}];
   if (!proxy) {
-    proxy = std::make_unique<FaultProxy>(runtime_, from, to, target_port, random_.next());
+    proxy = std::make_unique<FaultProxy>(runtime_, from, to, target_port, random_.next(),
+                                         std::move(sockets));
     observe(*proxy);
     if (auto ec = proxy->start())
       return fail("cannot start the proxy " + from + " -> " + to + ": " + ec.message());

@@ -14,11 +14,11 @@
 
 #include "core/expected.hpp"
 #include "core/seeded_random.hpp"
+#include "sim/net/fault_proxy.hpp"
 #include "sim/world/world.hpp"
 
 namespace herd {
 
-class FaultProxy;
 class Runtime;
 class RunRecord;
 
@@ -34,6 +34,10 @@ class ProxiedLinks final : public Links {
   // use: its port, or why it could not start.
   [[nodiscard]] Expected<std::uint16_t> route(const std::string& from, const std::string& to,
                                               std::uint16_t target_port);
+  // The same, with the proxy's sockets made where `sockets` says (inside the servers' network
+  // namespaces) and listening on its port.
+  [[nodiscard]] Expected<std::uint16_t> route(const std::string& from, const std::string& to,
+                                              std::uint16_t target_port, ProxySockets sockets);
   // Connections to a crashed server are refused through its proxies, as without them.
   void set_target_up(const std::string& server, bool up);
   // Set when no proxy sits on the links (servers whose ports are fixed in their code).

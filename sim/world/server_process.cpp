@@ -15,6 +15,8 @@
 #include <fstream>
 #include <vector>
 
+#include "sim/net/net_namespace.hpp"
+
 extern char** environ;
 
 namespace herd {
@@ -31,8 +33,11 @@ std::string describe_status(int status) {
 }  // namespace
 
 ServerProcess::ServerProcess(std::string command, std::map<std::string, std::string> environment,
-                             std::string dir)
-    : command_(std::move(command)), environment_(std::move(environment)), dir_(std::move(dir)) {}
+                             std::string dir, const NetNamespace* netns)
+    : command_(std::move(command)),
+      environment_(std::move(environment)),
+      dir_(std::move(dir)),
+      netns_(netns) {}
 
 ServerProcess::~ServerProcess() {
   kill();
@@ -78,7 +83,11 @@ Expected<void> ServerProcess::start() {
   sigaddset(&defaults, SIGTERM);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   pid_t pid = -1;
-  int error = posix_spawn(&pid, shell.c_str(), &actions, &attributes, argv, envp.data());
+  // A child starts in the network namespace of the thread that spawns it.
+  auto spawn = [&] {
+    return posix_spawn(&pid, shell.c_str(), &actions, &attributes, argv, envp.data());
+  };
+  int error = netns_ != nullptr ? netns_->inside(spawn) : spawn();
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) return fail(std::string("cannot start /bin/sh: ") + std::strerror(error));

@@ -15,13 +15,16 @@
 
 namespace herd {
 
+class NetNamespace;
+
 class ServerProcess {
  public:
   // `command` runs under /bin/sh -c in this process's directory (so that the paths a user types
   // mean what they mean in a shell), with `environment` added to this process's own; stdout and
   // stderr go to dir/output.log (appended: a restart keeps what came before).
+  // With `netns`, it runs inside that network namespace (net_namespace.hpp), which outlives it.
   ServerProcess(std::string command, std::map<std::string, std::string> environment,
-                std::string dir);
+                std::string dir, const NetNamespace* netns = nullptr);
   ~ServerProcess();  // kills it if it still runs
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -44,6 +47,7 @@ class ServerProcess {
   std::string command_;
   std::map<std::string, std::string> environment_;
   std::string dir_;
+  const NetNamespace* netns_;
   pid_t pid_ = -1;
 };
 

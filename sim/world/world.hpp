@@ -36,7 +36,8 @@ class RunRecord;
 // nodes in this process: a student's Python servers, another herd's, or `herd node` itself.
 struct ExternalHerd {
   // Run under /bin/sh -c for each server, in the directory herd sim runs in, with {name}, {port},
-  // {config}, {places_url}, {dir} and {classic} ("--classic" when the scenario runs in classic
+  // {config}, {places_url} (legacy Nearby Search), {places_new_url} (Places API (New)'s
+  // searchNearby), {dir} and {classic} ("--classic" when the scenario runs in classic
   // mode, else nothing) replaced, and HERD_NAME, HERD_PORT, HERD_CONFIG, HERD_PLACES_URL, HERD_DIR
   // and HERD_CLASSIC (1 or 0) set.
   std::string command;
@@ -46,8 +47,15 @@ struct ExternalHerd {
   std::map<std::string, std::uint16_t> ports;
   // Each server's folder (its config and output) is DIR/SCENARIO.servers/NAME.
   std::string dir;
+  // With ports: each server in a network namespace of its own, Herd's proxies on its
+  // neighbours' ports inside it (net_namespace.hpp), so link faults reach code that names its
+  // neighbours itself. Set only once prepare_net_namespaces() has succeeded.
+  bool namespaces = false;
   int start_timeout_ms = 10'000;  // for a server's port to accept connections after a start
-  int reply_timeout_ms = 5'000;   // for each answer the checker waits on
+  int reply_timeout_ms = 5'000;   // for each reply a client or the checker waits on
+  // As the course's grader talks: a fresh connection per request, half-closed after the line,
+  // the reply read to EOF (course_connection.hpp). False: one connection kept per server.
+  bool course_clients = true;
 };
 
 // What any world is made from.
@@ -78,6 +86,9 @@ class ClientConnection {
   virtual bool send(const std::string& bytes) = 0;
   // What arrives through `end` (included); nullopt if the connection ends or time runs out.
   virtual std::optional<std::string> read_through(std::string_view end, int timeout_ms) = 0;
+  // Why the last send or read came to nothing, when the connection knows more than that it did
+  // ("closed the connection without a reply"); empty otherwise.
+  [[nodiscard]] virtual std::string why_nothing() const { return {}; }
 };
 
 // The servers, as a whole.
@@ -107,6 +118,11 @@ class Herd {
   // At most `limit` of its records, those with the latest client times.
   [[nodiscard]] virtual std::vector<std::string> newest(const std::string& server,
                                                         std::size_t limit) = 0;
+  // Why this herd cannot run the scenario's topology at all (servers whose ports are fixed in
+  // their code, and other names); nullopt when it can.
+  [[nodiscard]] virtual std::optional<std::string> why_not_this_topology() const {
+    return std::nullopt;
+  }
   // Servers that ended by themselves since the last call, and how ("exited with status 1").
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> take_ended() = 0;
 };
