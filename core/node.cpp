@@ -568,9 +568,10 @@ asio::awaitable<void> serve_client(ImplPtr node, std::shared_ptr<Session> sessio
     // Busy: neither idle nor the one to close when the node is full.
     node->unlist_idle(s);
     if (write_now(s, ec)) co_await write_rest(s, ec);
-    std::string body =
+    auto answer =
         co_await io::async_fetch_places(*node->env, node->exec, pending.query, asio::use_awaitable);
-    node->reply(s, pending.at_line + "\n" + body + "\n");
+    if (!answer.problem.empty()) node->note("PLACES", answer.problem, true);
+    node->reply(s, pending.at_line + "\n" + answer.body + "\n");
     if (s.counted && !node->stopped) node->list_idle(s);
   };
 

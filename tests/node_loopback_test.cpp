@@ -353,7 +353,7 @@ TEST_CASE("the mock Places answers a bad query with INVALID_REQUEST") {
   settings.url = mock.url();
   // A WHATSAT always sends a valid radius, so ask through the Places client with a bad one.
   PlacesClient places(settings);
-  auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "0", 5}));
+  auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "0", 5}).body);
   CHECK(body["status"] == "INVALID_REQUEST");
   CHECK(body["results"] == json::array());
 }
@@ -363,7 +363,7 @@ TEST_CASE("a Places URL that is not http(s) gives the error object without a req
     PlacesSettings settings;
     settings.url = url;
     PlacesClient places(settings);
-    auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "1000", 5}));
+    auto body = json::parse(places.fetch(NearbyQuery{"+1", "+1", "1000", 5}).body);
     CAPTURE(url);
     CHECK(body["status"] == "UNKNOWN_ERROR");
     CHECK(body["error_message"] == "the Places URL is not an http(s) URL");

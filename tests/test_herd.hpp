@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,16 +40,26 @@ struct HerdOptions {
   std::size_t max_records = NodeOptions{}.max_records;
   std::size_t max_client_id_bytes = NodeOptions{}.max_client_id_bytes;
   std::int64_t max_clock_skew_s = NodeOptions{}.max_clock_skew_s;
+  // Places: the legacy API by default here (herd node's default is the New one), over http
+  // unless the mock is given a certificate.
+  bool places_new_api = false;
+  NewApiReply places_reply = NewApiReply::legacy_fields;
+  std::optional<MockTls> mock_tls{};
+  std::string places_ca_file{};
+  std::string places_key = "test-key";
 };
 
 // Its links are all up before a test begins.
 struct TestHerd {
-  explicit TestHerd(HerdOptions options = {}) {
+  explicit TestHerd(HerdOptions options = {}) : mock("127.0.0.1", 0, options.mock_tls) {
     REQUIRE_FALSE(mock.start());
     HerdSettings settings;
     settings.topology = default_topology(0);
     settings.node.classic = options.classic;
-    settings.node.places.url = mock.url();
+    settings.node.places.url = options.places_new_api ? mock.search_nearby_url() : mock.url();
+    settings.node.places.new_reply = options.places_reply;
+    settings.node.places.ca_file = options.places_ca_file;
+    settings.node.places.key = options.places_key;
     settings.node.places.timeout_ms = options.places_timeout_ms;
     settings.node.places.max_body_bytes = options.places_max_bytes;
     settings.node.max_line_bytes = options.max_line_bytes;

@@ -5,6 +5,7 @@ would. Either point it at a running herd, or let it launch one and stop it after
   conformance.py --base-port 12000                 # a herd already running (default five servers)
   conformance.py --launch up --herd build/release/herd      # `herd up` on free ports
   conformance.py --launch nodes --herd build/release/herd   # five `herd node` processes + mock
+  conformance.py --launch nodes --places-api legacy ...     # ... asking the mock's legacy API
 
 Prints one line per check and closes with "N passed, M failed"; exits 1 if any check failed.
 """
@@ -130,6 +131,12 @@ async def run_checks(herd):
         check("WHATSAT's JSON has at most `bound` results", len(places.get("results", [])) <= 3,
               str(len(places.get("results", []))))
         check("WHATSAT's JSON has Google's fields", "status" in places and "html_attributions" in places)
+        check("WHATSAT's Places call succeeded", places.get("status") == "OK",
+              f"{places.get('status')}: {places.get('error_message', '')}")
+        first = (places.get("results") or [{}])[0]
+        check("WHATSAT's results have the legacy fields (name, geometry.location, place_id)",
+              isinstance(first.get("name"), str) and "location" in first.get("geometry", {})
+              and isinstance(first.get("place_id"), str), json.dumps(first)[:200])
     except ValueError as e:
         check("WHATSAT's JSON parses", False, str(e))
 
@@ -194,7 +201,7 @@ def wait_for_port(port, deadline):
     return False
 
 
-def launch(mode, herd_path, base, log_dir):
+def launch(mode, herd_path, base, log_dir, places_api):
     procs = []
     if mode == "up":
         procs.append(subprocess.Popen([herd_path, "up", "--base-port", str(base), "--log-dir", log_dir],
@@ -203,10 +210,13 @@ def launch(mode, herd_path, base, log_dir):
         mock = subprocess.Popen([herd_path, "places-mock", "--port", "0"], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         procs.append(mock)
-        url = mock.stdout.readline().split()[-1]
+        # "mock Places at URL", a curl line, then "Places API (New) at URL".
+        urls = [line.split()[-1] for line in (mock.stdout.readline() for _ in range(3)) if " at " in line]
+        url = urls[-1] if places_api == "new" else urls[0]
         for name in SERVERS:
             procs.append(subprocess.Popen([herd_path, "node", name, "--base-port", str(base), "--places-url", url,
-                                           "--log-dir", log_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                           "--places-key", "conformance", "--log-dir", log_dir],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     deadline = time.monotonic() + 10
     if not all(wait_for_port(base + i, deadline) for i in range(5)):
         raise RuntimeError("the herd did not start listening")
@@ -230,6 +240,8 @@ def main():
     parser.add_argument("--base-port", type=int, default=12000)
     parser.add_argument("--launch", choices=["up", "nodes"])
     parser.add_argument("--herd", default="build/release/herd", help="the herd binary, for --launch")
+    parser.add_argument("--places-api", choices=["new", "legacy"], default="new",
+                        help="with --launch nodes: which of the mock's Places APIs the nodes call")
     args = parser.parse_args()
     procs = []
     base = args.base_port
@@ -237,7 +249,7 @@ def main():
         try:
             if args.launch:
                 base = free_base_port()
-                procs = launch(args.launch, args.herd, base, log_dir)
+                procs = launch(args.launch, args.herd, base, log_dir, args.places_api)
             herd = Herd(args.host, base)
             if not asyncio.run(wait_until_flooding(herd)):
                 check("the herd floods updates", False, "no update reached all five within 10 s")

@@ -2,8 +2,11 @@
 // table below; a flag's default is the field's initial value in ServeSettings (NodeOptions for the
 // node's limits), so --help, --check and the servers cannot disagree.
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "core/config.hpp"
@@ -69,7 +72,10 @@ const std::vector<ServeFlag>& serve_flags() {
           s.base_port = static_cast<int>(parse_integer("base-port", v, 1, 65535));
         }}},
       {for_both,
-       {"places-url", "URL", "Places Nearby Search endpoint, without its query string",
+       {"places-url", "URL",
+        "Places Nearby Search endpoint, without its query string: Places API (New) when its path "
+        "ends in places:searchNearby, else the legacy API (" +
+            std::string(google_places_legacy_url) + ")",
         [](const ServeSettings& s) { return s.node.places.url + "; herd up: its mock Places"; },
         [](ServeSettings& s, const std::string& v) {
           if (!v.starts_with("http://") && !v.starts_with("https://"))
@@ -82,6 +88,58 @@ const std::vector<ServeFlag>& serve_flags() {
        {"places-key", "KEY", "Places API key; never printed or logged",
         [](const ServeSettings&) { return std::string("$GOOGLE_PLACES_API_KEY"); },
         [](ServeSettings& s, const std::string& v) { s.node.places.key = v; }}},
+      {for_both,
+       {"places-api", "new|legacy|url",
+        "which Google API --places-url speaks: a key from a project made since March 2025 can "
+        "call only the New one",
+        [](const ServeSettings&) { return std::string("url (New for .../places:searchNearby)"); },
+        [](ServeSettings& s, const std::string& v) {
+          if (v == "new")
+            s.node.places.api = PlacesApi::new_api;
+          else if (v == "legacy")
+            s.node.places.api = PlacesApi::legacy;
+          else if (v == "url")
+            s.node.places.api = PlacesApi::from_url;
+          else
+            throw UsageError{"--places-api: expected new, legacy or url, got \"" + v + "\""};
+        }}},
+      {for_both,
+       {"places-field-mask", "PATHS",
+        "New API: the X-Goog-FieldMask, comma-separated paths without spaces; Google bills a "
+        "call at the dearest tier among them (\"*\" is the dearest)",
+        [](const ServeSettings& s) { return s.node.places.field_mask; },
+        [](ServeSettings& s, const std::string& v) {
+          if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos)
+            throw UsageError{
+                "--places-field-mask: expected comma-separated paths without "
+                "spaces, such as places.displayName,places.location"};
+          s.node.places.field_mask = v;
+        }}},
+      {for_both,
+       {"places-reply", "legacy|google",
+        "New API: answer WHATSAT with SPEC.md's legacy fields (name, vicinity, geometry, "
+        "place_id, ...) or with Google's New JSON as it came",
+        [](const ServeSettings&) { return std::string("legacy"); },
+        [](ServeSettings& s, const std::string& v) {
+          if (v == "legacy")
+            s.node.places.new_reply = NewApiReply::legacy_fields;
+          else if (v == "google")
+            s.node.places.new_reply = NewApiReply::as_google_sent;
+          else
+            throw UsageError{"--places-reply: expected legacy or google, got \"" + v + "\""};
+        }}},
+      {for_both,
+       {"places-ca-file", "FILE",
+        "https to Places trusts only the PEM certificates in FILE (a private or test "
+        "certificate authority)",
+        [](const ServeSettings&) { return std::string("the system's certificate authorities"); },
+        [](ServeSettings& s, const std::string& v) {
+          std::ifstream file(v);
+          if (!file)
+            throw UsageError{"--places-ca-file: cannot read \"" + v +
+                             "\": " + std::strerror(errno)};
+          s.node.places.ca_file = v;
+        }}},
       {for_both,
        {"places-timeout-ms", "MS",
         "give up on a Places call after this long and answer with an error object",
@@ -271,6 +329,14 @@ void print_settings(const NodeOptions& node, const std::string& places_note,
                     std::size_t client_slots) {
   std::printf("  mode %s\n", node.classic ? "classic" : "anti-entropy");
   std::printf("  places-url %s%s\n", node.places.url.c_str(), places_note.c_str());
+  std::printf("  places-api %s\n", uses_new_api(node.places) ? "new" : "legacy");
+  if (uses_new_api(node.places)) {
+    std::printf("  places-field-mask %s\n", node.places.field_mask.c_str());
+    std::printf("  places-reply %s\n",
+                node.places.new_reply == NewApiReply::legacy_fields ? "legacy" : "google");
+  }
+  if (!node.places.ca_file.empty())
+    std::printf("  places-ca-file %s\n", node.places.ca_file.c_str());
   std::printf("  places-key %s\n", node.places.key.empty() ? "(none)" : "(set, not shown)");
   std::printf("  places-timeout-ms %d\n", node.places.timeout_ms);
   std::printf("  places-max-bytes %zu\n", node.places.max_body_bytes);
@@ -403,7 +469,10 @@ int run_up(const Args& args) {
     if (auto ec = mock.start())
       throw UsageError{"cannot start the mock Places on 127.0.0.1:" +
                        std::to_string(settings.places_port) + ": " + ec.message()};
-    herd_settings.node.places.url = mock.url();
+    // The mock speaks both APIs; the servers use Places API (New), as herd node does by default.
+    herd_settings.node.places.url = mock.search_nearby_url();
+    herd_settings.node.places.api = PlacesApi::from_url;
+    if (herd_settings.node.places.key.empty()) herd_settings.node.places.key = mock_places_key;
   }
   Runtime runtime(static_cast<unsigned>(settings.threads));
   herd_settings.runtime = &runtime;
@@ -433,6 +502,7 @@ struct MockSettings {
   std::string host = "127.0.0.1";
   int port = 8090;
   int latency_ms = 0;
+  std::string tls_cert, tls_key;  // both set: serve https
 };
 
 const FlagTable<MockSettings>& mock_flags() {
@@ -449,6 +519,14 @@ const FlagTable<MockSettings>& mock_flags() {
        [](MockSettings& s, const std::string& v) {
          s.latency_ms = static_cast<int>(parse_integer("latency-ms", v, 0, 600'000));
        }},
+      {"tls-cert", "FILE",
+       "serve https with this PEM certificate chain (with --tls-key); a node trusts it through "
+       "--places-ca-file",
+       [](const MockSettings&) { return std::string("none: http"); },
+       [](MockSettings& s, const std::string& v) { s.tls_cert = v; }},
+      {"tls-key", "FILE", "the PEM private key of --tls-cert",
+       [](const MockSettings&) { return std::string("none"); },
+       [](MockSettings& s, const std::string& v) { s.tls_key = v; }},
   };
   return table;
 }
@@ -457,20 +535,38 @@ const FlagTable<MockSettings>& mock_flags() {
 
 int run_places_mock(const Args& args) {
   MockSettings settings;
-  if (!parse_flags("places-mock", "[options]\n\nRuns the mock Google Places Nearby Search alone.",
-                   args, mock_flags(), settings))
+  if (!parse_flags(
+          "places-mock",
+          "[options]\n\nRuns the mock Google Places alone. It serves both APIs: the legacy Nearby "
+          "Search\n"
+          "(GET /maps/api/place/nearbysearch/json) and Places API (New) (POST\n"
+          "/v1/places:searchNearby, with the X-Goog-Api-Key and X-Goog-FieldMask headers).",
+          args, mock_flags(), settings))
     return 0;
-  PlacesMock mock(settings.host, static_cast<std::uint16_t>(settings.port));
-  if (auto ec = mock.start())
+  if (settings.tls_cert.empty() != settings.tls_key.empty())
+    throw UsageError{"--tls-cert and --tls-key go together"};
+  std::optional<MockTls> tls;
+  if (!settings.tls_cert.empty()) tls = MockTls{settings.tls_cert, settings.tls_key};
+  PlacesMock mock(settings.host, static_cast<std::uint16_t>(settings.port), tls);
+  if (auto ec = mock.start()) {
+    if (ec == std::errc::invalid_argument)
+      throw UsageError{"cannot serve https with " + settings.tls_cert + " and " + settings.tls_key +
+                       ": not a readable PEM certificate and its key"};
     throw UsageError{"cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
                      ": " + ec.message()};
+  }
   PlacesFaults faults;
   faults.latency_ms = settings.latency_ms;
   mock.set_faults(faults);
   std::printf(
       "mock Places at %s\nTry: curl "
-      "'%s?location=34.068930,-118.445127&radius=10000&key=any'\nCtrl-C stops.\n",
-      mock.url().c_str(), mock.url().c_str());
+      "'%s?location=34.068930,-118.445127&radius=10000&key=any'\n"
+      "Places API (New) at %s\nTry: curl -X POST -H 'X-Goog-Api-Key: any' "
+      "-H 'X-Goog-FieldMask: places.displayName' "
+      "-d '{\"locationRestriction\":{\"circle\":{\"center\":{\"latitude\":34.07,"
+      "\"longitude\":-118.44},\"radius\":1000}}}' '%s'\nCtrl-C stops.\n",
+      mock.url().c_str(), mock.url().c_str(), mock.search_nearby_url().c_str(),
+      mock.search_nearby_url().c_str());
   std::fflush(stdout);
   Runtime runtime(1, 1);
   runtime.wait_for_shutdown_signal();

@@ -33,7 +33,7 @@ namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 using IoHandler = asio::any_completion_handler<void(error_code, std::size_t)>;
 using WaitHandler = asio::any_completion_handler<void(error_code)>;
-using PlacesHandler = asio::any_completion_handler<void(std::string)>;
+using PlacesHandler = asio::any_completion_handler<void(PlacesAnswer)>;
 
 // One connection's byte stream, as TCP gives it: in order, until the other end closes or resets.
 class Stream {
@@ -102,7 +102,8 @@ class Environment {
   // configured at `configured_host`: a greeting as that neighbour is believed only then.
   [[nodiscard]] virtual bool may_come_from(std::string_view remote_host, std::string_view name,
                                            std::string_view configured_host) const = 0;
-  // Places' answer shaped for WHATSAT (an error object when it fails), never blocking the node.
+  // Places' answer shaped for WHATSAT (an error object when it fails, with what to tell the
+  // log), never blocking the node.
   virtual void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
                             PlacesHandler done) = 0;
 };
@@ -153,7 +154,7 @@ auto async_wait(Timer& timer, Token&& token) {
 template <typename Token>
 auto async_fetch_places(Environment& env, const asio::any_io_executor& executor,
                         const NearbyQuery& query, Token&& token) {
-  return asio::async_initiate<Token, void(std::string)>(
+  return asio::async_initiate<Token, void(PlacesAnswer)>(
       [&env, &executor, &query](auto handler) {
         env.fetch_places(executor, query, PlacesHandler(std::move(handler)));
       },

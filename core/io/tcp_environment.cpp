@@ -236,13 +236,13 @@ class TcpEnvironment final : public io::Environment {
   void fetch_places(const asio::any_io_executor& executor, const NearbyQuery& query,
                     io::PlacesHandler done) override {
     // The call blocks, so it runs on the blocking pool; the answer comes back to the node.
-    asio::post(runtime_.blocking_pool(),
-               [places = places_, query, executor, done = std::move(done)]() mutable {
-                 auto body = places->fetch(query);
-                 asio::post(executor, [done = std::move(done), body = std::move(body)]() mutable {
-                   std::move(done)(std::move(body));
-                 });
-               });
+    asio::post(runtime_.blocking_pool(), [places = places_, query, executor,
+                                          done = std::move(done)]() mutable {
+      auto answer = places->fetch(query);
+      asio::post(executor, [done = std::move(done), answer = std::move(answer)]() mutable {
+        std::move(done)(std::move(answer));
+      });
+    });
   }
 
  private:

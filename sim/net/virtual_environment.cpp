@@ -320,26 +320,29 @@ class VirtualEnvironment final : public io::Environment {
     if (places_.on_call)
       places_.on_call(host_, "location=" + location + " radius=" + query.radius_metres);
     const auto faults = places_.faults;
-    std::string body;
+    PlacesAnswer answer;
     Time delay = static_cast<Time>(faults.latency_ms) * millisecond;
+    auto failed = [&](std::string message) {
+      answer.body = places_error_body(message);
+      answer.problem = std::move(message);
+    };
     if (faults.silent || faults.latency_ms >= settings_.timeout_ms) {
       // The client gives up, as PlacesClient does on real sockets.
       delay = static_cast<Time>(settings_.timeout_ms) * millisecond;
-      body = places_error_body("Places timed out after " + std::to_string(settings_.timeout_ms) +
-                               " ms");
+      failed("Places timed out after " + std::to_string(settings_.timeout_ms) + " ms");
+    } else if (auto mock = mock_places_answer(location, query.radius_metres, faults);
+               mock.status == 200) {
+      answer = shape_legacy_answer(mock.body, query.bound);
     } else {
-      auto answer = mock_places_answer(location, query.radius_metres, faults);
-      body = answer.status == 200
-                 ? shape_places_body(answer.body, query.bound)
-                 : places_error_body("Places answered HTTP " + std::to_string(answer.status));
+      failed("Places answered HTTP " + std::to_string(mock.status));
     }
     // The node may crash before the answer: the event holds nothing of this environment.
     // Shared: the network's events are copyable functions, and a handler is not.
     auto handler = std::make_shared<io::PlacesHandler>(std::move(done));
-    net_.after(delay, [&places = places_, executor, handler, body = std::move(body),
+    net_.after(delay, [&places = places_, executor, handler, answer = std::move(answer),
                        host = host_]() mutable {
-      if (places.on_answer) places.on_answer(host, body.substr(0, body.find('\n')));
-      complete_later(executor, std::move(*handler), std::move(body));
+      if (places.on_answer) places.on_answer(host, answer.body.substr(0, answer.body.find('\n')));
+      complete_later(executor, std::move(*handler), std::move(answer));
     });
   }
 

@@ -21,7 +21,8 @@ inline constexpr const char* search_nearby_path = "/v1/places:searchNearby";
 struct PlacesMock::Impl {
   std::string host;
   std::uint16_t port = 0;
-  httplib::Server server;
+  std::optional<MockTls> tls;
+  std::unique_ptr<httplib::Server> server;
   std::thread thread;
   mutable std::mutex mutex;
   std::condition_variable wake;  // ends latency and silence early when the mock stops
@@ -29,6 +30,7 @@ struct PlacesMock::Impl {
   bool stopping = false;
   std::atomic<std::uint64_t> requests{0};
   std::set<std::pair<std::string, int>> peers;  // guarded by `mutex`
+  std::optional<SeenRequest> last;              // guarded by `mutex`
 
   // Waits out a fault; false if the mock is stopping.
   bool wait_for(std::chrono::milliseconds delay) {
@@ -44,6 +46,12 @@ struct PlacesMock::Impl {
       std::lock_guard lock(mutex);
       now = faults;
       peers.emplace(request.remote_addr, request.remote_port);
+      auto header = [&](const char* name) {
+        return request.has_header(name) ? request.get_header_value(name) : std::string();
+      };
+      last = SeenRequest{request.method,           request.target,
+                         header("X-Goog-Api-Key"), header("X-Goog-FieldMask"),
+                         header("Content-Type"),   request.body};
     }
     if (now.latency_ms > 0 && !wait_for(std::chrono::milliseconds(now.latency_ms)))
       return std::nullopt;
@@ -88,9 +96,11 @@ struct PlacesMock::Impl {
   }
 };
 
-PlacesMock::PlacesMock(std::string host, std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+PlacesMock::PlacesMock(std::string host, std::uint16_t port, std::optional<MockTls> tls)
+    : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
+  impl_->tls = std::move(tls);
 }
 
 PlacesMock::~PlacesMock() {
@@ -99,36 +109,43 @@ PlacesMock::~PlacesMock() {
 
 std::error_code PlacesMock::start() {
   auto& m = *impl_;
+  if (m.tls) {
+    m.server =
+        std::make_unique<httplib::SSLServer>(m.tls->cert_file.c_str(), m.tls->key_file.c_str());
+    if (!m.server->is_valid()) return std::make_error_code(std::errc::invalid_argument);
+  } else {
+    m.server = std::make_unique<httplib::Server>();
+  }
   // Herd's Places clients keep connections alive, and httplib gives every open connection a
   // thread of its own until it is closed or idle for the keep-alive timeout. Enough threads for
   // five servers' idle connections keep a busy herd from queueing behind idle ones; like Google,
   // the mock does not cap requests per connection.
-  m.server.new_task_queue = [] {
+  m.server->new_task_queue = [] {
     return new httplib::ThreadPool(5 * PlacesClient::max_idle_connections + 16);
   };
-  m.server.set_keep_alive_max_count(1'000'000);
-  m.server.set_keep_alive_timeout(2);
+  m.server->set_keep_alive_max_count(1'000'000);
+  m.server->set_keep_alive_timeout(2);
   // On a kept-alive connection Nagle's algorithm would hold the body behind the headers until
   // the client's delayed ACK (tens of milliseconds).
-  m.server.set_tcp_nodelay(true);
-  m.server.Get(nearby_path, [&m](const httplib::Request& request, httplib::Response& response) {
+  m.server->set_tcp_nodelay(true);
+  m.server->Get(nearby_path, [&m](const httplib::Request& request, httplib::Response& response) {
     m.answer(request, response);
   });
-  m.server.Post(search_nearby_path,
-                [&m](const httplib::Request& request, httplib::Response& response) {
-                  m.answer_search_nearby(request, response);
-                });
+  m.server->Post(search_nearby_path,
+                 [&m](const httplib::Request& request, httplib::Response& response) {
+                   m.answer_search_nearby(request, response);
+                 });
   if (m.port == 0) {
-    int port = m.server.bind_to_any_port(m.host);
+    int port = m.server->bind_to_any_port(m.host);
     if (port <= 0) return std::make_error_code(std::errc::address_not_available);
     m.port = static_cast<std::uint16_t>(port);
-  } else if (!m.server.bind_to_port(m.host, m.port)) {
+  } else if (!m.server->bind_to_port(m.host, m.port)) {
     return std::make_error_code(std::errc::address_in_use);
   }
-  m.thread = std::thread([&m] { m.server.listen_after_bind(); });
+  m.thread = std::thread([&m] { m.server->listen_after_bind(); });
   // httplib 0.11 has no wait_until_ready(); a stop() before the loop runs would be lost, so wait
   // for the flag it sets first thing.
-  while (!m.server.is_running()) std::this_thread::yield();
+  while (!m.server->is_running()) std::this_thread::yield();
   return {};
 }
 
@@ -139,7 +156,7 @@ void PlacesMock::stop() {
     m.stopping = true;
   }
   m.wake.notify_all();
-  m.server.stop();
+  if (m.server) m.server->stop();
   if (m.thread.joinable()) m.thread.join();
 }
 
@@ -148,11 +165,13 @@ std::uint16_t PlacesMock::port() const {
 }
 
 std::string PlacesMock::url() const {
-  return "http://" + impl_->host + ":" + std::to_string(impl_->port) + nearby_path;
+  return std::string(impl_->tls ? "https://" : "http://") + impl_->host + ":" +
+         std::to_string(impl_->port) + nearby_path;
 }
 
 std::string PlacesMock::search_nearby_url() const {
-  return "http://" + impl_->host + ":" + std::to_string(impl_->port) + search_nearby_path;
+  return std::string(impl_->tls ? "https://" : "http://") + impl_->host + ":" +
+         std::to_string(impl_->port) + search_nearby_path;
 }
 
 void PlacesMock::set_faults(const PlacesFaults& faults) {
@@ -167,6 +186,11 @@ PlacesFaults PlacesMock::faults() const {
 
 std::uint64_t PlacesMock::requests() const {
   return impl_->requests.load();
+}
+
+std::optional<SeenRequest> PlacesMock::last_request() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last;
 }
 
 std::size_t PlacesMock::connections() const {

@@ -1,9 +1,11 @@
 #pragma once
-// A stand-in for Google Places Nearby Search on loopback (cpp-httplib on its own thread), with
-// faults the simulator can switch on: latency, HTTP errors, malformed JSON, no answer at all.
+// A stand-in for Google Places Nearby Search on loopback (cpp-httplib on its own thread), legacy
+// and New, over http or https, with faults the simulator can switch on: latency, HTTP errors,
+// malformed JSON, no answer at all.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -11,14 +13,32 @@
 
 namespace herd {
 
+// The key Herd's own servers send the mock when the user gave none: the New API refuses a
+// request without one, as Google does.
+inline constexpr const char* mock_places_key = "herd-mock-key";
+
+// PEM files for serving https: the certificate chain and its private key.
+struct MockTls {
+  std::string cert_file, key_file;
+};
+
+// What the mock last received, for tests of the request's shape.
+struct SeenRequest {
+  std::string method, target;                     // target: path and query string as sent
+  std::string api_key, field_mask, content_type;  // the headers; empty when absent
+  std::string body;
+};
+
 class PlacesMock {
  public:
-  explicit PlacesMock(std::string host = "127.0.0.1", std::uint16_t port = 0);
+  explicit PlacesMock(std::string host = "127.0.0.1", std::uint16_t port = 0,
+                      std::optional<MockTls> tls = std::nullopt);
   ~PlacesMock();  // stops and joins
   PlacesMock(const PlacesMock&) = delete;
   PlacesMock& operator=(const PlacesMock&) = delete;
 
-  // Binds and starts serving on a thread; returns once the server accepts requests.
+  // Binds and starts serving on a thread; returns once the server accepts requests. With TLS, a
+  // certificate or key that cannot be loaded is an error here.
   [[nodiscard]] std::error_code start();
   void stop();
 
@@ -33,6 +53,7 @@ class PlacesMock {
   [[nodiscard]] std::uint64_t requests() const;
   // Distinct client connections that sent a request.
   [[nodiscard]] std::size_t connections() const;
+  [[nodiscard]] std::optional<SeenRequest> last_request() const;
 
  private:
   struct Impl;

@@ -72,7 +72,14 @@ class SocketWorld final : public World, Herd {
       settings.node.log_dir = options_.log_dir;
     }
     settings.node.classic = options_.classic;
-    settings.node.places.url = options_.places_url.empty() ? mock_.url() : options_.places_url;
+    if (options_.places_url.empty()) {
+      // The mock speaks both APIs; the servers use Places API (New), as herd node does by default.
+      settings.node.places.url = mock_.search_nearby_url();
+      settings.node.places.api = PlacesApi::from_url;
+      if (settings.node.places.key.empty()) settings.node.places.key = mock_places_key;
+    } else {
+      settings.node.places.url = options_.places_url;
+    }
     settings.sink = [this](const NodeEvent& e) { on_event(e); };
     settings.seed = options_.seed;
     settings.runtime = &runtime_;

@@ -56,7 +56,8 @@ def main():
         "places-port": "15299", "log-dir": os.path.join(tmp, "logs"), "max-line-bytes": "100",
         "idle-timeout-ms": "777", "max-clients": "55", "threads": "2", "control": "8123",
         "control-bind": "127.0.0.2", "max-clock-skew-s": "3600", "max-client-id-bytes": "128",
-        "max-records": "5000",
+        "max-records": "5000", "places-api": "legacy", "places-reply": "google",
+        "places-field-mask": "places.id,places.location", "places-ca-file": config,
     }
     # What --check prints for a flag, when it differs from the value given.
     shown = {"places-key": "(set, not shown)", "config": None, "base-port": None,

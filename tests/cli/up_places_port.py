@@ -22,8 +22,9 @@ def main():
         try:
             first = proc.stdout.readline()
             print(first.strip())
+            # The servers ask the mock's Places API (New); the legacy API answers there too.
+            ok = f"http://127.0.0.1:{places}/v1/places:searchNearby" in first
             url = f"http://127.0.0.1:{places}/maps/api/place/nearbysearch/json"
-            ok = url in first
             body = urllib.request.urlopen(url + "?location=34.06,-118.44&radius=1000&key=x",
                                           timeout=5).read()
             ok = ok and b'"status"' in body

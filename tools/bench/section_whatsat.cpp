@@ -65,7 +65,7 @@ void bench_whatsat(BenchContext& bench) {
   PlacesClient client(places);
   NearbyQuery query{"+1", "+1", "10000", 5};
   double client_rate = rate_of(bench.load_time(), connections, [&]() -> std::function<bool()> {
-    return [&] { return client.fetch(query).find("\"OK\"") != std::string::npos; };
+    return [&] { return client.fetch(query).body.find("\"OK\"") != std::string::npos; };
   });
   bench.add({"whatsat", "Places client fetches/s, 16 threads", "req/s", client_rate, direct_rate,
              "mock asked directly", ""});
