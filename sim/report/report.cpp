@@ -80,7 +80,7 @@ std::string summary_text(const RunResult& run) {
     out += "  seen from outside: " + std::to_string(m.updates) + " updates accepted, " +
            std::to_string(m.at_messages) + " AT messages through the link proxies, " +
            fixed(m.messages_per_update, 2) + " per update" +
-           (run.messages.empty() ? std::string(" (none seen: with --herd-ports there are no proxies)") : std::string()) +
+           (m.at_messages == 0 ? std::string(" (none seen: with --herd-ports and --herd-net shared there are no proxies)") : std::string()) +
            "\n";
     return out;
   }
