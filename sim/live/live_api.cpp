@@ -113,6 +113,7 @@ LiveAnswer LiveApi::clock(const std::string& body) {
                            {"speed", state->speed},
                            {"time_s", runner_.seconds_since_up()},
                            {"delivered", state->delivered}};
+  if (!state->note.empty()) answer["note"] = state->note;
   return {200, json_text(answer)};
 }
 

@@ -71,7 +71,13 @@ const Live = {
       this.spread = new Map();  // update (client and time) -> {first, servers: Set}, oldest first
       this.converged = [];  // ms from an update's first store to its store at every server
       this.servers = 0;     // how many servers the herd has (from /api/state)
+      this.serverState = {};  // server -> "crashed" or "paused", by the events ("up" when absent)
+      this.linkUp = {};     // "a|b" (names sorted) -> whether the link's last event said up
     }
+    static pair(a, b) { return a < b ? a + "|" + b : b + "|" + a; }
+    // The last word either side said of a link (a restarted server reports it, its neighbour may
+    // not); up until something said otherwise.
+    linkIsUp(a, b) { return this.linkUp[Live.Model.pair(a, b)] !== false; }
     // Takes /api/state's stores as the truth. A store sent in part (its newest records, when
     // store_size says it holds more) corrects those records and keeps what the events said of
     // the rest.
@@ -140,7 +146,16 @@ const Live = {
             this.spread.delete(key);
           }
         }
+      } else if (e.kind === "link-up" || e.kind === "link-down") {
+        const ends = Live.ends(e.rest.split(" ")[0]);
+        this.linkUp[Live.Model.pair(ends.from, ends.to)] = e.kind === "link-up";
+      } else if (e.kind === "restart" || e.kind === "resume") {
+        delete this.serverState[e.rest];
+      } else if (e.kind === "pause") {
+        this.serverState[e.rest] = "paused";
       } else if (e.kind === "crash") {
+        this.serverState[e.rest] = "crashed";
+        for (const k of Object.keys(this.linkUp)) if (k.split("|").includes(e.rest)) this.linkUp[k] = false;
         this.stores[e.rest] = {};  // its memory is gone
         this.sizes[e.rest] = 0;
         this.recent[e.rest] = [];

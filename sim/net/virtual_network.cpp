@@ -65,6 +65,7 @@ void VirtualNetwork::schedule(Time when, Payload payload) {
     slot = static_cast<std::uint32_t>(payloads_.size());
     payloads_.push_back(std::move(payload));
   }
+  if (payloads_[slot].kind == Payload::Kind::delivery) ++deliveries_on_their_way_;
   events_.push({std::max(when, now_), next_order_++, slot});
 }
 
@@ -84,6 +85,7 @@ bool VirtualNetwork::run_next() {
   now_ = event.when;
   switch (payload.kind) {
     case Payload::Kind::delivery:
+      --deliveries_on_their_way_;
       deliver(payload.id, payload.from, std::move(payload.bytes), payload.generation);
       break;
     case Payload::Kind::close:

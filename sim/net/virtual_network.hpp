@@ -59,6 +59,13 @@ class VirtualNetwork {
   explicit VirtualNetwork(std::uint64_t seed);
 
   [[nodiscard]] Time now() const { return now_; }
+  // Bytes sent on any connection and not yet arrived (a held link's are not on their way).
+  [[nodiscard]] std::uint64_t deliveries_on_their_way() const { return deliveries_on_their_way_; }
+  // When the next event is due; nullopt when none is left.
+  [[nodiscard]] std::optional<Time> next_event_time() const {
+    if (events_.empty()) return std::nullopt;
+    return events_.top().when;
+  }
   [[nodiscard]] Random& random() { return random_; }
 
   // Runs `action` at virtual time `when` (not before now); same-time events run in order.
@@ -201,6 +208,7 @@ class VirtualNetwork {
   Time base_latency_ = 0;
   std::uint64_t next_order_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> events_;
+  std::uint64_t deliveries_on_their_way_ = 0;
   std::vector<Payload> payloads_;
   std::vector<std::uint32_t> free_payloads_;
   Random random_;

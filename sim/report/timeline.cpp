@@ -8,6 +8,8 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "core/location_store.hpp"
 #include "core/stable_hash.hpp"
@@ -64,6 +66,92 @@ std::string time_label(double seconds, double step) {
   return fixed(seconds, step < 10 ? 1 : 0) + " s";
 }
 
+// Where a moment goes on the axis: stretches with something happening at full scale, and idle
+// stretches longer than a twentieth of the run squeezed to a short break, so that a flood in the
+// first milliseconds of a ten-second run is not one pixel wide.
+class TimeAxis {
+ public:
+  struct Segment {
+    double t0, t1, x0, x1;
+    bool idle;
+  };
+
+  TimeAxis(std::vector<double> moments, double end_s, double left, double plot) {
+    moments.push_back(0);
+    moments.push_back(end_s);
+    std::sort(moments.begin(), moments.end());
+    const double gap = end_s / 20, pad = gap / 5;
+    std::vector<std::pair<double, double>> busy;  // stretches with something happening
+    for (double t : moments) {
+      t = std::clamp(t, 0.0, end_s);
+      if (!busy.empty() && t - busy.back().second <= gap)
+        busy.back().second = t;
+      else
+        busy.emplace_back(t, t);
+    }
+    for (auto& [a, b] : busy) {
+      a = std::max(0.0, a - pad);
+      b = std::min(end_s, b + pad);
+    }
+    double busy_s = 0;
+    std::size_t idle = 0;
+    for (std::size_t i = 0; i < busy.size(); ++i) {
+      busy_s += busy[i].second - busy[i].first;
+      if (i + 1 < busy.size() && busy[i + 1].first > busy[i].second) ++idle;
+    }
+    const double idle_px = std::min(30.0, plot * 0.04);
+    const double busy_px = plot - idle_px * static_cast<double>(idle);
+    double x = left;
+    for (std::size_t i = 0; i < busy.size(); ++i) {
+      double width = busy_s > 0 ? busy_px * (busy[i].second - busy[i].first) / busy_s : 0;
+      segments_.push_back({busy[i].first, busy[i].second, x, x + width, false});
+      x += width;
+      if (i + 1 < busy.size() && busy[i + 1].first > busy[i].second) {
+        segments_.push_back({busy[i].second, busy[i + 1].first, x, x + idle_px, true});
+        x += idle_px;
+      }
+    }
+  }
+
+  [[nodiscard]] double x(double t) const {
+    for (const auto& s : segments_)
+      if (t <= s.t1 || &s == &segments_.back()) {
+        double span = s.t1 - s.t0;
+        double within = span > 0 ? std::clamp((t - s.t0) / span, 0.0, 1.0) : 0.0;
+        return s.x0 + (s.x1 - s.x0) * within;
+      }
+    return 0;
+  }
+  [[nodiscard]] const std::vector<Segment>& segments() const { return segments_; }
+
+ private:
+  std::vector<Segment> segments_;
+};
+
+// Labels in rows so that none overlaps another: each goes in the first row with room for it.
+class LabelRows {
+ public:
+  // The row for a label spanning [from, to] in pixels.
+  std::size_t place(double from, double to) {
+    for (std::size_t row = 0; row < ends_.size(); ++row)
+      if (ends_[row] + 8 <= from) {
+        ends_[row] = to;
+        return row;
+      }
+    ends_.push_back(to);
+    return ends_.size() - 1;
+  }
+  [[nodiscard]] std::size_t rows() const { return ends_.size(); }
+
+ private:
+  std::vector<double> ends_;
+};
+
+// About how wide a line of text is at font size 11 (sans-serif averages under 0.6 em a letter).
+double text_width(std::string_view text) {
+  return static_cast<double>(text.size()) * 11 * 0.6;
+}
+
 }  // namespace
 
 std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
@@ -79,21 +167,7 @@ std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
   for (std::size_t i = 0; i < lanes.size(); ++i)
     lane_y[lanes[i]] = top + lane * (static_cast<double>(i) + 0.5);
   const double lanes_bottom = top + lane * static_cast<double>(lanes.size());
-  const double legend_top = lanes_bottom + 56;
-  const double sketch = picture ? 190 : 0;
-  const double height = legend_top + std::max(70.0, sketch) + 10;
-  auto x = [&](double seconds) { return left + plot * std::clamp(seconds / end_s, 0.0, 1.0); };
   auto ns = [](std::int64_t t) { return static_cast<double>(t) / 1e9; };
-
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(width, 0) +
-                    "\" height=\"" + fixed(height, 0) +
-                    "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" +
-         xml_escape(run.scenario.name) + " (" +
-         (run.scenario.classic ? "classic" : "anti-entropy") + ", " +
-         (run.network == NetworkKind::virtual_ ? "virtual network" : "real sockets") + ", " +
-         (run.passed ? "passed" : "FAILED") + ")</text>\n";
 
   // Which messages are drawn: AT lines between servers, in the order they were sent, up to the
   // cap; the picture says how many it leaves out.
@@ -102,6 +176,68 @@ std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
     if (!m.line.starts_with("AT ") || !lane_y.count(m.from) || !lane_y.count(m.to)) continue;
     if (messages.size() < max_messages) messages.push_back(&m);
   }
+  std::vector<double> moments;
+  for (const auto* m : messages) {
+    moments.push_back(ns(m->sent_ns));
+    if (m->delivered_ns) moments.push_back(ns(*m->delivered_ns));
+  }
+  for (const auto& s : run.steps) {
+    moments.push_back(s.started_s);
+    moments.push_back(s.finished_s);
+  }
+  for (const auto& e : run.events) moments.push_back(ns(e.time_ns));
+  const TimeAxis axis(std::move(moments), end_s, left, plot);
+  auto x = [&](double seconds) { return axis.x(seconds); };
+
+  // Fault and repair labels under the axis, in as many rows as it takes for none to overlap.
+  struct Label {
+    const StepOutcome* step;
+    double px;
+    bool near_right;
+    std::size_t row;
+  };
+  std::vector<Label> labels;
+  LabelRows rows;
+  for (const auto& s : run.steps) {
+    auto role = role_of(s.kind);
+    if (role != StepRole::fault && role != StepRole::repair) continue;
+    double px = x(s.started_s);
+    bool near_right = px + text_width(s.description) > width - right;
+    double from = near_right ? px - 2 - text_width(s.description) : px + 2;
+    labels.push_back({&s, px, near_right, rows.place(from, from + text_width(s.description))});
+  }
+  const double labels_top = lanes_bottom + 32;
+  const double legend_top = labels_top + 13 * static_cast<double>(rows.rows()) + 40;
+  const double sketch = picture ? 190 : 0;
+  const double height = legend_top + std::max(70.0, sketch) + 10;
+
+  // A slide: the picture scales to whatever holds it.
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + fixed(width, 0) +
+                    " " + fixed(height, 0) +
+                    "\" width=\"100%\" preserveAspectRatio=\"xMidYMin meet\" "
+                    "font-family=\"sans-serif\" font-size=\"11\">\n";
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg += "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" +
+         xml_escape(run.scenario.name) + " (" +
+         (run.scenario.classic ? "classic" : "anti-entropy") + ", " +
+         (run.network == NetworkKind::virtual_ ? "virtual network" : "real sockets") + ", " +
+         (run.passed ? "passed" : "FAILED") + ")</text>\n";
+  // The failing check, written where the class reads first, and marked at its time.
+  for (const auto& s : run.steps) {
+    if (s.ok) continue;
+    std::string why = "steps[" + std::to_string(s.index) + "] " + s.description + ": " + s.message;
+    if (why.size() > 200) why = why.substr(0, 197) + "...";
+    svg += "<text class=\"failure\" x=\"10\" y=\"56\" fill=\"#c0392b\" font-weight=\"bold\">" +
+           std::string(s.inconclusive ? "INCONCLUSIVE " : "FAILED ") + xml_escape(why) +
+           "</text>\n";
+    double px = x(s.finished_s);
+    svg += "<line class=\"failure\" x1=\"" + fixed(px) + "\" y1=\"" + fixed(top - 6) + "\" x2=\"" +
+           fixed(px) + "\" y2=\"" + fixed(lanes_bottom) +
+           "\" stroke=\"#c0392b\" stroke-width=\"3\"><title>" + xml_escape(why) +
+           "</title></line>\n";
+    break;
+  }
+
   // Only the first lines of a long run are kept; every AT line sent was counted.
   std::size_t total = std::max(run.at_lines_sent, messages.size());
   std::string count = total > messages.size()
@@ -120,31 +256,45 @@ std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
     svg += "<text x=\"10\" y=\"" + fixed(y + 4) + "\"" + (lane < 20 ? " font-size=\"9\"" : "") +
            ">" + xml_escape(name) + "</text>\n";
   }
-  const double step = tick_step(end_s, 10);
-  for (double t = 0; t <= end_s + 1e-12; t += step) {
-    double px = x(t);
-    svg += "<line x1=\"" + fixed(px) + "\" y1=\"" + fixed(lanes_bottom) + "\" x2=\"" + fixed(px) +
-           "\" y2=\"" + fixed(lanes_bottom + 5) + "\" stroke=\"#555\"/>\n";
-    svg += "<text x=\"" + fixed(px) + "\" y=\"" + fixed(lanes_bottom + 16) +
-           "\" text-anchor=\"middle\" fill=\"#555\">" + time_label(t, step) + "</text>\n";
+  // Ticks in each busy stretch, labels never closer than 70 px; an idle stretch is a break.
+  double last_label = -1e9;
+  for (const auto& segment : axis.segments()) {
+    if (segment.idle) {
+      double mid = (segment.x0 + segment.x1) / 2;
+      svg += "<text class=\"idle\" x=\"" + fixed(mid) + "\" y=\"" + fixed(lanes_bottom + 5) +
+             "\" text-anchor=\"middle\" font-size=\"16\" fill=\"#555\">&#8776;<title>idle " +
+             fixed(segment.t1 - segment.t0, 3) + " s, drawn short</title></text>\n";
+      continue;
+    }
+    double span = segment.t1 - segment.t0;
+    if (span <= 0) continue;
+    int wanted = std::max(1, static_cast<int>((segment.x1 - segment.x0) / 130));
+    const double step = tick_step(span, wanted);
+    for (double t = std::ceil(segment.t0 / step) * step; t <= segment.t1 + 1e-12; t += step) {
+      double px = axis.x(t);
+      svg += "<line x1=\"" + fixed(px) + "\" y1=\"" + fixed(lanes_bottom) + "\" x2=\"" + fixed(px) +
+             "\" y2=\"" + fixed(lanes_bottom + 5) + "\" stroke=\"#555\"/>\n";
+      if (px - last_label < 70) continue;
+      last_label = px;
+      svg += "<text x=\"" + fixed(px) + "\" y=\"" + fixed(lanes_bottom + 16) +
+             "\" text-anchor=\"middle\" fill=\"#555\">" + time_label(t, step) + "</text>\n";
+    }
   }
   svg += "<line x1=\"" + fixed(left) + "\" y1=\"" + fixed(lanes_bottom) + "\" x2=\"" +
          fixed(width - right) + "\" y2=\"" + fixed(lanes_bottom) + "\" stroke=\"#555\"/>\n";
 
   // Faults and repairs, as dashed lines across every lane, labelled below the axis.
-  for (const auto& s : run.steps) {
-    auto role = role_of(s.kind);
-    if (role != StepRole::fault && role != StepRole::repair) continue;
-    auto colour = role == StepRole::fault ? "#c0392b" : "#27ae60";
-    auto px = x(s.started_s);
-    svg += "<line x1=\"" + fixed(px) + "\" y1=\"" + fixed(top - 8) + "\" x2=\"" + fixed(px) +
-           "\" y2=\"" + fixed(lanes_bottom) + "\" stroke=\"" + colour +
+  for (const auto& label : labels) {
+    const auto& s = *label.step;
+    auto colour = role_of(s.kind) == StepRole::fault ? "#c0392b" : "#27ae60";
+    svg += "<line x1=\"" + fixed(label.px) + "\" y1=\"" + fixed(top - 8) + "\" x2=\"" +
+           fixed(label.px) + "\" y2=\"" + fixed(lanes_bottom) + "\" stroke=\"" + colour +
            "\" stroke-dasharray=\"4,3\"><title>" + xml_escape(s.description) + "</title></line>\n";
-    bool near_right = px > width - right - 300;
-    svg += "<text x=\"" + fixed(near_right ? px - 2 : px + 2) + "\" y=\"" +
-           fixed(lanes_bottom + 30 + 12 * static_cast<double>(s.index % 2)) + "\" fill=\"" +
-           colour + "\"" + (near_right ? " text-anchor=\"end\"" : "") + ">" +
-           xml_escape(s.description) + "</text>\n";
+    svg += "<text class=\"step-label\" x=\"" +
+           fixed(label.near_right ? label.px - 2 : label.px + 2) + "\" y=\"" +
+           fixed(labels_top + 13 * static_cast<double>(label.row)) + "\" fill=\"" + colour + "\"" +
+           (label.near_right ? " text-anchor=\"end\"" : "") + ">" + xml_escape(s.description) +
+           "</text>\n";
   }
 
   // Which arrival stored its update: the first copy to reach a server that stored the line.

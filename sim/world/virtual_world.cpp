@@ -287,14 +287,31 @@ class VirtualWorld final : public World, Herd, Links, Time {
     }
     if (request.step) {
       // A step runs the network until the next message between servers arrives (timers and
-      // connects on the way run too); the clock stays paused after it.
+      // connects on the way run too); the clock stays paused after it. With nothing on its way
+      // the next event is a timer, perhaps minutes ahead: the clock stays, and the page says so.
       paused_ = true;
+      const vnet::Time horizon = loop_.now() + step_horizon;
       for (int n = *request.step; n > 0; --n) {
         auto before = deliveries_;
-        while (deliveries_ == before && loop_.step()) {
+        loop_.poll();
+        if (loop_net().deliveries_on_their_way() == 0) {
+          state.note =
+              "no message is on its way between servers (a held link keeps its own; "
+              "select it to deliver one): the clock stays where it was";
+          break;
+        }
+        while (deliveries_ == before) {
+          loop_.poll();
+          auto next = loop_net().next_event_time();
+          if (!next || *next > horizon || !loop_.step()) break;
         }
         loop_.poll();
-        if (deliveries_ == before) break;
+        if (deliveries_ == before) {
+          state.note = "no message arrived between servers within " +
+                       std::to_string(step_horizon / (1000 * vnet::millisecond)) +
+                       " s of the herd's time";
+          break;
+        }
         ++state.delivered;
       }
       paced_virtual_ = loop_.now();
@@ -328,6 +345,8 @@ class VirtualWorld final : public World, Herd, Links, Time {
   Nanos ended_ = 0;
   bool stopped_ = false;
   std::uint64_t deliveries_ = 0;  // messages delivered between servers, for stepping
+  // How far ahead a step looks for the next message between servers.
+  static constexpr vnet::Time step_horizon = 10'000 * vnet::millisecond;
   std::optional<std::chrono::steady_clock::time_point> paced_from_;
   Nanos paced_virtual_ = 0;
   bool paused_ = false;

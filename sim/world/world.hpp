@@ -148,6 +148,7 @@ struct ClockState {
   bool paused = false;
   double speed = 1;
   int delivered = 0;
+  std::string note;  // what a step could not do, in words for the page
 };
 
 // The run's clock.

@@ -155,6 +155,21 @@ class Browser:
                                               "windowsVirtualKeyCode": 8})
         self._call("Input.insertText", {"text": text})
 
+    def press(self, key):
+        """A key as the keyboard (or a presenter's remote) sends it: " ", ".", "n", "ArrowLeft"."""
+        codes = {" ": 32, ".": 190, "ArrowLeft": 37, "ArrowRight": 39, "Escape": 27}
+        code = codes.get(key, ord(key.upper()) if len(key) == 1 else 0)
+        down = {"type": "keyDown", "key": key, "windowsVirtualKeyCode": code}
+        if len(key) == 1:
+            down["text"] = key
+        self._call("Input.dispatchKeyEvent", down)
+        self._call("Input.dispatchKeyEvent", {"type": "keyUp", "key": key,
+                                              "windowsVirtualKeyCode": code})
+
+    def resize(self, width, height):
+        self._call("Emulation.setDeviceMetricsOverride",
+                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._call("Page.captureScreenshot", {"format": "png"})["data"]))

@@ -105,3 +105,23 @@ test("a click offers the steps that make sense for what is clicked", () => {
                          ["restore", { do: "restore", from: "Clark", to: "Bona" }]);
   assert.deepStrictEqual(Live.linkState(state.links, "Jaquez", "Clark"), { cut: false, held: false, slow: true });
 });
+
+test("links go down and up with the events, and a crashed server's links are down", () => {
+  const m = new Live.Model();
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), true);  // nothing said yet: drawn up
+  m.apply("0.1 link-down Bona>Clark connection lost");
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), false);
+  m.apply("0.2 link-up Bona>Clark");  // one side's word is enough: the link is one connection
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), true);
+  m.apply("0.25 link-up Clark>Jaquez");
+  m.apply("0.3 crash Clark");
+  assert.strictEqual(m.linkIsUp("Jaquez", "Clark"), false);
+  assert.strictEqual(m.serverState.Clark, "crashed");
+  assert.strictEqual(m.linkIsUp("Bona", "Clark"), false);
+  m.apply("0.4 restart Clark");
+  assert.strictEqual(m.serverState.Clark, undefined);
+  m.apply("0.5 pause Bona");
+  assert.strictEqual(m.serverState.Bona, "paused");
+  m.apply("0.6 resume Bona");
+  assert.strictEqual(m.serverState.Bona, undefined);
+});
