@@ -14,6 +14,19 @@
 #include "sim/workload/client_work.hpp"
 
 namespace herd {
+namespace {
+
+// Why a traffic schedule stops before its end, if it must: it ran over its time budget (a herd
+// too slow for the schedule), or the run is ending. Empty: go on.
+std::string why_traffic_stops(Time& time, std::int64_t begin, std::int64_t budget_ns) {
+  if (time.now_ns() - begin > budget_ns)
+    return "stopped " + std::to_string(budget_ns / 1'000'000'000) +
+           " s after it began, the herd too slow for the schedule";
+  if (time.stopping()) return "stopped: the run is ending";
+  return {};
+}
+
+}  // namespace
 
 Runner::Runner(World& world, const Scenario& scenario, RunnerOptions options)
     : world_(world),
@@ -284,15 +297,8 @@ void Runner::traffic(const Step& step, StepOutcome& out) {
   std::size_t accepted = 0, sent = 0;
   std::string first_error, stopped_early;
   while (!plan.done()) {
-    if (time.now_ns() - begin > budget_ns) {
-      stopped_early = "stopped " + std::to_string(budget_ns / 1'000'000'000) +
-                      " s after it began, the herd too slow for the schedule";
-      break;
-    }
-    if (time.stopping()) {
-      stopped_early = "stopped: the run is ending";
-      break;
-    }
+    stopped_early = why_traffic_stops(time, begin, budget_ns);
+    if (!stopped_early.empty()) break;
     auto update = plan.next();
     ++sent;
     // The schedule, not the replies, sets the pace.
@@ -357,15 +363,8 @@ void Runner::traffic_in_flight(TrafficPlan& plan, const Step& step, StepOutcome&
     }
   };
   while (!plan.done()) {
-    if (time.now_ns() - begin > budget_ns) {
-      stopped_early = "stopped " + std::to_string(budget_ns / 1'000'000'000) +
-                      " s after it began, the herd too slow for the schedule";
-      break;
-    }
-    if (time.stopping()) {
-      stopped_early = "stopped: the run is ending";
-      break;
-    }
+    stopped_early = why_traffic_stops(time, begin, budget_ns);
+    if (!stopped_early.empty()) break;
     auto update = plan.next();
     if (begin + update.offset_ns > time.now_ns()) time.advance_to(begin + update.offset_ns);
     auto line = iamat_line(update, time.wall_ns());

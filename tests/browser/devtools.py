@@ -38,6 +38,17 @@ class BrowserError(Exception):
     pass
 
 
+def skip_reason():
+    """Why a browser test cannot run here (its exit is then 77, skipped), or None."""
+    if not available():
+        return "no Chromium: tools/install-deps.sh --browser-tests installs it"
+    try:
+        Browser().close()
+    except BrowserError as e:
+        return f"skipped: {versions()} did not start here: {str(e)[:300]}"
+    return None
+
+
 class Browser:
     def __init__(self, width=1300, height=800, timeout=30):
         self.profile = tempfile.mkdtemp(prefix="herd-browser-")

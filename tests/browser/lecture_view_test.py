@@ -248,15 +248,11 @@ def timeline(herd, out, failures):
 
 def main():
     herd, out = sys.argv[1], sys.argv[2]
-    if not devtools.available():
-        print("no Chromium: tools/install-deps.sh --browser-tests installs it")
+    reason = devtools.skip_reason()
+    if reason:
+        print(reason)
         return 77
     os.makedirs(out, exist_ok=True)
-    try:
-        devtools.Browser().close()
-    except devtools.BrowserError as e:
-        print(f"skipped: {devtools.versions()} did not start here: {str(e)[:300]}")
-        return 77
     failures = []
     live_view(herd, out, failures)
     event_log_shows_outside_iamat(herd, out, failures)
