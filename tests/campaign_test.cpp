@@ -13,6 +13,7 @@
 #include "sim/campaign/shrink_run.hpp"
 #include "sim/live/live_session.hpp"
 #include "sim/live/trace_replay.hpp"
+#include "sim/report/report.hpp"
 #include "sim/scenario/shrink.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -119,3 +120,17 @@ TEST_CASE("a replayed trace is published line by line, in order, until the page 
   CHECK_FALSE(bad);
   CHECK(bad.error().find("line 1") != std::string::npos);
 }
+
+namespace herd {
+TEST_CASE(
+    "the end-of-run table escapes a herd's control bytes: a reply never drives the terminal") {
+  std::vector<RunRow> rows = {
+      {"hostile-input", false, "FAIL", "steps[1] send: unexpected reply: ?\x1b[2J\x07 garbage"}};
+  std::vector<Finding> findings = {{"reply-newline", "Bona sent \"\x1b]0;owned\x07\""}};
+  auto table = run_table(rows, findings);
+  CHECK(table.find('\x1b') == std::string::npos);
+  CHECK(table.find('\x07') == std::string::npos);
+  CHECK(table.find("?\\x1b[2J\\x07 garbage") != std::string::npos);
+  CHECK(table.find("\\x1b]0;owned\\x07") != std::string::npos);
+}
+}  // namespace herd

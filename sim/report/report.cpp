@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/report/svg_text.hpp"
+#include "sim/workload/client_work.hpp"
 
 namespace herd {
 namespace {
@@ -47,7 +48,8 @@ std::string run_table(const std::vector<RunRow>& rows, const std::vector<Finding
   std::string out = pad("scenario", width) + "  " + pad("checks", 16) + "  " + pad("verdict", 12) +
                     "  first finding\n";
   for (const auto& r : rows) {
-    auto finding = r.first_finding.substr(0, r.first_finding.find('\n'));
+    // A reply's bytes come from the herd: escaped, so no control byte reaches the terminal.
+    auto finding = printable(r.first_finding.substr(0, r.first_finding.find('\n')));
     if (finding.size() > 140) finding = finding.substr(0, 137) + "...";
     out += pad(r.scenario, width) + "  " +
            pad(r.beyond_course ? "beyond course" : "course minimum", 16) + "  " +
@@ -56,7 +58,7 @@ std::string run_table(const std::vector<RunRow>& rows, const std::vector<Finding
   if (!conformance.empty()) {
     out +=
         "conformance findings (how the replies differ from SPEC.md; no verdict rests on them):\n";
-    for (const auto& c : conformance) out += "  - " + c.text + "\n";
+    for (const auto& c : conformance) out += "  - " + printable(c.text) + "\n";
   }
   return out;
 }
@@ -80,7 +82,10 @@ std::string summary_text(const RunResult& run) {
     out += "  seen from outside: " + std::to_string(m.updates) + " updates accepted, " +
            std::to_string(m.at_messages) + " AT messages through the link proxies, " +
            fixed(m.messages_per_update, 2) + " per update" +
-           (m.at_messages == 0 ? std::string(" (none seen: with --herd-ports and --herd-net shared there are no proxies)") : std::string()) +
+           (m.at_messages == 0
+                ? std::string(
+                      " (none seen: with --herd-ports and --herd-net shared there are no proxies)")
+                : std::string()) +
            "\n";
     return out;
   }
