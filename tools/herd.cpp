@@ -22,7 +22,8 @@ void print_usage() {
          "Commands:\n"
          "  node NAME     run one server of the herd (a drop-in for the course's server.py)\n"
          "  up            run every server in one process, with the mock Places\n"
-         "  places-mock   run the mock Google Places alone (legacy Nearby Search and Places API (New))\n"
+         "  places-mock   run the mock Google Places alone (legacy Nearby Search and Places API "
+         "(New))\n"
          "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n"
          "  bench         measure speed and memory beside baselines taken in the same run\n"
          "  line-echo     a line-echo server, the bench's baseline\n";

@@ -26,6 +26,15 @@ std::string why_traffic_stops(Time& time, std::int64_t begin, std::int64_t budge
   return {};
 }
 
+// "452 of 500 updates accepted (first error: ...)", as both senders end a traffic step.
+std::string traffic_summary(std::size_t accepted, std::size_t planned, std::size_t sent,
+                            const std::string& stopped_early, const std::string& first_error) {
+  auto text = std::to_string(accepted) + " of " + std::to_string(planned) + " updates accepted";
+  if (!stopped_early.empty()) text += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
+  if (!first_error.empty()) text += " (first error: " + first_error + ")";
+  return text;
+}
+
 }  // namespace
 
 Runner::Runner(World& world, const Scenario& scenario, RunnerOptions options)
@@ -322,11 +331,7 @@ void Runner::traffic(const Step& step, StepOutcome& out) {
     client.reset();
   }
   out.ok = accepted == plan.size();
-  out.message =
-      std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
-  if (!stopped_early.empty())
-    out.message += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
-  if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
+  out.message = traffic_summary(accepted, plan.size(), sent, stopped_early, first_error);
 }
 
 bool Runner::take_traffic_reply(const std::string& node, const std::string& line,
@@ -381,11 +386,7 @@ void Runner::traffic_in_flight(TrafficPlan& plan, const Step& step, StepOutcome&
                   std::to_string(options_.reply_timeout_ms / 1000 + 1) +
                   " s after the last was sent";
   out.ok = accepted == plan.size();
-  out.message =
-      std::to_string(accepted) + " of " + std::to_string(plan.size()) + " updates accepted";
-  if (!stopped_early.empty())
-    out.message += " (" + std::to_string(sent) + " sent; " + stopped_early + ")";
-  if (!first_error.empty()) out.message += " (first error: " + first_error + ")";
+  out.message = traffic_summary(accepted, plan.size(), sent, stopped_early, first_error);
 }
 
 // --- faults -------------------------------------------------------------------------------
