@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -108,17 +110,104 @@ TEST_CASE("a replayed trace is published line by line, in order, until the page 
   std::string got;
   std::uint64_t after = 0;
   std::size_t lines = 0;
-  while (lines < trace->lines.size())
-    lines += session.wait_lines(after, std::chrono::seconds(5), "", got);
+  auto dues_in_all = delivery_times(*trace);
+  const auto all = trace->lines.size() + static_cast<std::size_t>(std::count_if(
+                                             dues_in_all.begin(), dues_in_all.end(),
+                                             [](const auto& d) { return d.has_value(); }));
+  while (lines < all) lines += session.wait_lines(after, std::chrono::seconds(5), "", got);
   session.request_stop();
   player.join();
+  // Every trace line in order; after each sent line that arrives, when it arrives.
   std::string want;
-  for (const auto& [ns, line] : trace->lines) want += line + "\n";
+  auto due = delivery_times(*trace);
+  std::size_t dues = 0;
+  for (std::size_t i = 0; i < trace->lines.size(); ++i) {
+    const auto& [ns, line] = trace->lines[i];
+    want += line + "\n";
+    if (!due[i]) continue;
+    ++dues;
+    auto id_at = line.find(' ', line.find(' ') + 1) + 1;
+    auto id = line.substr(id_at, line.find(' ', id_at) - id_at);
+    auto delivered =
+        std::find_if(trace->lines.begin() + static_cast<long>(i), trace->lines.end(),
+                     [&](const auto& l) { return l.second.ends_with(" delivered " + id); });
+    REQUIRE(delivered != trace->lines.end());
+    CHECK(*due[i] == delivered->first);
+    want += line.substr(0, line.find(' ')) + " due " + id + " " +
+            delivered->second.substr(0, delivered->second.find(' ')) + "\n";
+  }
+  CHECK(dues > 0);
   CHECK(got == want);
   CHECK(said.str().find("every line played") != std::string::npos);
   auto bad = read_trace("not a trace\n");
   CHECK_FALSE(bad);
   CHECK(bad.error().find("line 1") != std::string::npos);
+}
+
+TEST_CASE("a trace of several runs plays them one after another, each announced, ids apart") {
+  auto trace = read_trace(
+      "# scenario first\n"
+      "0.000000 step-start steps[0] a\n"
+      "0.100000 sent Bona>Clark#1.1 AT Bona +0.1 kiwi +1+1 1.0\n"
+      "0.100050 delivered Bona>Clark#1.1\n"
+      "# scenario second\n"
+      "0.000000 step-start steps[0] b\n"
+      "0.000100 sent Bona>Clark#1.1 AT Bona +0.1 kiwi +1+1 2.0\n"
+      "0.000150 delivered Bona>Clark#1.1\n");
+  REQUIRE(trace);
+  CHECK(trace->run_starts == std::vector<std::size_t>{0, 3});
+  CHECK(trace->run_names == std::vector<std::string>{"scenario first", "scenario second"});
+  // The second run's lines go on from where the first ended, in time and in their own text.
+  CHECK(trace->lines[3].second == "0.100050 step-start steps[0] b");
+  CHECK(trace->lines[5] ==
+        std::pair<std::int64_t, std::string>{100'200'000, "0.100200 delivered Bona>Clark#1.1"});
+  auto due = delivery_times(*trace);
+  CHECK(due[1] == std::optional<std::int64_t>(100'050'000));
+  CHECK(due[4] == std::optional<std::int64_t>(100'200'000));  // its own run's delivery
+  CHECK_FALSE(due[0]);
+}
+
+TEST_CASE("a replay's clock pauses and steps delivery by delivery, as a live virtual run's does") {
+  auto trace = read_trace(
+      "0.000000 step-start steps[0] a\n"
+      "0.100000 sent Bona>Clark#1.1 AT Bona +0.1 kiwi +1+1 1.0\n"
+      "0.100000 sent Bona>Jaquez#2.1 AT Bona +0.1 kiwi +1+1 1.0\n"
+      "0.100050 delivered Bona>Clark#1.1\n"
+      "0.100080 delivered Bona>Jaquez#2.1\n"
+      "0.200000 step-end steps[0] ok\n");
+  REQUIRE(trace);
+  LiveSession session;
+  std::ostringstream said;
+  // A minute before the first line would go out by itself: only the steps move it.
+  std::thread player([&] { play_trace(session, *trace, "test", std::chrono::minutes(1), said); });
+  auto clock = [&](const std::string& body) {
+    auto answer = session.call([body](const LiveSession::Api& api) { return api.clock(body); },
+                               std::chrono::seconds(10));
+    REQUIRE(answer);
+    return nlohmann::json::parse(answer->body);
+  };
+  auto first = clock(R"({"step": 1})");
+  CHECK(first["paused"] == true);
+  CHECK(first["delivered"] == 1);
+  CHECK(first["now_s"].get<double>() == doctest::Approx(0.10005));
+  std::string got;
+  std::uint64_t after = 0;
+  while (got.find("delivered Bona>Clark#1.1") == std::string::npos)
+    session.wait_lines(after, std::chrono::seconds(5), "", got);
+  CHECK(got.find("0.100000 due Bona>Clark#1.1 0.100050\n") != std::string::npos);
+  CHECK(got.find("0.100000 due Bona>Jaquez#2.1 0.100080\n") != std::string::npos);
+  CHECK(got.find("delivered Bona>Jaquez#2.1") == std::string::npos);  // not yet: one step, one
+  auto second = clock(R"({"step": 5})");
+  CHECK(second["delivered"] == 1);
+  CHECK(second["note"].get<std::string>().find("no more deliveries") != std::string::npos);
+  auto state = session.call([](const LiveSession::Api& api) { return api.state(0); },
+                            std::chrono::seconds(10));
+  REQUIRE(state);
+  auto parsed = nlohmann::json::parse(state->body);
+  CHECK(parsed["clock"]["paused"] == true);
+  CHECK(clock(R"({"deliver": {"from": "Bona", "to": "Clark"}})").contains("error"));
+  session.request_stop();
+  player.join();
 }
 
 namespace herd {

@@ -182,6 +182,7 @@ TEST_CASE("a crash resets every connection of the host and stops its listeners")
                       [&](ConnectionId, End, std::string_view bytes, DropReason why) {
                         dropped.push_back(std::string(to_string(why)) + ":" + std::string(bytes));
                       },
+                      {},
                       {}});
   LinkFaults hold;
   hold.hold = true;
@@ -238,7 +239,7 @@ TEST_CASE(
   REQUIRE(h.net.write(*id, End::acceptor, "to the dead host\n"));
   std::vector<std::string> lost;
   h.net.set_observer(
-      {{}, {}, {}, [&](ConnectionId, DropReason why) { lost.emplace_back(to_string(why)); }});
+      {{}, {}, {}, [&](ConnectionId, DropReason why) { lost.emplace_back(to_string(why)); }, {}});
   h.net.crash("A");
   CHECK_FALSE(h.b_reset);  // not before its bytes
   h.net.run_until(h.net.now() + 10 * millisecond);

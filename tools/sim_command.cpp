@@ -51,6 +51,7 @@ struct SimSettings {
   std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
   bool control_open = false;
+  bool paused = false;       // --serve --paused
   ExternalHerd herd;         // --herd-cmd: its command is empty when the herd is Herd's own nodes
   bool namespaces = true;    // --herd-net: with --herd-ports, each server in a namespace
   bool shrink = false;       // --shrink FILE
@@ -135,6 +136,13 @@ const FlagTable<SimSettings>& sim_flags() {
        [](SimSettings& s, const std::string& v) {
          s.serve_port = static_cast<int>(parse_integer("serve", v, 0, 65535));
        }},
+      {"paused",
+       "",
+       "with --serve: serve the page before the first step and let the page run the scenario's "
+       "steps one at a time (or all), each in pace with the clock's speed on --net virtual, so a "
+       "class watches a scripted partition happen",
+       {},
+       [](SimSettings& s, const std::string&) { s.paused = true; }},
       {"replay", "TRACE",
        "with --serve: play a saved trace (--trace FILE, or a failing explore run's) in the live "
        "view instead of running a herd",
@@ -311,16 +319,20 @@ int serve_live(const std::string& bind, int port, bool open, SimOptions sim, Run
 int serve(const SimSettings& settings, const SimOptions& sim, std::ostream* trace) {
   auto loaded = load_scenario(settings.files.front());
   if (!loaded) throw UsageError{loaded.error()};
-  return serve_live(settings.control_bind, settings.serve_port, settings.control_open, sim,
-                    [&](const SimOptions& live, LiveSession&, const std::string& url) {
-                      std::cout << "live view: " << url
-                                << " (the scenario runs first; Ctrl-C stops)" << std::endl;
-                      return run_one(*loaded, live, settings.report_dir, false, trace,
-                                     settings.timeline_max)
-                                         .ran == Ran::passed
-                                 ? 0
-                                 : 1;
-                    });
+  return serve_live(
+      settings.control_bind, settings.serve_port, settings.control_open, sim,
+      [&](SimOptions live, LiveSession&, const std::string& url) {
+        live.live_paused = settings.paused;
+        std::cout << "live view: " << url
+                  << (settings.paused ? " (the scenario waits: its steps run as the page lets "
+                                        "them; Ctrl-C stops)"
+                                      : " (the scenario runs first; Ctrl-C stops)")
+                  << std::endl;
+        return run_one(*loaded, live, settings.report_dir, false, trace, settings.timeline_max)
+                           .ran == Ran::passed
+                   ? 0
+                   : 1;
+      });
 }
 
 // Plays a saved trace in the live view at its own pace, then keeps the page up until Ctrl-C.
@@ -505,6 +517,10 @@ int run_sim(const Args& args) {
       throw UsageError{"--replay plays a trace, not scenario files: give no files"};
     return replay(settings);
   }
+  if (settings.paused && (settings.serve_port < 0 || !settings.replay.empty()))
+    throw UsageError{
+        "--paused holds a scenario's steps for the live view's page: add --serve PORT (a replay "
+        "has its own clock)"};
   if (settings.serve_port >= 0) {
     if (settings.files.size() != 1)
       throw UsageError{"--serve shows one scenario's herd: give exactly one file"};

@@ -154,6 +154,11 @@ struct ControlServer::Impl {
       auto body = request.body;
       answer_with(response, [body](const LiveSession::Api& api) { return api.clock(body); });
     });
+    server.Post(
+        "/api/scenario", [this](const httplib::Request& request, httplib::Response& response) {
+          auto body = request.body;
+          answer_with(response, [body](const LiveSession::Api& api) { return api.scenario(body); });
+        });
     server.Get("/api/events", [this](const httplib::Request& request, httplib::Response& response) {
       std::uint64_t after = 0;
       if (request.has_param("after")) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.hpp"
 #include "core/location_store.hpp"
 #include "sim/live/json_text.hpp"
 #include "sim/live/link_faults_json.hpp"
@@ -16,7 +17,55 @@ LiveApi::LiveApi(Runner& runner, LiveSession& session) : runner_(runner), sessio
 void LiveApi::attach() {
   session_.set_api({[this](std::size_t limit) { return state(limit); },
                     [this](const std::string& body) { return steps(body); },
-                    [this](const std::string& body) { return clock(body); }});
+                    [this](const std::string& body) { return clock(body); },
+                    [this](const std::string& body) { return scenario(body); }});
+  results_.assign(runner_.scenario().steps.size(), std::nullopt);
+}
+
+bool LiveApi::before_step(std::size_t index) {
+  auto& time = runner_.world().time();
+  while (held_ && allowed_steps_ <= index && !session_.stop_requested()) {
+    session_.run_jobs();
+    session_.wait_for_job(time.keep_pace());
+  }
+  if (session_.stop_requested()) return false;
+  running_ = index;
+  if (held_) {
+    // The step's waits answer the page (its own requests run here, one at a time) and keep
+    // virtual time at the page's pace.
+    time.pace_with([this](std::chrono::milliseconds wait) {
+      session_.run_jobs();
+      session_.wait_for_job(wait);
+    });
+  }
+  return true;
+}
+
+void LiveApi::after_step(std::size_t index, bool ok) {
+  runner_.world().time().pace_with({});
+  running_.reset();
+  if (index < results_.size()) results_[index] = ok;
+}
+
+LiveAnswer LiveApi::scenario(const std::string& body) {
+  const std::string shape = R"(expected {"run": "next"} or {"run": "all"})";
+  if (!check_json_nesting(body)) return {400, json_text({{"error", shape}})};
+  auto request = nlohmann::json::parse(body, nullptr, false);
+  if (!request.is_object() || request.size() != 1 || !request.contains("run") ||
+      !request["run"].is_string())
+    return {400, json_text({{"error", shape}})};
+  const auto run = request["run"].get<std::string>();
+  const auto total = results_.size();
+  if (run == "next") {
+    if (allowed_steps_ >= total)
+      return {409, json_text({{"error", "every step of the scenario has been let go already"}})};
+    ++allowed_steps_;
+  } else if (run == "all") {
+    allowed_steps_ = total;
+  } else {
+    return {400, json_text({{"error", shape}})};
+  }
+  return {200, json_text({{"allowed", allowed_steps_}, {"steps", total}})};
 }
 
 void LiveApi::serve() {
@@ -72,6 +121,10 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
     links.push_back({{"from", from}, {"to", to}, {"held", held}, {"faults", link_faults_json(f)}});
   }
   const auto& history = runner_.history();
+  // The herd's own counts since it started; the runner's history knows the clients it sent for.
+  const auto counts = world.record().counts();
+  const auto& at = counts.at_lines;
+  const auto clock = world.time().clock_state();
   nlohmann::json state = {
       {"scenario", scenario.name},
       {"network", world.network() == NetworkKind::virtual_ ? "virtual" : "real"},
@@ -79,13 +132,41 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
       {"time_s", runner_.seconds_since_up()},
       {"servers", servers},
       {"links", links},
+      // The run's clock as its trace lines read it, so a page can tell where a message is
+      // between its send and its delivery between two looks.
+      {"clock",
+       {{"now_s", static_cast<double>(world.time().now_ns()) / 1e9},
+        {"paused", clock.paused},
+        {"speed", clock.speed}}},
       {"counters",
-       {{"updates_accepted", history.accepted()}, {"clients", history.expected().size()}}},
+       {{"updates_accepted", std::max<std::uint64_t>(counts.updates_accepted, history.accepted())},
+        {"clients", std::max<std::uint64_t>(counts.clients, history.expected().size())},
+        {"messages_sent", at.sent},
+        {"messages_delivered", at.delivered},
+        {"messages_dropped", at.dropped},
+        {"messages_in_flight", at.sent - at.delivered - at.dropped}}},
       {"watchers", session_.watchers()}};
+  // The scenario's own steps, for a page that lets them go one at a time (--paused).
+  nlohmann::json script = nlohmann::json::array();
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    std::string status = running_ == i                        ? "running"
+                         : i < results_.size() && results_[i] ? (*results_[i] ? "passed" : "failed")
+                         : held_ && i >= allowed_steps_       ? "waiting"
+                                                              : "next";
+    script.push_back(
+        {{"index", i}, {"description", describe(scenario.steps[i])}, {"status", status}});
+  }
+  state["script"] = {{"held", held_ && allowed_steps_ < scenario.steps.size()},
+                     {"steps", std::move(script)}};
   return {200, json_text(state)};
 }
 
 LiveAnswer LiveApi::steps(const std::string& body) {
+  // The page's requests are answered inside a paced scenario step; a step of its own there would
+  // run inside that one.
+  if (running_)
+    return {409, json_text({{"error", "the scenario's steps[" + std::to_string(*running_) +
+                                          "] is running: pause the clock or wait for it to end"}})};
   auto parsed = parse_steps(body, runner_.scenario().topology);
   if (!parsed) return {400, json_text({{"error", parsed.error()}})};
   auto& steps = posted_.emplace_back(std::move(*parsed));
@@ -112,6 +193,7 @@ LiveAnswer LiveApi::clock(const std::string& body) {
   nlohmann::json answer = {{"paused", state->paused},
                            {"speed", state->speed},
                            {"time_s", runner_.seconds_since_up()},
+                           {"now_s", static_cast<double>(runner_.world().time().now_ns()) / 1e9},
                            {"delivered", state->delivered}};
   if (!state->note.empty()) answer["note"] = state->note;
   return {200, json_text(answer)};

@@ -32,6 +32,8 @@ class LiveSession {
     std::function<LiveAnswer(std::size_t store_limit)> state;
     std::function<LiveAnswer(const std::string& body)> steps;
     std::function<LiveAnswer(const std::string& body)> clock;
+    // {"run": "next"} or {"run": "all"}: lets a scenario held by --paused go on.
+    std::function<LiveAnswer(const std::string& body)> scenario;
   };
 
   // --- the HTTP thread ---------------------------------------------------------------------

@@ -57,6 +57,36 @@ const Live = {
             ["latency 50 ms", { do: "latency", ms: 50, jitter_ms: 10, ...link }]];
   },
 
+  // How far along its link a message is, 0 to 1, at the herd's time `now` (seconds, as trace
+  // lines read): its place between its send and its delivery. null while nothing says when it
+  // arrives (a held link keeps it, or the network is real and the delivery is not known ahead).
+  progress(m, now) {
+    if (m.due === undefined) return null;
+    if (!(m.due > m.sentAt)) return now >= m.due ? 1 : 0;
+    return Math.min(1, Math.max(0, (now - m.sentAt) / (m.due - m.sentAt)));
+  },
+
+  // The herd's clock as the page can know it between two looks: the last reading (its time,
+  // whether paused, its speed) and the wall time since at that speed, moved on by any event seen
+  // later than that. Pausing stops it where it is; a step moves it to the step's delivery. A
+  // reading is the herd's word, so it is taken as it is.
+  HerdClock: class {
+    constructor() { this.t = 0; this.wall = 0; this.paused = false; this.speed = 1; }
+    // A reading of the clock at wall time `wall` (ms).
+    sync(t, paused, speed, wall) { this.t = t; this.paused = paused; this.speed = speed; this.wall = wall; }
+    // An event at herd time `t`: the clock has got at least that far.
+    see(t, wall) { if (t > this.now(wall)) { this.t = t; this.wall = wall; } }
+    now(wall) { return this.paused ? this.t : this.t + Math.max(0, wall - this.wall) / 1000 * this.speed; }
+  },
+
+  // The speed control's scale: a slider position (log10 of the speed) to virtual seconds per
+  // wall second and back, from 1/100,000 to 100.
+  speedOf(position) { return Math.pow(10, position); },
+  speedLabel(speed) {
+    if (speed >= 1) return "\u00d7" + (speed >= 10 ? speed.toFixed(0) : speed.toPrecision(2).replace(/\.0+$/, ""));
+    return "1/" + Math.round(1 / speed).toLocaleString("en-US");
+  },
+
   // What the events have said so far: each server's store, its newest update, the messages on
   // their way, and counts. The page draws it; /api/state corrects it now and then.
   Model: class {
@@ -65,8 +95,10 @@ const Live = {
       this.sizes = {};      // server -> how many clients it holds
       this.recent = {};     // server -> the clients it stored last, newest first (at most 5)
       this.newest = {};     // server -> the AT line it stored last
-      this.inFlight = {};   // message id -> {from, to, line, colour, lost}
-      this.counts = { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0 };
+      this.inFlight = {};   // message id -> {from, to, line, colour, lost, sentAt, due}
+      this.undue = {};      // "Clark>Jaquez#7" -> ids sent on it with no delivery time yet, in order
+      this.counts = { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0, accepted: 0 };
+      this.clients = new Set();  // clients whose updates were accepted, by the events
       this.lastReply = null;
       this.spread = new Map();  // update (client and time) -> {first, servers: Set}, oldest first
       this.converged = [];  // ms from an update's first store to its store at every server
@@ -110,8 +142,22 @@ const Live = {
         const sp = e.rest.indexOf(" "), id = e.rest.slice(0, sp), text = e.rest.slice(sp + 1);
         if (!text.startsWith("AT ")) return e;
         this.counts.sent++;
-        this.inFlight[id] = { ...Live.ends(id), line: text, colour: Live.colour(text), lost: false };
+        this.inFlight[id] = { ...Live.ends(id), line: text, colour: Live.colour(text), lost: false, sentAt: e.time };
+        // Waiting for the network to say when it arrives (a "due" line, the virtual network's).
+        const dot = id.lastIndexOf(".");
+        const waiting = this.undue[id.slice(0, dot)] = this.undue[id.slice(0, dot)] || [];
+        waiting.push(id);
         e.id = id;  // the page starts a dot for it
+      } else if (e.kind === "due") {
+        // "due Clark>Jaquez#7.3 0.000150": line 3 and every earlier one of that direction without
+        // a time arrive then.
+        const [id, at] = e.rest.split(" "), dot = id.lastIndexOf(".");
+        const key = id.slice(0, dot), upTo = Number(id.slice(dot + 1)), waiting = this.undue[key] || [];
+        while (waiting.length && Number(waiting[0].slice(waiting[0].lastIndexOf(".") + 1)) <= upTo) {
+          const m = this.inFlight[waiting.shift()];
+          if (m) m.due = parseFloat(at);
+        }
+        if (!waiting.length) delete this.undue[key];
       } else if (e.kind === "delivered") {
         if (this.inFlight[e.rest]) { this.counts.delivered++; delete this.inFlight[e.rest]; }
       } else if (e.kind === "dropped") {
@@ -124,6 +170,8 @@ const Live = {
         e.line = at;
         if (e.kind === "stored") {
           const f = at.split(" "), client = f[3];
+          // Stored by its origin: an update that server accepted (a replay's only count of them).
+          if (f[1] === server) { this.counts.accepted++; this.clients.add(client); }
           const store = this.stores[server] = this.stores[server] || {};
           if (store[client] === undefined) this.sizes[server] = (this.sizes[server] || 0) + 1;
           store[client] = at;
@@ -160,6 +208,10 @@ const Live = {
         this.sizes[e.rest] = 0;
         this.recent[e.rest] = [];
         delete this.newest[e.rest];
+      } else if (e.kind === "run") {
+        // A trace of several runs: each is a herd of its own, started afresh.
+        for (const k of ["stores", "sizes", "recent", "newest", "inFlight", "undue", "serverState", "linkUp"]) this[k] = {};
+        this.spread = new Map();
       } else if (e.kind === "client-reply") {
         this.lastReply = e.rest;
       }

@@ -210,6 +210,7 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool pas
   std::size_t piece =
       shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes) : bytes.size();
   auto deliver_at = [&](Time at, std::string part) {
+    if (observer_.scheduled) observer_.scheduled(id, from, part, at);
     ++d.in_flight;
     Payload payload;
     payload.kind = Payload::Kind::delivery;

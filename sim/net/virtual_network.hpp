@@ -52,6 +52,8 @@ struct Observer {
   std::function<void(ConnectionId, End from, std::string_view bytes, DropReason)> dropped;
   // The connection was reset: what was in flight on it never arrives.
   std::function<void(ConnectionId, DropReason)> aborted;
+  // Sent bytes (at once, or leaving a hold) will arrive at virtual time `due`.
+  std::function<void(ConnectionId, End from, std::string_view bytes, std::int64_t due)> scheduled;
 };
 
 class VirtualNetwork {

@@ -1,5 +1,7 @@
 #include "sim/report/run_record.hpp"
 
+#include <algorithm>
+
 #include "sim/report/run_result.hpp"
 
 namespace herd {
@@ -35,6 +37,7 @@ void RunRecord::event(std::int64_t time_ns, std::string_view kind, std::string_v
 }
 
 void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e) {
+  if (e.kind == EventKind::update_stored) count_if_accepted(e.node, e.text);
   // A live herd left up after its scenario keeps nothing for a report, and may run for days.
   if (!keep_.load(std::memory_order_relaxed) && !trace_.enabled()) return;
   auto held = lock();
@@ -64,6 +67,32 @@ void RunRecord::delivered(std::int64_t time_ns, std::uint64_t connection, bool f
 void RunRecord::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
   auto held = lock();
   trace_.lost(time_ns, connection, why);
+}
+
+void RunRecord::count_if_accepted(std::string_view node, std::string_view at_line) {
+  // "AT Clark +0.1 kiwi ...": stored by Clark itself, it is an update Clark accepted.
+  auto origin = at_line.substr(std::min<std::size_t>(3, at_line.size()));
+  if (!at_line.starts_with("AT ") || !origin.starts_with(node) || origin.size() <= node.size() ||
+      origin[node.size()] != ' ')
+    return;
+  auto after_skew = origin.find(' ', node.size() + 1);
+  if (after_skew == std::string_view::npos) return;
+  auto client = origin.substr(after_skew + 1);
+  client = client.substr(0, client.find(' '));
+  auto held = lock();
+  ++accepted_;
+  if (clients_.size() < max_counted_clients) clients_.emplace(client);
+}
+
+void RunRecord::scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                          std::int64_t due_ns, std::string_view bytes) {
+  auto held = lock();
+  trace_.scheduled(time_ns, connection, forward, due_ns, bytes);
+}
+
+HerdCounts RunRecord::counts() const {
+  auto held = lock();
+  return {accepted_, clients_.size(), trace_.at_totals()};
 }
 
 void RunRecord::keep(bool keep) {

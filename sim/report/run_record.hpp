@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "sim/report/findings.hpp"
@@ -21,6 +22,14 @@
 namespace herd {
 
 struct RunResult;
+
+// The herd's own counts since it started, kept whether or not anyone watches: what the live
+// view's counters say, exact however late a page opens.
+struct HerdCounts {
+  std::uint64_t updates_accepted = 0;  // updates a server stored as their origin
+  std::uint64_t clients = 0;           // distinct clients among them
+  Trace::AtTotals at_lines;            // AT lines between servers (while anything listens)
+};
 
 struct RecordSettings {
   std::ostream* trace = nullptr;                   // one line per event; nullptr: none
@@ -49,6 +58,10 @@ class RunRecord {
   void delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
                  const std::string& from, const std::string& to, std::string_view bytes);
   void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
+  // When the network will deliver bytes it was given (trace.hpp; the live view's only).
+  void scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward, std::int64_t due_ns,
+                 std::string_view bytes);
+  [[nodiscard]] HerdCounts counts() const;
 
   // Stops (or starts again) keeping events and messages for the report; tallies go on.
   void keep(bool keep);
@@ -62,6 +75,9 @@ class RunRecord {
 
  private:
   std::unique_lock<std::mutex> lock() const;
+  void count_if_accepted(std::string_view node, std::string_view at_line);
+  // Distinct clients are counted up to this many (a herd's records are capped per server too).
+  static constexpr std::size_t max_counted_clients = 1'000'000;
 
   RecordSettings settings_;
   mutable std::mutex mutex_;
@@ -73,6 +89,8 @@ class RunRecord {
   std::atomic<bool> keep_{true};
   std::int64_t end_ns_ = -1;
   Findings findings_;
+  std::uint64_t accepted_ = 0;
+  std::unordered_set<std::string> clients_;
 };
 
 }  // namespace herd

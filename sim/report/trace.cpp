@@ -12,16 +12,33 @@ void Trace::event(std::int64_t time_ns, std::string_view kind, std::string_view 
 void Trace::write_line(std::int64_t time_ns, std::string_view kind,
                        std::initializer_list<std::string_view> parts) {
   if (!enabled()) return;
-  // Built in one buffer kept from line to line: a busy herd's trace costs no allocation a line.
-  // Fixed-point from integers: the same text on every machine, where printing a double may not be.
-  line_.clear();
+  format_line(time_ns, kind, parts);
+  if (out_) out_->write(line_.data(), static_cast<std::streamsize>(line_.size())).put('\n');
+  if (listener_) listener_(line_);
+}
+
+namespace {
+
+// Seconds with six decimals, from integers: the same text on every machine.
+void append_seconds(std::string& out, std::int64_t time_ns) {
   char digits[24];
   auto seconds = std::to_chars(digits, digits + sizeof digits, time_ns / 1'000'000'000).ptr;
-  line_.append(digits, seconds).push_back('.');
+  out.append(digits, seconds).push_back('.');
   auto micros = (time_ns % 1'000'000'000) / 1000;
   char fraction[6];
   for (int i = 5; i >= 0; --i, micros /= 10) fraction[i] = static_cast<char>('0' + micros % 10);
-  line_.append(fraction, sizeof fraction).push_back(' ');
+  out.append(fraction, sizeof fraction);
+}
+
+}  // namespace
+
+void Trace::format_line(std::int64_t time_ns, std::string_view kind,
+                        std::initializer_list<std::string_view> parts) {
+  // Built in one buffer kept from line to line: a busy herd's trace costs no allocation a line.
+  // Fixed-point from integers: the same text on every machine, where printing a double may not be.
+  line_.clear();
+  append_seconds(line_, time_ns);
+  line_.push_back(' ');
   line_ += kind;
   bool first = true;
   for (auto part : parts) {
@@ -30,8 +47,6 @@ void Trace::write_line(std::int64_t time_ns, std::string_view kind,
     first = false;
     line_ += part;
   }
-  if (out_) out_->write(line_.data(), static_cast<std::streamsize>(line_.size())).put('\n');
-  if (listener_) listener_(line_);
 }
 
 void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns) {
@@ -83,13 +98,13 @@ void Trace::sent(std::int64_t time_ns, std::uint64_t connection, bool forward,
   if (!listener_ && !wanted()) return;
   auto& d = direction(connection, forward, from, to);
   if (!wanted()) {
-    // Nobody reads the text now; counting keeps the ids right for when someone does.
-    d.sent_lines += d.sent_split.count(bytes);
+    // Nobody reads the text now; counting keeps the ids and totals right for when someone does.
+    d.sent_split.feed(bytes, [&](std::string_view line) { count_sent(d, line); });
     return;
   }
   const bool text = enabled();
   d.sent_split.feed(bytes, [&](std::string_view line) {
-    ++d.sent_lines;
+    count_sent(d, line);
     if (keep_messages_) {
       ++messages_sent_;
       if (line.starts_with("AT ")) ++at_lines_sent_;
@@ -106,20 +121,50 @@ void Trace::sent(std::int64_t time_ns, std::uint64_t connection, bool forward,
   });
 }
 
+void Trace::count_sent(Direction& d, std::string_view line) {
+  ++d.sent_lines;
+  if (line.starts_with("AT ")) {
+    ++d.at_sent;
+    ++at_totals_.sent;
+  }
+}
+
+void Trace::scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward,
+                      std::int64_t due_ns, std::string_view bytes) {
+  if (!listener_) return;
+  auto it = directions_.find(connection * 2 + (forward ? 0 : 1));
+  if (it == directions_.end()) return;  // sent() names a direction before its bytes go
+  auto& d = it->second;
+  std::uint64_t lines = 0;
+  for (auto c : bytes) lines += c == '\n';
+  if (lines == 0) return;
+  d.scheduled_lines += lines;
+  if (listening_ && !listening_()) return;
+  const auto& message_id = id(d, connection, d.scheduled_lines);
+  std::string due;
+  append_seconds(due, due_ns);
+  format_line(time_ns, "due", {message_id, " ", due});
+  listener_(line_);
+}
+
 void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
                       const std::string& from, const std::string& to, std::string_view bytes) {
   if (!listener_ && !wanted()) return;
   auto& d = direction(connection, forward, from, to);
   const bool text = enabled();
-  for (auto lines = d.delivered_split.count(bytes); lines > 0; --lines) {
+  d.delivered_split.feed(bytes, [&](std::string_view line) {
     ++d.delivered_lines;
+    if (line.starts_with("AT ")) {
+      ++d.at_delivered;
+      ++at_totals_.delivered;
+    }
     if (text) write_line(time_ns, "delivered", {id(d, connection, d.delivered_lines)});
     // The oldest lines may be the report's messages, kept before the live view began.
     if (!d.in_flight.empty() && d.in_flight.front().first == d.delivered_lines) {
       messages_[d.in_flight.front().second].delivered_ns = time_ns;
       d.in_flight.pop_front();
     }
-  }
+  });
 }
 
 void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
@@ -132,6 +177,7 @@ void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_vie
             [](const auto& a, const auto& b) { return a->second.from < b->second.from; });
   for (auto it : both) {
     auto& d = it->second;
+    at_totals_.dropped += d.at_sent - d.at_delivered;
     // A sender that ends its message by closing (no newline, as many student herds flood) has
     // still sent it: counted, as the proxies count lines.
     if (why == std::string_view("closed") && keep_messages_ &&

@@ -64,6 +64,13 @@ class Trace {
   [[nodiscard]] std::size_t messages_sent() const { return messages_sent_; }
   [[nodiscard]] std::size_t at_lines_sent() const { return at_lines_sent_; }
 
+  // AT lines between servers since the herd started, counted whatever is watched while anything
+  // listens: the live view's counters (sent = delivered + dropped + on their way).
+  struct AtTotals {
+    std::uint64_t sent = 0, delivered = 0, dropped = 0;
+  };
+  [[nodiscard]] AtTotals at_totals() const { return at_totals_; }
+
   // "0.012345 stored Bona AT Clark +0.000001 client-1 ..."; `time_ns` since the run began.
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
 
@@ -78,6 +85,12 @@ class Trace {
             const std::string& to, std::string_view bytes);
   void delivered(std::int64_t time_ns, std::uint64_t connection, bool forward,
                  const std::string& from, const std::string& to, std::string_view bytes);
+  // The network will deliver `bytes` (the next lines of this direction, already sent) at
+  // `due_ns`. Only the listener hears of it ("0.000100 due Clark>Bona#12.3 0.000150": every
+  // line up to that one arrives then), so a page can move a message in the herd's time; the
+  // trace file has no such line, and reads as it did.
+  void scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward, std::int64_t due_ns,
+                 std::string_view bytes);
   // The connection is gone: every line sent on it and not delivered is lost, for `why`.
   void lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why);
 
@@ -85,7 +98,8 @@ class Trace {
   struct Direction {
     std::string from, to;
     LineSplitter sent_split, delivered_split;
-    std::uint64_t sent_lines = 0, delivered_lines = 0;
+    std::uint64_t sent_lines = 0, delivered_lines = 0, scheduled_lines = 0;
+    std::uint64_t at_sent = 0, at_delivered = 0;
     // Kept messages on their way, oldest first: (line number, index into messages_).
     std::deque<std::pair<std::uint64_t, std::size_t>> in_flight;
   };
@@ -94,6 +108,11 @@ class Trace {
   // A line of `kind` whose text is `parts` joined (no space added between them).
   void write_line(std::int64_t time_ns, std::string_view kind,
                   std::initializer_list<std::string_view> parts);
+  // The same line in line_, written nowhere.
+  void format_line(std::int64_t time_ns, std::string_view kind,
+                   std::initializer_list<std::string_view> parts);
+  // Counts an AT line between servers, sent or delivered on `d`.
+  void count_sent(Direction& d, std::string_view line);
   Direction& direction(std::uint64_t connection, bool forward, const std::string& from,
                        const std::string& to);
 
@@ -103,6 +122,7 @@ class Trace {
   bool keep_messages_;
   std::size_t message_limit_ = static_cast<std::size_t>(-1);
   std::size_t messages_sent_ = 0, at_lines_sent_ = 0;
+  AtTotals at_totals_;
   std::vector<TracedMessage> messages_;
   std::string line_, id_;  // kept between lines for their capacity
   // By connection * 2 + (forward ? 0 : 1).

@@ -74,10 +74,15 @@ RunResult run_scenario(const Scenario& original, const SimOptions& options) {
     live->number_from(scenario.steps.size());
     live->attach();
   }
+  if (live && options.live_paused) live->hold_steps();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    if (live && !live->before_step(i)) break;  // stopped while the page held the step
     result.steps.push_back(runner.run_step(scenario.steps[i], i));
-    // The live view is answered between the scenario's steps too.
-    if (live) options.live_view->run_jobs();
+    if (live) {
+      live->after_step(i, result.steps.back().ok);
+      // The live view is answered between the scenario's steps too.
+      options.live_view->run_jobs();
+    }
   }
   for (auto& outcome : runner.finish_background()) result.steps.push_back(std::move(outcome));
   if (live) live->serve();

@@ -30,6 +30,8 @@ struct SimOptions {
   // The live view: once the scenario's steps have run, the herd stays up and serves the
   // session's jobs (its state, posted steps) until the session is stopped. nullptr: none.
   LiveSession* live_view = nullptr;
+  // With live_view: the scenario's steps wait for the page to let them go (--paused).
+  bool live_paused = false;
   // Called once the herd is up, every link connected, before the first step.
   std::function<void()> on_ready;
   // On real sockets, for `herd up --control`: the servers' own settings (limits, backoff, logs,

@@ -26,11 +26,11 @@ constexpr const char* client_host = "client";
 constexpr int connect_timeout_ms = 15'000;
 
 // A scenario's client: one connection from the host "client" to a server. Its reads run the
-// loop until the reply is there.
+// world's time (paced when a page watches) until the reply is there.
 class VirtualClient final : public ClientConnection {
  public:
-  VirtualClient(VirtualLoop& loop, ConnectionId id, std::function<bool()> stopping)
-      : loop_(loop), id_(id), stopping_(std::move(stopping)) {
+  VirtualClient(VirtualLoop& loop, Time& time, ConnectionId id)
+      : loop_(loop), time_(time), id_(id) {
     loop_.net().set_receiver(id_, End::initiator,
                              {[this] { inbox_ += loop_.net().read(id_, End::initiator); },
                               [this](bool) { closed_ = true; }});
@@ -46,8 +46,8 @@ class VirtualClient final : public ClientConnection {
     return !closed_ && loop_.net().write(id_, End::initiator, bytes);
   }
   std::optional<std::string> read_through(std::string_view end, int timeout_ms) override {
-    loop_.run_until([&] { return closed_ || inbox_.find(end) != std::string::npos; },
-                    loop_.now() + static_cast<Nanos>(timeout_ms) * millisecond, stopping_);
+    time_.run_until(loop_.now() + static_cast<Nanos>(timeout_ms) * millisecond,
+                    [&] { return closed_ || inbox_.find(end) != std::string::npos; });
     auto at = inbox_.find(end);
     if (at == std::string::npos) return std::nullopt;
     auto text = inbox_.substr(0, at + end.size());
@@ -57,8 +57,8 @@ class VirtualClient final : public ClientConnection {
 
  private:
   VirtualLoop& loop_;
+  Time& time_;
   ConnectionId id_;
-  std::function<bool()> stopping_;
   std::string inbox_;
   bool closed_ = false;
 };
@@ -92,6 +92,11 @@ class VirtualWorld final : public World, Herd, Links, Time {
          {},
          [this, &net](ConnectionId id, vnet::DropReason why) {
            record_.lost(net.now(), id, vnet::to_string(why));
+         },
+         [this, &net, between_servers](ConnectionId id, End from, std::string_view bytes,
+                                       std::int64_t due) {
+           if (between_servers(id))
+             record_.scheduled(net.now(), id, from == End::initiator, due, bytes);
          }});
     loop_.places().on_call = [this](const std::string& server, const std::string& what) {
       record_.event(loop_.now(), "places-call", server + " " + what);
@@ -184,10 +189,11 @@ class VirtualWorld final : public World, Herd, Links, Time {
                           answered = true;
                           id = got;
                         });
-    loop_.run_until([&] { return answered; },
-                    loop_.now() + static_cast<Nanos>(connect_timeout_ms) * millisecond, stopping_);
+    run_until(loop_.now() + static_cast<Nanos>(connect_timeout_ms) * millisecond,
+              [&] { return answered; });
     if (!id) return nullptr;
-    return std::make_unique<VirtualClient>(loop_, *id, stopping_);
+    Time& time = *this;
+    return std::make_unique<VirtualClient>(loop_, time, *id);
   }
 
   void set_places_faults(const PlacesFaults& faults) override { loop_.places().faults = faults; }
@@ -244,10 +250,27 @@ class VirtualWorld final : public World, Herd, Links, Time {
   std::int64_t now_ns() const override { return loop_net().now(); }
   std::int64_t wall_ns() const override { return loop_.wall_ns(); }
   bool run_until(std::int64_t deadline_ns, const std::function<bool()>& done) override {
-    return loop_.run_until(done, deadline_ns, stopping_);
+    if (!idle_) return loop_.run_until(done, deadline_ns, stopping_);
+    // Watched: the herd runs no further than the wall clock allows at the page's speed, and
+    // the page is answered while it waits, so pausing or stepping acts inside a step too.
+    for (;;) {
+      auto target = std::min<Nanos>(deadline_ns, paced_target());
+      if (target > loop_.now()) {
+        if (loop_.run_until(done, target, stopping_)) return true;
+      } else {
+        loop_.poll();
+        if (done()) return true;
+      }
+      if (stopping()) return false;
+      if (loop_.now() >= deadline_ns) return done();
+      idle_(pace_wait());
+    }
   }
   void advance_to(std::int64_t deadline_ns) override {
-    loop_.run_until([] { return false; }, deadline_ns, stopping_);
+    run_until(deadline_ns, [] { return false; });
+  }
+  void pace_with(std::function<void(std::chrono::milliseconds)> idle) override {
+    idle_ = std::move(idle);
   }
   void stop_when(std::function<bool()> stopping) override { stopping_ = std::move(stopping); }
   bool stopping() const override { return stopping_ && stopping_(); }
@@ -255,23 +278,23 @@ class VirtualWorld final : public World, Herd, Links, Time {
   // Live, virtual time follows the wall clock, at the page's speed, so a page sees messages
   // travel; the herd runs between the page's requests.
   std::chrono::milliseconds keep_pace() override {
-    auto now = std::chrono::steady_clock::now();
-    if (!paced_from_) {
-      paced_from_ = now;
-      paced_virtual_ = loop_.now();
-    }
-    if (paused_) return std::chrono::milliseconds(20);
-    auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - *paced_from_).count();
-    auto target = paced_virtual_ + static_cast<Nanos>(speed_ * static_cast<double>(elapsed));
+    auto target = paced_target();
     if (target > loop_.now()) loop_.run_until([] { return false; }, target, stopping_);
-    auto next = loop_.net().next_event();
-    auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
-        next ? std::chrono::nanoseconds(*next - loop_.now())
-             : std::chrono::nanoseconds(20'000'000));
-    return std::clamp(gap, std::chrono::milliseconds(1), std::chrono::milliseconds(20));
+    return pace_wait();
+  }
+
+  ClockState clock_state() const override {
+    ClockState state;
+    state.paused = paused_;
+    state.speed = speed_;
+    return state;
   }
 
   Expected<ClockState> control(const ClockRequest& request) override {
+    // The herd first catches up with the wall clock (it runs in slices, up to 20 ms behind): a
+    // page that has been moving its dots at the old speed then finds the herd where it drew it.
+    if (auto target = paced_target(); target > loop_.now())
+      loop_.run_until([] { return false; }, target, stopping_);
     // Every change starts the wall-to-virtual mapping afresh from now.
     paced_from_ = std::chrono::steady_clock::now();
     paced_virtual_ = loop_.now();
@@ -329,6 +352,28 @@ class VirtualWorld final : public World, Herd, Links, Time {
   }
   const vnet::VirtualNetwork& loop_net() const { return const_cast<VirtualLoop&>(loop_).net(); }
 
+  // Where virtual time should be by now: the wall time since the page last changed the clock,
+  // at its speed; where it is while paused.
+  Nanos paced_target() {
+    auto now = std::chrono::steady_clock::now();
+    if (!paced_from_) {
+      paced_from_ = now;
+      paced_virtual_ = loop_.now();
+    }
+    if (paused_) return loop_.now();
+    auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - *paced_from_).count();
+    return paced_virtual_ + static_cast<Nanos>(speed_ * static_cast<double>(elapsed));
+  }
+  // How long the caller may wait before the next event is due (20 ms when paused).
+  std::chrono::milliseconds pace_wait() const {
+    if (paused_) return std::chrono::milliseconds(20);
+    auto next = loop_net().next_event();
+    auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next ? std::chrono::nanoseconds(*next - loop_.now())
+             : std::chrono::nanoseconds(20'000'000));
+    return std::clamp(gap, std::chrono::milliseconds(1), std::chrono::milliseconds(20));
+  }
+
   void on_event(const NodeEvent& e) {
     if (e.kind == EventKind::update_stored) held_.stored(e.node, e.text);
     if (e.kind == EventKind::link_up) held_.link_up();
@@ -342,6 +387,7 @@ class VirtualWorld final : public World, Herd, Links, Time {
   HeldRecords held_;
   std::unique_ptr<LocalHerd> herd_;
   std::function<bool()> stopping_;
+  std::function<void(std::chrono::milliseconds)> idle_;
   Nanos ended_ = 0;
   bool stopped_ = false;
   std::uint64_t deliveries_ = 0;  // messages delivered between servers, for stepping

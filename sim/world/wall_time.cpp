@@ -25,6 +25,20 @@ std::int64_t WallTime::wall_ns() const {
   return system_clock().now_ns();
 }
 
+void WallTime::wait(Steady::time_point deadline, std::uint64_t seen,
+                    std::chrono::milliseconds most) {
+  auto until = std::min(deadline, Steady::now() + most);
+  if (idle_) {
+    // Short turns, so the run sees its own changes soon as well as the page's requests.
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Steady::now());
+    idle_(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(20)));
+  } else if (changes_ != nullptr) {
+    changes_->wait_for_change(seen, until);
+  } else {
+    std::this_thread::sleep_until(until);
+  }
+}
+
 bool WallTime::run_until(std::int64_t deadline_ns, const std::function<bool()>& done) {
   const auto deadline = at(deadline_ns);
   while (true) {
@@ -32,21 +46,15 @@ bool WallTime::run_until(std::int64_t deadline_ns, const std::function<bool()>& 
     auto seen = changes_ != nullptr ? changes_->changes() : 0;
     if (done()) return true;
     if (Steady::now() >= deadline || stopping()) return false;
-    // At least every 100 ms, to see whether the run is told to stop.
-    if (changes_ != nullptr)
-      changes_->wait_for_change(seen,
-                                std::min(deadline, Steady::now() + std::chrono::milliseconds(100)));
-    else
-      std::this_thread::sleep_until(
-          std::min(deadline, Steady::now() + std::chrono::milliseconds(50)));
+    // At least every 100 ms (50 ms polled), to see whether the run is told to stop.
+    wait(deadline, seen, std::chrono::milliseconds(changes_ != nullptr ? 100 : 50));
   }
 }
 
 void WallTime::advance_to(std::int64_t deadline_ns) {
   const auto deadline = at(deadline_ns);
   while (!stopping() && Steady::now() < deadline)
-    std::this_thread::sleep_until(
-        std::min(deadline, Steady::now() + std::chrono::milliseconds(100)));
+    wait(deadline, changes_ != nullptr ? changes_->changes() : 0, std::chrono::milliseconds(100));
 }
 
 Expected<ClockState> WallTime::control(const ClockRequest&) {

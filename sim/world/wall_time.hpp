@@ -27,9 +27,17 @@ class WallTime final : public Time {
     return std::chrono::milliseconds(50);
   }
   [[nodiscard]] Expected<ClockState> control(const ClockRequest&) override;
+  void pace_with(std::function<void(std::chrono::milliseconds)> idle) override {
+    idle_ = std::move(idle);
+  }
 
  private:
+  // Waits until `deadline` or a change, at most `most`: on `idle_` when there is one.
+  void wait(std::chrono::steady_clock::time_point deadline, std::uint64_t seen,
+            std::chrono::milliseconds most);
+
   const HeldRecords* changes_;
+  std::function<void(std::chrono::milliseconds)> idle_;
   std::function<bool()> stopping_;
 };
 

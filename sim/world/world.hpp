@@ -172,6 +172,12 @@ class Time {
   [[nodiscard]] virtual std::chrono::milliseconds keep_pace() = 0;
   // The virtual clock's controls (pause, speed, step, deliver a held line); others have none.
   [[nodiscard]] virtual Expected<ClockState> control(const ClockRequest& request) = 0;
+  // The clock's settings now, unchanged (a clock without controls always runs at 1).
+  [[nodiscard]] virtual ClockState clock_state() const { return {}; }
+  // From now on a wait hands its idle moments to `idle` (which may wait up to the time given for
+  // other work, such as a page's requests) and virtual time keeps pace with the wall clock at the
+  // clock's speed, so a scenario's steps can be watched as they run (`--serve --paused`).
+  virtual void pace_with(std::function<void(std::chrono::milliseconds)> idle) = 0;
 };
 
 class World {

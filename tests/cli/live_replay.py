@@ -2,7 +2,8 @@
 """`herd sim --serve 0 --replay TRACE` plays a saved trace in the live view.
 
 Writes a trace with a virtual run, replays it, and checks that /api/state names the trace's
-servers and links, that /api/events brings its lines in order, and that steps are refused.
+servers and links, that /api/events brings its lines in order (each sent line that arrives followed
+by a "due" line saying when, from the trace's own delivered line), and that steps are refused.
 """
 import json
 import os
@@ -31,15 +32,23 @@ def main():
         state = json.loads(text)
         assert state["replay"] and len(state["servers"]) == 5, state["servers"]
         assert len(state["links"]) == 12, len(state["links"])
-        got = []
+        got, dues = [], []
         with api.events(timeout=30) as r:
             for raw in r:
                 text = raw.decode().rstrip("\n")
                 if text.startswith("data: "):
-                    got.append(text[6:])
+                    line = text[6:]
+                    (dues if line.split(" ")[1] == "due" else got).append(line)
                 if len(got) >= 200:
                     break
         assert got == lines[:200], "the replay's events are not the trace's lines in order"
+        # Each "due" line: a message sent then, arriving when the trace delivers it.
+        delivered = {l.split(" ")[2]: l.split(" ")[0] for l in lines if l.split(" ")[1] == "delivered"}
+        sent = {l.split(" ")[2]: l.split(" ")[0] for l in lines if l.split(" ")[1] == "sent"}
+        assert dues, "no due lines in the replay's events"
+        for due in dues:
+            at, _, ident, when = due.split(" ")
+            assert sent.get(ident) == at and delivered.get(ident) == when, due
         status, out = api.post("api/steps", {"do": "heal"})
         assert status == 400 and "replay" in out["error"], (status, out)
     finally:

@@ -28,7 +28,7 @@ test("a message travels from sent to delivered, and a dropped one is marked lost
   m.apply("0.2 dropped Clark>Bona#8.3 cut");
   assert.deepStrictEqual(Object.keys(m.inFlight), ["Clark>Bona#8.3"]);
   assert.strictEqual(m.inFlight["Clark>Bona#8.3"].lost, true);
-  assert.deepStrictEqual(m.counts, { sent: 2, delivered: 1, dropped: 1, stored: 0, stale: 0 });
+  assert.deepStrictEqual(m.counts, { sent: 2, delivered: 1, dropped: 1, stored: 0, stale: 0, accepted: 0 });
 });
 
 test("stores follow stored events; a crash empties one; state loads replace them", () => {
@@ -124,4 +124,39 @@ test("links go down and up with the events, and a crashed server's links are dow
   assert.strictEqual(m.serverState.Bona, "paused");
   m.apply("0.6 resume Bona");
   assert.strictEqual(m.serverState.Bona, undefined);
+});
+
+test("a due line gives the messages it names their delivery time; held ones have none", () => {
+  const m = new Live.Model();
+  m.apply("0.100000 sent Clark>Jaquez#7.3 " + at);
+  m.apply("0.100000 sent Clark>Jaquez#7.4 " + at.replace("kiwi", "lime"));
+  m.apply("0.100000 sent Clark>Bona#8.1 " + at);  // a held link: no due line comes
+  m.apply("0.100000 due Clark>Jaquez#7.4 0.400000");
+  assert.strictEqual(m.inFlight["Clark>Jaquez#7.3"].due, 0.4);
+  assert.strictEqual(m.inFlight["Clark>Jaquez#7.4"].due, 0.4);
+  assert.strictEqual(m.inFlight["Clark>Bona#8.1"].due, undefined);
+  // Its place on the link is its share of the way in the herd's time, frozen while time is.
+  const msg = m.inFlight["Clark>Jaquez#7.3"];
+  assert.strictEqual(Live.progress(msg, 0.1), 0);
+  assert.ok(Math.abs(Live.progress(msg, 0.25) - 0.5) < 1e-9);
+  assert.strictEqual(Live.progress(msg, 0.7), 1);
+  assert.strictEqual(Live.progress(m.inFlight["Clark>Bona#8.1"], 0.7), null);
+  // Released later, a held line gets its time from the next due line of its direction.
+  m.apply("0.900000 due Clark>Bona#8.1 0.900050");
+  assert.strictEqual(m.inFlight["Clark>Bona#8.1"].due, 0.90005);
+  assert.deepStrictEqual(m.undue, {});
+});
+
+test("the herd's clock runs at its speed from a reading, stops when paused, events move it on", () => {
+  const c = new Live.HerdClock();
+  c.sync(2, false, 0.001, 1000);
+  assert.ok(Math.abs(c.now(3000) - 2.002) < 1e-9);  // two wall seconds at 1/1000
+  c.sync(2.002, true, 0.001, 3000);
+  assert.strictEqual(c.now(60000), 2.002);          // paused: a minute later, the same place
+  c.see(2.5, 61000);                                 // a step's delivery moves it on
+  assert.strictEqual(c.now(61000), 2.5);
+  c.see(2.4, 62000);                                 // an older event does not move it back
+  assert.strictEqual(c.now(62000), 2.5);
+  assert.strictEqual(Live.speedLabel(Live.speedOf(-3)), "1/1,000");
+  assert.strictEqual(Live.speedLabel(Live.speedOf(1)), "\u00d710");
 });

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The live view in the herd's time, as a teacher demos flooding in Debian's Chromium:
+
+- `herd sim FILE --net virtual --serve 0 --paused` serves the page before the first step; the
+  page lists the scenario's steps and runs them one at a time (key s) or all;
+- the speed control is logarithmic and reaches 1/100,000 (keys - and +);
+- a message's dot is where the message is between its send and its delivery in virtual time:
+  paused, every dot stays where it is (some mid-link); one "deliver next" moves the dots on by the
+  herd's time, never back;
+- the counters are the herd's own from its start: a page opened after a scenario's traffic shows
+  every update accepted, and messages sent = delivered + dropped + on their way;
+- a replay has the same clock: space pauses it (the dots stay), n steps it delivery by delivery,
+  and a crash in the trace draws the server crashed with its links down.
+
+    python3 tests/browser/lecture_time_test.py HERD OUT_DIR
+Exit 77 (skipped) when Chromium is missing or cannot start here, with the reason.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import devtools  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from live_address import page_url, wait_for_live_view  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+# Every dot on the map: its message id and how far along its link it is drawn (0 at the sender's
+# rim, 1 at the receiver's), read from the circle's own position, as the class sees it.
+DOTS = """
+const out = [];
+for (const c of document.querySelectorAll('#map circle.dot')) {
+  const d = dots[c.dataset.id];
+  if (!d) continue;
+  const [x1, y1] = positions[d.from], [x2, y2] = positions[d.to];
+  const x = parseFloat(c.getAttribute('cx')), y = parseFloat(c.getAttribute('cy'));
+  const centre = Math.abs(x2 - x1) > Math.abs(y2 - y1) ? (x - x1) / (x2 - x1) : (y - y1) / (y2 - y1);
+  const rim = R / Math.hypot(x2 - x1, y2 - y1);
+  out.push({id: c.dataset.id, along: (centre - rim) / (1 - 2 * rim), held: c.classList.contains('held')});
+}
+return out;"""
+
+COUNTERS = """
+const out = {};
+for (const tr of document.querySelectorAll('#counters tr')) out[tr.cells[0].textContent] = tr.cells[1].textContent;
+return out;"""
+
+SCRIPT = "return [...document.querySelectorAll('#script-steps li')].map(li => li.className);"
+
+
+def flood_scenario(folder):
+    path = os.path.join(folder, "flood-demo.json")
+    with open(path, "w") as f:
+        json.dump({"name": "flood-demo", "steps": [
+            {"do": "send", "node": "Clark", "line": "IAMAT dot-kiwi +34.068930-118.445127 {now}"},
+            {"do": "expect_converged", "within_ms": 1000},
+            {"do": "send", "node": "Bailey", "line": "IAMAT dot-lime +34.068930-118.445127 {now}"},
+            {"do": "expect_converged", "within_ms": 1000}]}, f)
+    return path
+
+
+def paused_flood(herd, out, failures):
+    with tempfile.TemporaryDirectory() as folder:
+        proc = subprocess.Popen([herd, "sim", flood_scenario(folder), "--net", "virtual", "--serve",
+                                 "0", "--paused", "--report-dir", ""], stdout=subprocess.PIPE,
+                                text=True)
+        try:
+            url = page_url(*wait_for_live_view(proc))
+            with devtools.Browser(1280, 720) as b:
+                b.open(url)
+                b.wait_for('.server[data-server="Clark"]')
+                if not b.wait_until("return !document.getElementById('script').hidden;"):
+                    failures.append("--paused: the page shows no scenario steps to run")
+                    return
+                steps = b.run(SCRIPT)
+                if len(steps) != 4 or "passed" in steps:
+                    failures.append(f"--paused: before any click the steps read {steps}")
+                if b.run(COUNTERS).get("updates accepted") != "0":
+                    failures.append(f"--paused: an update was accepted before the first step: "
+                                    f"{b.run(COUNTERS)}")
+                # Slower by the keys, to 1/31,623 (10^-4.5): a 50 us hop takes 1.6 s to watch.
+                for _ in range(9):
+                    b.press("-")
+                if not b.wait_until("return document.getElementById('speed-label').textContent"
+                                    " === '1/31,623';", 5):
+                    failures.append("nine presses of '-' did not slow the clock to 1/31,623: " +
+                                    b.run("return document.getElementById('speed-label')"
+                                          ".textContent;"))
+                b.press("s")  # the first step: Clark's client reports, Clark floods
+                if not b.wait_until("return document.querySelectorAll('#map circle.dot').length"
+                                    " > 0;", 30):
+                    failures.append("no message dot appeared after the first step was let go")
+                    return
+                b.press(" ")
+                if not b.wait_until("return document.getElementById('pause').textContent ==="
+                                    " 'resume';", 5):
+                    failures.append("space did not pause the clock")
+                time.sleep(0.3)  # the pause's answer syncs the page's clock; positions settle
+                before = {d["id"]: d["along"] for d in b.run(DOTS)}
+                b.screenshot(os.path.join(out, "paused-mid-link-1280x720.png"))
+                time.sleep(1.5)  # paused: nothing may move however long the class looks
+                later = {d["id"]: d["along"] for d in b.run(DOTS)}
+                moved = {i: (before[i], later[i]) for i in before
+                         if i in later and abs(before[i] - later[i]) > 1e-6}
+                if moved:
+                    failures.append(f"paused, dots still moved: {moved}")
+                if not any(0.02 < a < 0.98 for a in before.values()):
+                    failures.append(f"paused while the flood was on its way, no dot is mid-link: "
+                                    f"{before}")
+                # One delivery: the herd's time moves to it; every dot goes on, none back.
+                b.press("n")
+                time.sleep(0.8)
+                after = {d["id"]: d["along"] for d in b.run(DOTS)}
+                back = {i: (before[i], after[i]) for i in before
+                        if i in after and after[i] < before[i] - 1e-6}
+                on = [i for i in before if i not in after or after[i] > before[i] + 1e-6]
+                if back or not on:
+                    failures.append(f"after one step: dots back {back}, dots moved on {on} "
+                                    f"(before {before}, after {after})")
+                # Full speed again, and the rest of the scenario: every step passes.
+                b.run("const s = document.getElementById('speed'); s.value = 0;"
+                      "s.dispatchEvent(new Event('change'));")
+                b.press(".")
+                b.click("#script-all")
+                if not b.wait_until("return [...document.querySelectorAll('#script-steps li')]"
+                                    ".every(li => li.className === 'passed');", 60):
+                    failures.append(f"run the rest: the steps read {b.run(SCRIPT)}")
+                b.resize(1920, 1080)
+                time.sleep(0.3)
+                b.screenshot(os.path.join(out, "paused-scenario-done-1920x1080.png"))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+
+
+def counters_after_the_fact(herd, out, failures):
+    """A page opened after partition-heal's traffic (20 + 2 + 40 updates) counts all of them."""
+    scenario = os.path.join(ROOT, "scenarios", "partition-heal.json")
+    proc = subprocess.Popen([herd, "sim", scenario, "--net", "virtual", "--serve", "0",
+                             "--report-dir", ""], stdout=subprocess.PIPE, text=True)
+    try:
+        url = page_url(*wait_for_live_view(proc))
+        # The scenario runs before serving; its last step line comes before the page opens.
+        for line in proc.stdout:
+            if "steps[14]" in line or "[14]" in line:
+                break
+        with devtools.Browser(1280, 720) as b:
+            b.open(url)
+            if not b.wait_until("return document.querySelectorAll('#counters tr').length > 3;"):
+                failures.append("the counters never showed")
+                return
+            c = b.run(COUNTERS)
+            sent = int(c.get("AT messages sent between servers", "-1"))
+            parts = [int(c.get(k, "-1")) for k in ("delivered", "dropped", "on their way")]
+            if c.get("updates accepted") != "62" or sent <= 0 or sent != sum(parts) or \
+                    c.get("messages per update") != f"{sent / 62:.1f}":
+                failures.append(f"counters after the fact: {c} (want 62 updates accepted, sent ="
+                                f" delivered + dropped + on their way)")
+            b.screenshot(os.path.join(out, "counters-after-the-fact-1280x720.png"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+def replay_controls(herd, out, failures):
+    scenario = os.path.join(ROOT, "scenarios", "restart-recovers.json")
+    with tempfile.TemporaryDirectory() as folder:
+        trace = os.path.join(folder, "run.trace")
+        subprocess.run([herd, "sim", scenario, "--net", "virtual", "--report-dir", "", "--trace",
+                        trace], check=True, capture_output=True)
+        proc = subprocess.Popen([herd, "sim", "--serve", "0", "--replay", trace],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            url = page_url(*wait_for_live_view(proc))
+            with devtools.Browser(1280, 720) as b:
+                b.open(url)
+                b.wait_for('.server[data-server="Bona"]')
+                if b.run("return document.getElementById('clock').hidden;"):
+                    failures.append("a replay shows no clock controls")
+                    return
+                b.press(" ")
+                if not b.wait_until("return document.getElementById('pause').textContent ==="
+                                    " 'resume';", 5):
+                    failures.append("space did not pause the replay")
+                    return
+                time.sleep(0.3)
+                t0 = b.run("return document.getElementById('clock-state').textContent;")
+                dots_before = {d["id"]: d["along"] for d in b.run(DOTS)}
+                time.sleep(1.0)
+                t1 = b.run("return document.getElementById('clock-state').textContent;")
+                dots_later = {d["id"]: d["along"] for d in b.run(DOTS)}
+                if t0 != t1 or dots_before != dots_later:
+                    failures.append(f"a paused replay moved on: {t0!r} -> {t1!r}, dots "
+                                    f"{dots_before} -> {dots_later}")
+                b.press("n")
+                if not b.wait_until("return document.getElementById('clock-state').textContent"
+                                    " !== arguments[0];", 5, t0):
+                    failures.append("n did not step the paused replay")
+                # On, a few deliveries at a time, to the crash in the trace: Bona is drawn
+                # crashed, its links down, while the replay stays paused there.
+                for _ in range(200):
+                    if b.run("return logLines.some(l => / crash Bona$/.test(l));"):
+                        break
+                    b.run("clock({step: 5});")
+                    time.sleep(0.05)
+                if not b.wait_until("return document.querySelector('g.server[data-server=\"Bona\"]')"
+                                    ".classList.contains('crashed') && [...document.querySelectorAll"
+                                    "('g.link')].filter(g => g.dataset.link.split('-').includes("
+                                    "'Bona')).every(g => g.classList.contains('down'));", 10):
+                    failures.append("stepped past the trace's crash, Bona is not drawn crashed "
+                                    "with its links down")
+                b.screenshot(os.path.join(out, "replay-paused-at-crash-1280x720.png"))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+
+
+def main():
+    herd, out = sys.argv[1], sys.argv[2]
+    reason = devtools.skip_reason()
+    if reason:
+        print(reason)
+        return 77
+    os.makedirs(out, exist_ok=True)
+    failures = []
+    paused_flood(herd, out, failures)
+    counters_after_the_fact(herd, out, failures)
+    replay_controls(herd, out, failures)
+    for f in failures:
+        print("FAIL:", f)
+    if failures:
+        return 1
+    print(f"messages move in the herd's time, --paused runs step by step, counters are the "
+          f"herd's; screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
