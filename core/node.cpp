@@ -21,6 +21,7 @@
 #include "core/io/tcp_environment.hpp"
 #include "core/line_splitter.hpp"
 #include "core/location_store.hpp"
+#include "core/log_text.hpp"
 #include "core/node_log.hpp"
 #include "core/note_throttle.hpp"
 #include "core/open_files.hpp"
@@ -109,9 +110,6 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // Ordered: closing them all (a stop) must go the same way in every run of a simulation.
   std::map<std::uint64_t, Session*> sessions;
   std::unordered_map<std::string, Session*> greeted;  // each neighbour's current link to us
-  // When each neighbour's link was last taken over by a new greeting: at most once a second, so
-  // a stream of greetings cannot keep moving it.
-  std::unordered_map<std::string, std::int64_t> last_takeover_ms;
   IdleOrder idle;
   std::size_t counted_clients = 0;       // what max_clients caps
   ClientBudget::MemberId budget_id = 0;  // our place in options.client_budget, once started
@@ -145,8 +143,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (held_back > 0)
       std::fprintf(stderr, "%s: (%zu more notes not shown here; the log has them)\n",
                    options.name.c_str(), held_back);
-    std::fprintf(stderr, "%s: %.*s %.*s\n", options.name.c_str(), static_cast<int>(what.size()),
-                 what.data(), static_cast<int>(text.size()), text.data());
+    // A client's bytes never drive the terminal (log_text.hpp).
+    std::string safe;
+    append_log_text(safe, text, log_text_most);
+    std::fprintf(stderr, "%s: %.*s %s\n", options.name.c_str(), static_cast<int>(what.size()),
+                 what.data(), safe.c_str());
   }
 
   // LinkOwner
@@ -311,18 +312,16 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     Session* older =
         current != greeted.end() && current->second != &session ? current->second : nullptr;
     if (older != nullptr && !proven) {
-      // Anyone can send a greeting: one that would take a live link's place is believed at most
-      // once a second per neighbour, and never closes the link it replaces.
-      auto now = env->steady_ms();
-      auto last = last_takeover_ms.find(name);
-      if (last != last_takeover_ms.end() && now - last->second < 1000) {
-        note("PEER",
-             session.label + " greeted as " + name +
-                 " within a second of the last greeting that did; treated as a client",
-             true);
-        return;
-      }
-      last_takeover_ms[name] = now;
+      // Anyone can send a greeting, so without a secret it cannot be told from the neighbour's:
+      // the link that greeted first keeps its place (and its exemption from the idle timeout),
+      // and this one is served as a client. A neighbour that really reconnected while its old
+      // connection lingers gets its place when that one closes and it greets again (a client
+      // connection falls to the idle timeout like any other, and the neighbour reconnects).
+      note("PEER",
+           session.label + " greeted as " + name + " while " + name +
+               "'s link is up; treated as a client",
+           true);
+      return;
     }
     // A session that greets again under another name gives up the first: the map must never
     // keep a session under a name it no longer has (it would outlive the session).
@@ -335,19 +334,10 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     become_peer(session);
     greeted[name] = &session;
     if (older == nullptr) return;
-    if (proven) {
-      // A neighbour keeps one link to us: an older connection under its name is dead.
-      note("PEER", session.label + " connected again; closing its older connection");
-      older->stream->close();
-      return;
-    }
-    // The older connection may be the real link and this greeting a client's: it keeps working,
-    // but is timed out like a client if it falls silent.
-    note("PEER", session.label +
-                     " greeted again; its older connection keeps working, no longer exempt from "
-                     "the idle timeout");
-    older->is_peer = false;
-    if (!older->idle) list_idle(*older);
+    // Proven (an unproven greeting never gets here with an older link): a neighbour keeps one
+    // link to us, so an older connection under its name is dead.
+    note("PEER", session.label + " connected again; closing its older connection");
+    older->stream->close();
   }
 
   // HERD-HELLO, and with a peer secret the handshake of peer_auth.hpp; true if `line` was one.
@@ -379,7 +369,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       if (f[2] != options.name || !is_nonce(f[3])) {
         note("PEER",
              session.label + " began a handshake as " + std::string(f[1].substr(0, 64)) +
-                 " meant for " + std::string(f[2].substr(0, 64)) + ", not for " + options.name +
+                 (f[2] != options.name ? " meant for " + std::string(f[2].substr(0, 64)) +
+                                             ", not for " + options.name
+                                       : " with a malformed nonce") +
                  "; closing",
              true);
         reply(session, format_invalid(line));

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/log_text.hpp"
+
 namespace herd {
 
 NodeLog::~NodeLog() {
@@ -52,22 +54,42 @@ void NodeLog::write(std::int64_t time_ns, std::string_view what, std::string_vie
   buffer_.append(stamp).append(what).append(" ");
   if (!who.empty()) buffer_.append(who).append(" ");
   if (!tag.empty()) buffer_.append(tag).append(" ");
-  append_one_line(text);
+  // The node's own answers are kept whole (a WHATSAT's JSON); what a client or peer sent, and
+  // the "? " echoing it, at most log_text_most bytes (log_text.hpp).
+  const bool ours = what == "OUT" && text.starts_with("AT ");
+  append_one_line(text, ours ? text.size() : log_text_most);
   buffer_.push_back('\n');
   // Write through in large blocks: the log never costs a system call per line.
   if (buffer_.size() >= 64 * 1024) flush();
 }
 
-void NodeLog::append_one_line(std::string_view text) {
+void NodeLog::append_one_line(std::string_view text, std::size_t most) {
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-  for (auto newline = text.find('\n'); newline != std::string_view::npos;
+  auto safe = [&](std::string_view part) {
+    bool plain = std::none_of(part.begin(), part.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (plain)
+      buffer_.append(part);
+    else
+      append_log_text(buffer_, part, part.size());
+  };
+  std::size_t left = most;
+  for (auto newline = text.find('\n'); newline != std::string_view::npos && left > 0;
        newline = text.find('\n')) {
-    buffer_.append(text.substr(0, newline));
+    auto part = text.substr(0, std::min(newline, left));
+    safe(part);
+    left -= part.size();
     text.remove_prefix(newline + 1);
     while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
     buffer_.push_back(' ');
   }
-  buffer_.append(text);
+  auto rest = text.substr(0, std::min(text.size(), left));
+  safe(rest);
+  if (rest.size() < text.size())
+    buffer_.append(" ...[")
+        .append(std::to_string(text.size() - rest.size()))
+        .append(" more bytes]");
 }
 
 void NodeLog::flush() {

@@ -40,7 +40,8 @@ class NodeLog {
   void close();
 
  private:
-  void append_one_line(std::string_view text);
+  // `text` as one line, control bytes escaped, at most `most` of its bytes (the rest counted).
+  void append_one_line(std::string_view text, std::size_t most);
 
   std::FILE* file_ = nullptr;
   std::string path_;

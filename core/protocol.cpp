@@ -100,6 +100,8 @@ Command parse_command(std::string_view line) {
   if (f[0] == "IAMAT") {
     if (n != 4) return InvalidCommand{"IAMAT takes 3 fields"};
     IamatCommand cmd{f[1], f[2], f[3], {}, {}};
+    if (f[2].size() > max_number_field_bytes || f[3].size() > max_number_field_bytes)
+      return InvalidCommand{"location or time over 64 bytes"};
     if (!parse_location(f[2], cmd.location)) return InvalidCommand{"bad location"};
     if (!parse_timestamp(f[3], cmd.time)) return InvalidCommand{"bad time"};
     return cmd;
@@ -121,6 +123,9 @@ Command parse_command(std::string_view line) {
     AtMessage msg{f[1],  f[2], f[3], f[4], f[5], std::string_view(f[0].data(), end - f[0].data()),
                   n > 6, {},   {}};
     auto skew = f[2];
+    if (skew.size() > max_number_field_bytes || f[4].size() > max_number_field_bytes ||
+        f[5].size() > max_number_field_bytes)
+      return InvalidCommand{"time difference, location or time over 64 bytes"};
     if (skew.size() < 2 || (skew[0] != '+' && skew[0] != '-') || !is_plain_decimal(skew.substr(1)))
       return InvalidCommand{"bad time difference"};
     if (!parse_location(f[4], msg.location)) return InvalidCommand{"bad location"};

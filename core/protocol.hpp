@@ -88,6 +88,10 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, N>&
 // Removes the line end: a trailing "\n" and a "\r" before it.
 [[nodiscard]] std::string_view strip_line_end(std::string_view line);
 
+// A time, location or time difference longer than this is refused like a malformed one: real ones
+// are about 20 bytes, and a record made of a 60 KB timestamp would get round the client-ID cap.
+inline constexpr std::size_t max_number_field_bytes = 64;
+
 // Parses one line (its line end already stripped). Views point into `line`.
 [[nodiscard]] Command parse_command(std::string_view line);
 

@@ -120,6 +120,16 @@ TEST_CASE("the API wants the token and JSON; --control-open drops only the token
   CHECK(open.judge(evil).status == 403);
 }
 
+TEST_CASE("a chunked body, past the size cap's count, and a second Host header are refused") {
+  RequestGuard guard("127.0.0.1", 8080, token);
+  auto chunked = page_request("POST", "/api/steps");
+  chunked.chunked = true;
+  CHECK(guard.judge(chunked).status == 411);
+  auto two_hosts = page_request("GET", "/api/state");
+  two_hosts.host_headers = 2;  // "127.0.0.1:8080" first, a rebinding name after it
+  CHECK(guard.judge(two_hosts).status == 400);
+}
+
 TEST_CASE("error messages are JSON whatever bytes a request put in them") {
   auto text = error_json(std::string("bad \xff\xfe byte\x01 and \"quote\""));
   auto parsed = nlohmann::json::parse(text);

@@ -57,3 +57,30 @@ TEST_CASE("a text with newlines (a WHATSAT reply) is logged as one line") {
         "\"status\" : \"OK\" }\n"
         "2021-05-19T22:53:47.959498Z IN [Jaquez] (stale) AT Bona +0.2 kiwi +1+1 4\n");
 }
+
+TEST_CASE(
+    "a client's control bytes are escaped and its long lines capped; our answers stay whole") {
+  TempDir dir;
+  const std::string long_id(60'000, 'x');
+  const std::string reply = "AT Clark +0.1 kiwi +1+1 5\n" + std::string(5000, 'r');
+  {
+    NodeLog log;
+    REQUIRE(log.open(dir.path.string(), "Clark"));
+    log.write(1'621'464'827'959'498'503, "IN", "[client]", "IAMAT esc\x1b]0;PWNED\x07 +1+1 1");
+    log.write(1'621'464'827'959'498'503, "IN", "[client]", "IAMAT " + long_id + " +1+1 1");
+    log.write(1'621'464'827'959'498'503, "OUT", "[client]", "? IAMAT " + long_id + " +1+1 1");
+    log.write(1'621'464'827'959'498'503, "OUT", "[client]", reply);
+  }
+  std::string text;
+  REQUIRE(read_text_file((dir.path / "Clark.log").string(), text));
+  CHECK(text.find("IAMAT esc\\x1b]0;PWNED\\x07 +1+1 1\n") != std::string::npos);
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find('\x07') == std::string::npos);
+  // 2048 bytes of each long client line, then how many more there were.
+  CHECK(text.find("IN [client] IAMAT " + std::string(2042, 'x') + " ...[58012 more bytes]\n") !=
+        std::string::npos);
+  CHECK(text.find("OUT [client] ? IAMAT " + std::string(2040, 'x') + " ...[58014 more bytes]\n") !=
+        std::string::npos);
+  CHECK(text.find(std::string(5000, 'r') + "\n") != std::string::npos);  // our own reply, whole
+  CHECK(text.size() < 16'000);
+}

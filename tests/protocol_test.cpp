@@ -265,3 +265,15 @@ TEST_CASE("exactly six bytes separate fields") {
     if (is_field_space(static_cast<char>(c))) separators.push_back(static_cast<char>(c));
   CHECK(separators == "\t\n\v\f\r ");
 }
+
+TEST_CASE("a time, location or time difference over 64 bytes is refused, not stored") {
+  // A record made of a 60 KB fraction would get round the client-ID cap.
+  CHECK(is_invalid("IAMAT kiwi +1+1 1700000000." + std::string(60'000, '1')));
+  CHECK(is_invalid("IAMAT kiwi +1+1 " + std::string(60, '0') + "1700000000"));
+  CHECK(is_invalid("IAMAT kiwi +" + std::string(70, '0') + "1+1 1700000000"));
+  CHECK(is_invalid("AT Clark +0." + std::string(70, '1') + " kiwi +1+1 1700000000"));
+  CHECK(is_invalid("AT Clark +0.1 kiwi +1+1 1700000000." + std::string(60, '5')));
+  // Up to 64 is fine: a nine-digit fraction is 20 bytes.
+  CHECK_FALSE(is_invalid("IAMAT kiwi +1+1 1700000000." + std::string(53, '1')));
+  CHECK_FALSE(is_invalid("AT Clark +0.000050000 kiwi +34.068930-118.445127 1621464827.959498503"));
+}

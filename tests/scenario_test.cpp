@@ -106,6 +106,10 @@ TEST_CASE("scenario errors name the file, the step and the field") {
   CHECK(error_of(R"({"steps": []})") ==
         "s.json: name: expected the scenario's name as a non-empty string");
   CHECK(error_of(R"({"name": "t"})") == "s.json: steps: expected an array of steps");
+  // The name makes the report's file names: it cannot lead out of --report-dir or --log-dir.
+  for (auto name : {"../escaped", "a/b", ".hidden", "tab\\there"})
+    CHECK(error_of(std::string(R"({"name": ")") + name + R"(", "steps": []})")
+              .starts_with("s.json: name: expected a name for the run's files"));
   CHECK(error_of(R"({"name": "t", "steps": [], "colour": 1})") ==
         "s.json: colour: expected one of name, description, topology, mode, seed, checks, steps "
         "(unknown "

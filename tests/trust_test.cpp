@@ -162,6 +162,22 @@ TEST_CASE("greetings as a neighbour from a client never close the neighbour's re
   CHECK(h.events.count(EventKind::update_not_sent, "Bona") == 0);
 }
 
+TEST_CASE("a greeting under a linked neighbour's name takes nothing from its link") {
+  // The impostor's greeting came second: Bona's real link keeps its place and its exemption from
+  // the idle timeout, so nothing closes it and Bona never resends its store.
+  TestHerd h({.classic = true, .idle_timeout_ms = 300});
+  LineClient impostor(h.port("Clark"));
+  impostor.send("HERD-HELLO Bona\n");
+  // Served as a client: idle, it is closed like one (a link would stay open for ever).
+  CHECK(impostor.read_to_eof(3000).has_value());
+  // Well past the idle timeout, Bona's real link is still the one it was.
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  CHECK(h.events.count(EventKind::link_down, "Bona") == 0);
+  CHECK(h.events.count(EventKind::link_down, "Clark") == 0);
+  auto later = h.ask("Bona", "IAMAT after-impostor +1+1 1700000000");
+  CHECK(h.events.wait_for_all({"Clark"}, EventKind::update_stored, later, "", 5000));
+}
+
 TEST_CASE("an AT line does not make a client's connection exempt from the idle timeout") {
   TestHerd h({.idle_timeout_ms = 300});
   LineClient client(h.port("Clark"));

@@ -16,6 +16,7 @@
 
 #include "sim/live/live_session.hpp"
 #include "sim/live/request_guard.hpp"
+#include "sim/live/slow_client_watchdog.hpp"
 
 namespace herd {
 
@@ -60,6 +61,7 @@ struct ControlServer::Impl {
   std::thread thread;
   std::uint16_t port = 0;
   std::atomic<int> readers{0};
+  std::unique_ptr<SlowClientWatchdog> watchdog;  // made once the port is known
 
   Impl(LiveSession& s, ControlSettings c) : session(s), settings(std::move(c)) {}
 
@@ -85,6 +87,8 @@ struct ControlServer::Impl {
   // without the token or a form-encoded POST is answered here and goes no further.
   httplib::Server::HandlerResponse screen(const httplib::Request& request,
                                           httplib::Response& response) {
+    // Its request has arrived: the watchdog leaves the connection alone until it is answered.
+    if (watchdog) watchdog->began(request.remote_port);
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Cache-Control", "no-store");
     response.set_header("X-Frame-Options", "DENY");
@@ -98,6 +102,8 @@ struct ControlServer::Impl {
     facts.content_type = request.get_header_value("Content-Type");
     facts.token_param = request.get_param_value("token");
     facts.authorization = request.get_header_value("Authorization");
+    facts.host_headers = request.get_header_value_count("Host");
+    facts.chunked = request.has_header("Transfer-Encoding");
     auto verdict = guard().judge(facts);
     if (verdict.status == 0) return httplib::Server::HandlerResponse::Unhandled;
     if (verdict.status == 204) {
@@ -119,6 +125,10 @@ struct ControlServer::Impl {
     server.new_task_queue = [workers = settings.workers] {
       return new httplib::ThreadPool(workers);
     };
+    // Every answer (an event stream's when it ends) is written here last.
+    server.set_logger([this](const httplib::Request& request, const httplib::Response&) {
+      if (watchdog) watchdog->ended(request.remote_port);
+    });
     server.set_pre_routing_handler(
         [this](const httplib::Request& request, httplib::Response& response) {
           return screen(request, response);
@@ -224,6 +234,7 @@ std::error_code ControlServer::start() {
   } else {
     m.port = m.settings.port;
   }
+  m.watchdog = std::make_unique<SlowClientWatchdog>(m.port, m.settings.slow_client_ms);
   m.thread = std::thread([&m] { m.server.listen_after_bind(); });
   while (!m.server.is_running()) std::this_thread::yield();
   return {};

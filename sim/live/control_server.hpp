@@ -10,6 +10,7 @@
 // only the page's own origin is served, and with a token (always, unless --control-open) every
 // /api/ request must carry it ("?token=TOKEN" or "Authorization: Bearer TOKEN").
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +29,9 @@ struct ControlSettings {
   // it reads: readers are capped below the workers, so the page's own requests always find one.
   std::size_t workers = 48;
   std::size_t max_readers = 16;
+  // A connection that has not finished a request this long after it opened (or after its last
+  // answer) is shut down (slow_client_watchdog.hpp): a trickle of header lines holds no worker.
+  std::chrono::milliseconds slow_client_ms{5000};
 };
 
 class ControlServer {

@@ -29,22 +29,31 @@ bool LiveApi::before_step(std::size_t index) {
     session_.wait_for_job(time.keep_pace());
   }
   if (session_.stop_requested()) return false;
-  running_ = index;
-  if (held_) {
-    // The step's waits answer the page (its own requests run here, one at a time) and keep
-    // virtual time at the page's pace.
-    time.pace_with([this](std::chrono::milliseconds wait) {
-      session_.run_jobs();
-      session_.wait_for_job(wait);
-    });
-  }
+  // A scenario not held ran before the page could open: only a held one is watched as it runs.
+  if (held_) answer_while_running("the scenario's steps[" + std::to_string(index) + "]");
+  running_index_ = index;
   return true;
 }
 
 void LiveApi::after_step(std::size_t index, bool ok) {
+  done_running();
+  running_index_.reset();
+  if (index < results_.size()) results_[index] = ok;
+}
+
+void LiveApi::answer_while_running(std::string what) {
+  running_ = std::move(what);
+  // The step's waits answer the page (its requests run here, one at a time) and keep virtual
+  // time at the page's pace, so a long step neither stalls the page nor rushes past it.
+  runner_.world().time().pace_with([this](std::chrono::milliseconds wait) {
+    session_.run_jobs();
+    session_.wait_for_job(wait);
+  });
+}
+
+void LiveApi::done_running() {
   runner_.world().time().pace_with({});
   running_.reset();
-  if (index < results_.size()) results_[index] = ok;
 }
 
 LiveAnswer LiveApi::scenario(const std::string& body) {
@@ -149,7 +158,7 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
   // The scenario's own steps, for a page that lets them go one at a time (--paused).
   nlohmann::json script = nlohmann::json::array();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
-    std::string status = running_ == i                        ? "running"
+    std::string status = running_index_ == i                  ? "running"
                          : i < results_.size() && results_[i] ? (*results_[i] ? "passed" : "failed")
                          : held_ && i >= allowed_steps_       ? "waiting"
                                                               : "next";
@@ -165,12 +174,18 @@ LiveAnswer LiveApi::steps(const std::string& body) {
   // The page's requests are answered inside a paced scenario step; a step of its own there would
   // run inside that one.
   if (running_)
-    return {409, json_text({{"error", "the scenario's steps[" + std::to_string(*running_) +
-                                          "] is running: pause the clock or wait for it to end"}})};
+    return {
+        409,
+        json_text({{"error", *running_ + " is running: pause the clock or wait for it to end"}})};
   auto parsed = parse_steps(body, runner_.scenario().topology);
   if (!parsed) return {400, json_text({{"error", parsed.error()}})};
   auto& steps = posted_.emplace_back(std::move(*parsed));
   nlohmann::json outcomes = nlohmann::json::array();
+  // On real sockets a step takes its time on the wall clock (an hour's traffic), and the page is
+  // answered meanwhile. On the virtual network a posted step runs at once, even while the clock
+  // is paused: a send then starts a flood that the page steps through.
+  if (runner_.world().network() != NetworkKind::virtual_)
+    answer_while_running("a step posted before (steps[" + std::to_string(next_index_) + "])");
   for (const auto& step : steps) {
     auto outcome = runner_.run_step(step, next_index_++);
     outcomes.push_back({{"index", outcome.index},
@@ -179,6 +194,7 @@ LiveAnswer LiveApi::steps(const std::string& body) {
                         {"message", outcome.message},
                         {"details", outcome.details}});
   }
+  done_running();
   return {200, json_text(outcomes)};
 }
 

@@ -43,13 +43,18 @@ class LiveApi {
   void number_from(std::size_t index) { next_index_ = index; }
 
  private:
+  // While a step runs its waits answer the page; a step posted then is refused.
+  void answer_while_running(std::string what);
+  void done_running();
+
   Runner& runner_;
   LiveSession& session_;
   std::size_t next_index_ = 0;
   std::deque<std::vector<Step>> posted_;      // kept while the run lasts: a background send's step
   bool held_ = false;                         // the scenario's steps wait for the page
   std::size_t allowed_steps_ = 0;             // how many of them the page has let go
-  std::optional<std::size_t> running_;        // the scenario's step running now
+  std::optional<std::size_t> running_index_;  // the scenario's step running now
+  std::optional<std::string> running_;        // what runs now, while the page is answered
   std::vector<std::optional<bool>> results_;  // each scenario step's verdict, once run
 };
 

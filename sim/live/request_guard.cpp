@@ -82,6 +82,7 @@ bool RequestGuard::host_allowed(std::string_view host_and_port) const {
 }
 
 GuardVerdict RequestGuard::judge(const RequestFacts& r) const {
+  if (r.host_headers > 1) return {400, "a request has one Host header"};
   if (r.host.empty() || !host_allowed(r.host))
     return {403, "Host \"" + r.host.substr(0, 100) +
                      "\" is not this server's address; open it by address, as herd printed it "
@@ -98,6 +99,8 @@ GuardVerdict RequestGuard::judge(const RequestFacts& r) const {
                        std::string(origin.substr(0, 100)) + ")"};
   }
   if (r.method == "OPTIONS") return {204, {}};
+  // The body-size cap counts a Content-Length; a chunked body would be read however long it is.
+  if (r.chunked) return {411, "send the body with a Content-Length; chunked bodies are refused"};
   if (!r.path.starts_with("/api/")) return {};
   if (!token_.empty()) {
     std::string given = r.token_param;

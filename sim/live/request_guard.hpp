@@ -22,6 +22,8 @@ struct RequestFacts {
   std::string content_type;  // of a POST
   std::string token_param;   // ?token=
   std::string authorization;
+  std::size_t host_headers = 1;  // how many Host headers came (two can hide a rebinding name)
+  bool chunked = false;          // Transfer-Encoding: the body's size is not said up front
 };
 
 struct GuardVerdict {

@@ -683,6 +683,14 @@ Scenario read_scenario(const json& root) {
       root.at("name").get<std::string>().empty())
     throw FieldError{"name", "the scenario's name as a non-empty string"};
   scenario.name = root.at("name").get<std::string>();
+  // It names the run's report files and log folder: it must stay inside the folders given.
+  if (scenario.name.size() > 128 || scenario.name.front() == '.' ||
+      std::any_of(scenario.name.begin(), scenario.name.end(), [](char c) {
+        return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      }))
+    throw FieldError{"name",
+                     "a name for the run's files: at most 128 bytes, no '/', '\\' or control "
+                     "characters, not starting with '.'"};
   if (root.contains("description")) {
     if (!root.at("description").is_string()) throw FieldError{"description", "a string"};
     scenario.description = root.at("description").get<std::string>();

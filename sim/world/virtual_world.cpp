@@ -272,6 +272,9 @@ class VirtualWorld final : public World, Herd, Links, Time {
   void pace_with(std::function<void(std::chrono::milliseconds)> idle) override {
     idle_ = std::move(idle);
   }
+  void let_idle_work_run() override {
+    if (idle_) idle_(std::chrono::milliseconds(0));
+  }
   void stop_when(std::function<bool()> stopping) override { stopping_ = std::move(stopping); }
   bool stopping() const override { return stopping_ && stopping_(); }
 

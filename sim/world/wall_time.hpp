@@ -30,6 +30,9 @@ class WallTime final : public Time {
   void pace_with(std::function<void(std::chrono::milliseconds)> idle) override {
     idle_ = std::move(idle);
   }
+  void let_idle_work_run() override {
+    if (idle_) idle_(std::chrono::milliseconds(0));
+  }
 
  private:
   // Waits until `deadline` or a change, at most `most`: on `idle_` when there is one.

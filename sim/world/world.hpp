@@ -178,6 +178,9 @@ class Time {
   // other work, such as a page's requests) and virtual time keeps pace with the wall clock at the
   // clock's speed, so a scenario's steps can be watched as they run (`--serve --paused`).
   virtual void pace_with(std::function<void(std::chrono::milliseconds)> idle) = 0;
+  // Hands `idle` (if any) a moment without waiting: a step that never waits (traffic behind its
+  // schedule) still lets the page's requests in.
+  virtual void let_idle_work_run() = 0;
 };
 
 class World {

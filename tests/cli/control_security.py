@@ -147,6 +147,50 @@ def check_readers(api, port):
           "beside them and 20 slow clients")
 
 
+def check_slow_clients(api, port):
+    """60 connections trickling a header line every half second, no token: more than the API's
+    48 workers. Each is shut down 5 s after it opened, so the page's own request is answered."""
+    conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(60)]
+    for c in conns:
+        c.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    stop = threading.Event()
+    closed = set()
+
+    def trickle():
+        n = 0
+        while not stop.is_set():
+            for i, c in enumerate(conns):
+                if i in closed:
+                    continue
+                try:
+                    c.sendall(b"X-Slow-%d: 1\r\n" % n)
+                except OSError:
+                    closed.add(i)
+            n += 1
+            stop.wait(0.5)
+
+    t = threading.Thread(target=trickle)
+    t.start()
+    try:
+        time.sleep(1)  # every worker is taken by now (48 of the 60)
+        began = time.monotonic()
+        state = state_of(api)  # the page's own request, its own connection
+        took = time.monotonic() - began
+        assert state["servers"], state
+        assert took < 12, f"/api/state took {took:.1f} s beside 60 trickling clients"
+        deadline = time.monotonic() + 15
+        while len(closed) < 60 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(closed) == 60, f"only {len(closed)} of 60 trickling clients were cut off"
+    finally:
+        stop.set()
+        t.join()
+        for c in conns:
+            c.close()
+    print(f"slow clients: 60 trickling connections cut off; /api/state answered in "
+          f"{took:.1f} s beside them")
+
+
 def check_store_limit(api):
     status, out = api.post("api/steps", {"do": "traffic", "clients": 300, "rate": 6000,
                                          "duration_ms": 50})
@@ -200,11 +244,19 @@ def check_huge_traffic(proc, api):
         peak = max(peak, rss_mib(proc.pid))
     assert proc.poll() is None, f"herd up died (exit {proc.returncode}) on the largest traffic step"
     assert peak - before < 200, f"RSS grew from {before:.0f} to {peak:.0f} MiB"
+    # While it runs the page is still answered, and a second step is told what runs.
+    asked = time.monotonic()
+    state = state_of(api)
+    answered = time.monotonic() - asked
+    assert state["servers"] and answered < 3, f"/api/state took {answered:.1f} s during the step"
+    status, out = api.post("api/steps", {"do": "wait", "ms": 1})
+    assert status == 409 and "is running" in out["error"], (status, out)
     began = time.monotonic()
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=20)
-    print(f"traffic: the largest step ran 3 s with RSS {before:.0f} -> {peak:.0f} MiB; SIGINT "
-          f"stopped it in {time.monotonic() - began:.1f} s (exit {code})")
+    print(f"traffic: the largest step ran 3 s with RSS {before:.0f} -> {peak:.0f} MiB, /api/state "
+          f"answered in {answered * 1000:.0f} ms meanwhile; SIGINT stopped it in "
+          f"{time.monotonic() - began:.1f} s (exit {code})")
 
 
 def check_open(herd):
@@ -240,6 +292,7 @@ def main():
         check_origins(api, port)
         check_bodies(api)
         check_readers(api, port)
+        check_slow_clients(api, port)
         check_store_limit(api)
         check_patterns(api)
         check_huge_traffic(proc, api)
