@@ -10,7 +10,9 @@
 - the counters are the herd's own from its start: a page opened after a scenario's traffic shows
   every update accepted, and messages sent = delivered + dropped + on their way;
 - a replay has the same clock: space pauses it (the dots stay), n steps it delivery by delivery,
-  and a crash in the trace draws the server crashed with its links down.
+  and a crash in the trace draws the server crashed with its links down;
+- the time slider moves the whole picture: a message half way through its hop at t is drawn half
+  way along its link, the counters and the log stop at t, and a server crashed later is up.
 
     python3 tests/browser/lecture_time_test.py HERD OUT_DIR
 Exit 77 (skipped) when Chromium is missing or cannot start here, with the reason.
@@ -134,6 +136,31 @@ def paused_flood(herd, out, failures):
                 b.resize(1920, 1080)
                 time.sleep(0.3)
                 b.screenshot(os.path.join(out, "paused-scenario-done-1920x1080.png"))
+                # Back to the middle of the first flood's first hop: its dot half way along.
+                hop = b.run("""
+                    const sent = history.find(l => / sent \\S+ AT /.test(l));
+                    const id = sent.split(' ')[2];
+                    const due = history.find(l => l.split(' ')[1] === 'due' &&
+                                                  l.split(' ')[2] === id);
+                    return {id, sent: parseFloat(sent), due: parseFloat(due.split(' ')[3])};""")
+                middle = (hop["sent"] + hop["due"]) / 2
+                b.run("const s = document.getElementById('slider'); s.value = arguments[0];"
+                      "s.dispatchEvent(new Event('input'));", middle)
+                past = b.run("""
+                    const c = document.querySelector('#past-dots circle[data-id="' + arguments[0] + '"]');
+                    if (!c) return null;
+                    const m = drawModel.inFlight[arguments[0]];
+                    const [x1, y1] = positions[m.from], [x2, y2] = positions[m.to];
+                    const rim = R / Math.hypot(x2 - x1, y2 - y1);
+                    const centre = (parseFloat(c.getAttribute('cx')) - x1) / (x2 - x1);
+                    return {along: (centre - rim) / (1 - 2 * rim),
+                            log: [...logLines].filter(l => parseFloat(l) <= arguments[1] + 1e-9).length,
+                            shown: document.getElementById('log').textContent.split('\\n').length,
+                            counted: document.getElementById('counters').textContent};""",
+                             hop["id"], middle)
+                if not past or abs(past["along"] - 0.5) > 0.1 or past["shown"] > past["log"] + 1:
+                    failures.append(f"the slider at the middle of {hop}: the past dot is {past}")
+                b.screenshot(os.path.join(out, "slider-mid-hop-1920x1080.png"))
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=20)
@@ -216,6 +243,16 @@ def replay_controls(herd, out, failures):
                     failures.append("stepped past the trace's crash, Bona is not drawn crashed "
                                     "with its links down")
                 b.screenshot(os.path.join(out, "replay-paused-at-crash-1280x720.png"))
+                # The slider just before the crash: Bona up, its links up.
+                crash = b.run("return parseFloat(logLines.find(l => / crash Bona$/.test(l)));")
+                b.run("const s = document.getElementById('slider'); s.value = arguments[0];"
+                      "s.dispatchEvent(new Event('input'));", crash - 0.000001)
+                before = b.run("return [document.querySelector('g.server[data-server=\"Bona\"]')"
+                               ".classList.contains('crashed'), document.querySelectorAll("
+                               "'g.link.down').length];")
+                if before != [False, 0]:
+                    failures.append(f"the slider before the crash shows Bona crashed or links "
+                                    f"down: {before}")
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=20)
