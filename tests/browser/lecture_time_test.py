@@ -12,7 +12,9 @@
 - a replay has the same clock: space pauses it (the dots stay), n steps it delivery by delivery,
   and a crash in the trace draws the server crashed with its links down;
 - the time slider moves the whole picture: a message half way through its hop at t is drawn half
-  way along its link, the counters and the log stop at t, and a server crashed later is up.
+  way along its link, the counters and the log stop at t, and a server crashed later is up;
+- a replayed trace of two runs announces each, marks the failing check's server, and the slider
+  zooms (key z: a quarter of its span).
 
     python3 tests/browser/lecture_time_test.py HERD OUT_DIR
 Exit 77 (skipped) when Chromium is missing or cannot start here, with the reason.
@@ -29,7 +31,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import devtools  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from live_address import page_url, wait_for_live_view  # noqa: E402
+from live_address import LiveApi, page_url, wait_for_live_view  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -204,13 +206,27 @@ def replay_controls(herd, out, failures):
         proc = subprocess.Popen([herd, "sim", "--serve", "0", "--replay", trace],
                                 stdout=subprocess.PIPE, text=True)
         try:
-            url = page_url(*wait_for_live_view(proc))
+            address = wait_for_live_view(proc)
+            # Paused before its first line goes out (2 s after it starts): a slow machine opening
+            # the page must not miss the whole replay.
+            # Slowed too: the run took half a second of virtual time, which a class could not follow.
+            status, answer = LiveApi(*address).post("api/clock", {"paused": True, "speed": 0.01})
+            assert status == 200 and answer["paused"], answer
             with devtools.Browser(1280, 720) as b:
-                b.open(url)
+                b.open(page_url(*address))
                 b.wait_for('.server[data-server="Bona"]')
                 if b.run("return document.getElementById('clock').hidden;"):
                     failures.append("a replay shows no clock controls")
                     return
+                # Space resumes it and pauses it again, as a presenter's remote would.
+                if not b.wait_until("return document.getElementById('pause').textContent ==="
+                                    " 'resume';", 5):
+                    failures.append("the page does not show the replay paused")
+                    return
+                b.press(" ")
+                if not b.wait_until("return document.getElementById('pause').textContent ==="
+                                    " 'pause';", 5):
+                    failures.append("space did not resume the replay")
                 b.press(" ")
                 if not b.wait_until("return document.getElementById('pause').textContent ==="
                                     " 'resume';", 5):
@@ -258,6 +274,53 @@ def replay_controls(herd, out, failures):
             proc.wait(timeout=20)
 
 
+def replay_of_two_runs(herd, out, failures):
+    with tempfile.TemporaryDirectory() as folder:
+        failing = os.path.join(folder, "lecture-fails.json")
+        with open(failing, "w") as f:
+            json.dump({"name": "lecture-fails", "steps": [
+                {"do": "send", "node": "Clark", "line": "IAMAT kiwi +1+1 {now}"},
+                {"do": "partition", "groups": [["Clark", "Jaquez"], ["Bailey", "Bona", "Campbell"]]},
+                {"do": "wait", "ms": 50},
+                {"do": "send", "node": "Clark", "line": "IAMAT west-late +1+1 {now}"},
+                {"do": "wait", "ms": 300},
+                {"do": "expect_record", "node": "Bona", "client": "west-late", "origin": "Clark"}]},
+                      f)
+        trace = os.path.join(folder, "two.trace")
+        subprocess.run([herd, "sim", os.path.join(ROOT, "scenarios", "restart-recovers.json"),
+                        failing, "--net", "virtual", "--report-dir", "", "--trace", trace],
+                       capture_output=True, timeout=120)
+        proc = subprocess.Popen([herd, "sim", "--serve", "0", "--replay", trace],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            url = page_url(*wait_for_live_view(proc))
+            with devtools.Browser(1280, 720) as b:
+                b.open(url)
+                b.wait_for('.server[data-server="Bona"]')
+                b.run("clock({speed: 100});")
+                if not b.wait_until("return /^run 2 of 2: /.test(document.getElementById("
+                                    "'subtitle').textContent);", 60):
+                    failures.append("a trace of two runs: the second is not announced: " +
+                                    b.run("return document.getElementById('subtitle')"
+                                          ".textContent;"))
+                if not b.wait_until("return !document.getElementById('verdict').hidden && "
+                                    "!!document.querySelector('g.server.failed[data-server="
+                                    "\"Bona\"]');", 60):
+                    failures.append("the failing check (expect Bona holds west-late) is not "
+                                    "marked on Bona")
+                span = b.run("const s = document.getElementById('slider');"
+                             "return parseFloat(s.max) - parseFloat(s.min);")
+                b.press("z")
+                zoomed = b.run("const s = document.getElementById('slider');"
+                               "return parseFloat(s.max) - parseFloat(s.min);")
+                if not (span > 0 and abs(zoomed - span / 4) < span * 0.01):
+                    failures.append(f"z did not zoom the slider to a quarter: {span} -> {zoomed}")
+                b.screenshot(os.path.join(out, "replay-two-runs-failed-1280x720.png"))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+
+
 def main():
     herd, out = sys.argv[1], sys.argv[2]
     reason = devtools.skip_reason()
@@ -269,6 +332,7 @@ def main():
     paused_flood(herd, out, failures)
     counters_after_the_fact(herd, out, failures)
     replay_controls(herd, out, failures)
+    replay_of_two_runs(herd, out, failures)
     for f in failures:
         print("FAIL:", f)
     if failures:
