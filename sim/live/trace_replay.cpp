@@ -1,7 +1,6 @@
 #include "sim/live/trace_replay.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -13,6 +12,7 @@
 #include "sim/live/json_text.hpp"
 #include "sim/live/link_faults_json.hpp"
 #include "sim/live/live_session.hpp"
+#include "sim/report/trace.hpp"
 #include "sim/world/clock_request.hpp"
 
 namespace herd {
@@ -30,9 +30,8 @@ bool read_time(const std::string& text, std::int64_t& ns) {
 }
 
 std::string seconds_text(std::int64_t ns) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(ns / 1'000'000'000),
-                static_cast<long long>(ns % 1'000'000'000 / 1000));
+  std::string text;
+  append_trace_seconds(text, ns);
   return text;
 }
 
@@ -220,9 +219,9 @@ class ReplayPlayer {
   void publish_next() {
     if (run_ < trace_.run_starts.size() && trace_.run_starts[run_] == next_) {
       // Runs one after another, each announced: the page starts its model afresh.
-      session_.publish(time_text(trace_.lines[next_].first) + " run " + std::to_string(run_ + 1) +
-                       " of " + std::to_string(trace_.run_starts.size()) + ": " +
-                       trace_.run_names[run_]);
+      session_.publish(seconds_text(trace_.lines[next_].first) + " run " +
+                       std::to_string(run_ + 1) + " of " +
+                       std::to_string(trace_.run_starts.size()) + ": " + trace_.run_names[run_]);
       ++run_;
     }
     const auto& [ns, line] = trace_.lines[next_];
@@ -231,14 +230,14 @@ class ReplayPlayer {
     // it when the message leaves, as the virtual network tells a live page.
     if (due_[next_]) {
       auto id_at = line.find(' ', line.find(' ') + 1) + 1;
-      session_.publish(time_text(ns) + " due " + line.substr(id_at, line.find(' ', id_at) - id_at) +
-                       " " + time_text(*due_[next_]));
+      session_.publish(seconds_text(ns) + " due " +
+                       line.substr(id_at, line.find(' ', id_at) - id_at) + " " +
+                       seconds_text(*due_[next_]));
     }
     if (line.find(" delivered ") != std::string::npos) ++delivered_;
     now_ = std::max(now_, ns);
     ++next_;
   }
-  static std::string time_text(std::int64_t ns) { return seconds_text(ns); }
 
   std::string state() const { return replay_state_json(trace_, name_, {now_, paused_, speed_}); }
 

@@ -17,10 +17,7 @@ void Trace::write_line(std::int64_t time_ns, std::string_view kind,
   if (listener_) listener_(line_);
 }
 
-namespace {
-
-// Seconds with six decimals, from integers: the same text on every machine.
-void append_seconds(std::string& out, std::int64_t time_ns) {
+void append_trace_seconds(std::string& out, std::int64_t time_ns) {
   char digits[24];
   auto seconds = std::to_chars(digits, digits + sizeof digits, time_ns / 1'000'000'000).ptr;
   out.append(digits, seconds).push_back('.');
@@ -30,14 +27,12 @@ void append_seconds(std::string& out, std::int64_t time_ns) {
   out.append(fraction, sizeof fraction);
 }
 
-}  // namespace
-
 void Trace::format_line(std::int64_t time_ns, std::string_view kind,
                         std::initializer_list<std::string_view> parts) {
   // Built in one buffer kept from line to line: a busy herd's trace costs no allocation a line.
   // Fixed-point from integers: the same text on every machine, where printing a double may not be.
   line_.clear();
-  append_seconds(line_, time_ns);
+  append_trace_seconds(line_, time_ns);
   line_.push_back(' ');
   line_ += kind;
   bool first = true;
@@ -142,7 +137,7 @@ void Trace::scheduled(std::int64_t time_ns, std::uint64_t connection, bool forwa
   if (listening_ && !listening_()) return;
   const auto& message_id = id(d, connection, d.scheduled_lines);
   std::string due;
-  append_seconds(due, due_ns);
+  append_trace_seconds(due, due_ns);
   format_line(time_ns, "due", {message_id, " ", due});
   listener_(line_);
 }

@@ -35,6 +35,10 @@ struct TracedMessage {
 // "end of run": no fault of the scenario lost them.
 void mark_end_of_run(std::vector<TracedMessage>& messages, std::int64_t ended_ns);
 
+// A trace line's time, seconds with six decimals ("12.000150"), from integers: the same text on
+// every machine, where printing a double may not be.
+void append_trace_seconds(std::string& out, std::int64_t time_ns);
+
 class Trace {
  public:
   // `out` nullptr: no text (the messages are still kept when `keep_messages`).
