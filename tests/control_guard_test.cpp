@@ -100,7 +100,7 @@ TEST_CASE("a DNS name pointing here is refused: rebinding reads nothing") {
   CHECK_FALSE(v6.host_allowed("::1:8080"));
 }
 
-TEST_CASE("the API wants the token and JSON; --control-open drops only the token") {
+TEST_CASE("the API wants the token and JSON, --control-open drops only the token") {
   RequestGuard guard("127.0.0.1", 8080, token);
   auto none = page_request("GET", "/api/state");
   none.token_param.clear();

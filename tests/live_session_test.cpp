@@ -41,7 +41,7 @@ TEST_CASE("a reader waiting is woken by the next line from another thread") {
   CHECK(out == "0.1 crash Bona\n");
 }
 
-TEST_CASE("only the newest lines are kept; a slow reader skips what was dropped") {
+TEST_CASE("only the newest lines are kept, a slow reader skips what was dropped") {
   LiveSession session;
   for (std::size_t i = 0; i < LiveSession::kept + 5; ++i)
     session.publish("line " + std::to_string(i));

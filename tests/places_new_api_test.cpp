@@ -108,7 +108,7 @@ TEST_CASE("fields of the wrong type from a broken Places are dropped, not truste
   CHECK(result.at(0).size() == 1);
 }
 
-TEST_CASE("no places, {} from Google, is ZERO_RESULTS; the bound cuts the list") {
+TEST_CASE("no places, {} from Google, is ZERO_RESULTS, the bound cuts the list") {
   auto empty = legacy_of(json::object());
   CHECK(empty.at("status") == "ZERO_RESULTS");
   CHECK(empty.at("results") == json::array());

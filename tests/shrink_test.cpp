@@ -60,7 +60,7 @@ TEST_CASE("a failure's signature is the kind of step that failed and the servers
   CHECK(failure_signature(run).empty());
 }
 
-TEST_CASE("steps go unless the failure needs them; a crash leaves only with its restart") {
+TEST_CASE("steps go unless the failure needs them, a crash leaves only with its restart") {
   Scenario s;
   s.steps = {traffic(10, 100, 400),         step(StepKind::wait),
              step(StepKind::crash, "Bona"), step(StepKind::restart, "Bona"),

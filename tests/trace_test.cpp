@@ -26,7 +26,7 @@ TEST_CASE("the same line from two senders is matched to each sender's own send")
   CHECK(text.str().find("0.000000 delivered Clark>Jaquez#2.1\n") != std::string::npos);
 }
 
-TEST_CASE("lines split across chunks are counted whole; a reset drops what had not arrived") {
+TEST_CASE("lines split across chunks are counted whole, a reset drops what had not arrived") {
   Trace trace(nullptr, true);
   trace.sent(1, 7, true, "A", "B", "AT one\nAT tw");
   trace.sent(2, 7, true, "A", "B", "o\nAT three\n");

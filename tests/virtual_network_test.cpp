@@ -99,7 +99,7 @@ TEST_CASE("latency delays delivery on the virtual clock, and bandwidth paces it"
   CHECK(h.at_b.size() == 1000);
 }
 
-TEST_CASE("a cut link refuses connections and resets the current ones; restore lets them in") {
+TEST_CASE("a cut link refuses connections and resets the current ones, restore lets them in") {
   TwoHosts h;
   auto id = h.connect();
   REQUIRE(id);
@@ -152,7 +152,7 @@ TEST_CASE("a dropped link never answers a connect and stalls bytes until the dro
   CHECK(h.at_a == "so does the reply\n");
 }
 
-TEST_CASE("hold keeps the initiator's bytes until release; the other way passes") {
+TEST_CASE("hold keeps the initiator's bytes until release, the other way passes") {
   TwoHosts h;
   auto id = h.connect();
   REQUIRE(id);
@@ -228,7 +228,7 @@ TEST_CASE("the same seed gives the same deliveries at the same virtual times") {
 }
 
 TEST_CASE(
-    "what a crashed host sent before it died still arrives; what was on its way to it is lost") {
+    "what a crashed host sent before it died still arrives, what was on its way to it is lost") {
   TwoHosts h;
   LinkFaults slow;
   slow.latency_ms = 5;
