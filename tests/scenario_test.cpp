@@ -111,7 +111,8 @@ TEST_CASE("scenario errors name the file, the step and the field") {
     CHECK(error_of(std::string(R"({"name": ")") + name + R"(", "steps": []})")
               .starts_with("s.json: name: expected a name for the run's files"));
   CHECK(error_of(R"({"name": "t", "steps": [], "colour": 1})") ==
-        "s.json: colour: expected one of name, description, topology, mode, seed, checks, steps "
+        "s.json: colour: expected one of name, description, topology, mode, seed, checks, points, "
+        "steps "
         "(unknown "
         "field)");
   CHECK(error_of(R"({"name": "t", "mode": "fast", "steps": []})") ==

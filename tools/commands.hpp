@@ -31,6 +31,7 @@ int run_node(const Args& args);         // serve_commands.cpp
 int run_up(const Args& args);           // serve_commands.cpp
 int run_places_mock(const Args& args);  // serve_commands.cpp
 int run_sim(const Args& args);          // sim_command.cpp
+int run_grade(const Args& args);        // grade_command.cpp
 int run_bench(const Args& args);        // bench_command.cpp
 int run_line_echo(const Args& args);    // bench_command.cpp
 

@@ -25,6 +25,7 @@ void print_usage() {
          "  places-mock   run the mock Google Places alone (legacy Nearby Search and Places API "
          "(New))\n"
          "  sim [FILE]    run simulator scenarios: faults, crashes, convergence checks, reports\n"
+         "  grade PATH    grade a class's herds: every scenario against every submission\n"
          "  bench         measure speed and memory beside baselines taken in the same run\n"
          "  line-echo     a line-echo server, the bench's baseline\n";
 }
@@ -44,8 +45,13 @@ int main(int argc, char** argv) {
   std::string command = args.front();
   args.erase(args.begin());
   const std::map<std::string, std::function<int(const Args&)>> commands = {
-      {"node", run_node}, {"up", run_up},       {"places-mock", run_places_mock},
-      {"sim", run_sim},   {"bench", run_bench}, {"line-echo", run_line_echo}};
+      {"node", run_node},
+      {"up", run_up},
+      {"places-mock", run_places_mock},
+      {"sim", run_sim},
+      {"grade", run_grade},
+      {"bench", run_bench},
+      {"line-echo", run_line_echo}};
   if (command == "--help" || command == "-h" || command == "help") {
     print_usage();
     return 0;

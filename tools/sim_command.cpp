@@ -13,6 +13,7 @@
 
 #include "core/open_files.hpp"
 #include "core/text_file.hpp"
+#include "sim/campaign/campaign_merge.hpp"
 #include "sim/campaign/determinism.hpp"
 #include "sim/campaign/explore.hpp"
 #include "sim/campaign/shrink_run.hpp"
@@ -25,6 +26,9 @@
 #include "sim/scenario/scenario.hpp"
 #include "tools/commands.hpp"
 #include "tools/flag_table.hpp"
+#include "tools/herd_process_flags.hpp"
+#include "tools/scenario_files.hpp"
+#include "tools/shard_flag.hpp"
 
 namespace herd::cli {
 namespace {
@@ -51,19 +55,21 @@ struct SimSettings {
   std::string replay;   // --serve --replay TRACE
   std::string control_bind = "127.0.0.1";
   bool control_open = false;
-  bool paused = false;       // --serve --paused
-  ExternalHerd herd;         // --herd-cmd: its command is empty when the herd is Herd's own nodes
-  bool namespaces = true;    // --herd-net: with --herd-ports, each server in a namespace
-  bool shrink = false;       // --shrink FILE
-  bool shrink_found = true;  // explore shrinks what it finds unless --no-shrink
+  bool paused = false;         // --serve --paused
+  ExternalHerd herd;           // --herd-cmd: its command is empty when the herd is Herd's own nodes
+  bool namespaces = true;      // --herd-net: with --herd-ports, each server in a namespace
+  bool shrink = false;         // --shrink FILE
+  bool shrink_found = true;    // explore shrinks what it finds unless --no-shrink
+  std::optional<Shard> shard;  // --shard I/N; unset: the cluster engine's variables, or 0/1
+  bool merge = false;          // --merge: the files are shards' report folders
 };
 
 NetworkKind network_for(const SimSettings& s) {
   return s.network.value_or(s.explore ? NetworkKind::virtual_ : NetworkKind::real);
 }
 
-const FlagTable<SimSettings>& sim_flags() {
-  static const FlagTable<SimSettings> table = {
+FlagTable<SimSettings> make_sim_flags() {
+  FlagTable<SimSettings> table = {
       {"seed", "N",
        "the seed for traffic and faults (overrides the scenario's; with --explore, the first "
        "run's)",
@@ -166,18 +172,6 @@ const FlagTable<SimSettings>& sim_flags() {
        "seed drawing which kinds are on and how hard",
        {},
        [](SimSettings& s, const std::string&) { s.swarm = false; }},
-      {"herd-cmd", "TEMPLATE",
-       "run each server as a process started from TEMPLATE (under /bin/sh -c, from this "
-       "directory) instead of Herd's nodes in this process; {name}, {port}, {config}, "
-       "{places_url} (the mock's legacy Nearby Search), {places_new_url} (its Places API (New) "
-       "searchNearby), {dir} (the server's own folder) and {classic} are replaced, and set as "
-       "HERD_NAME, HERD_PORT, ... in the environment, e.g. "
-       "'python3 server.py {name} --config {config}'",
-       [](const SimSettings&) { return std::string("none: Herd's own nodes"); },
-       [](SimSettings& s, const std::string& v) {
-         if (v.empty()) throw UsageError{"--herd-cmd needs a command"};
-         s.herd.command = v;
-       }},
       {"herd-ports", "NAME=PORT,...",
        "with --herd-cmd: the servers listen on these ports and know their neighbours' from their "
        "own code, so no proxy sits between them and link faults are refused",
@@ -192,17 +186,6 @@ const FlagTable<SimSettings>& sim_flags() {
                parse_integer("herd-ports", pair.substr(equals + 1), 1, 65535));
          }
        }},
-      {"herd-client", "course|persistent",
-       "with --herd-cmd: how clients talk to the servers. course: as the course's grader does, "
-       "each request on a fresh connection, half-closed after the line, the reply read until "
-       "the server closes (a reply without its newline is the same reply); persistent: one "
-       "connection per server, kept, for herds that serve many lines on one",
-       [](const SimSettings&) { return std::string("course"); },
-       [](SimSettings& s, const std::string& v) {
-         if (v != "course" && v != "persistent")
-           throw UsageError{"--herd-client: expected course or persistent, got \"" + v + "\""};
-         s.herd.course_clients = v == "course";
-       }},
       {"herd-net", "namespaces|shared",
        "with --herd-ports: namespaces puts each server in a network namespace of its own, with "
        "Herd's fault proxies listening on its neighbours' ports inside it, so link faults reach "
@@ -214,20 +197,6 @@ const FlagTable<SimSettings>& sim_flags() {
          if (v != "namespaces" && v != "shared")
            throw UsageError{"--herd-net: expected namespaces or shared, got \"" + v + "\""};
          s.namespaces = v == "namespaces";
-       }},
-      {"herd-timeout-ms", "MS",
-       "with --herd-cmd: how long a client's request (a send step, traffic) and each of the "
-       "checker's questions wait for a server's reply",
-       [](const SimSettings& s) { return std::to_string(s.herd.reply_timeout_ms); },
-       [](SimSettings& s, const std::string& v) {
-         s.herd.reply_timeout_ms =
-             static_cast<int>(parse_integer("herd-timeout-ms", v, 1, 600'000));
-       }},
-      {"herd-start-ms", "MS",
-       "with --herd-cmd: how long a server may take to listen after it is started",
-       [](const SimSettings& s) { return std::to_string(s.herd.start_timeout_ms); },
-       [](SimSettings& s, const std::string& v) {
-         s.herd.start_timeout_ms = static_cast<int>(parse_integer("herd-start-ms", v, 1, 600'000));
        }},
       {"shrink",
        "",
@@ -246,25 +215,38 @@ const FlagTable<SimSettings>& sim_flags() {
        [](SimSettings& s, const std::string& v) {
          s.places_port = static_cast<int>(parse_integer("places-port", v, 1, 65535));
        }},
+      {"shard", "I/N",
+       "with --explore: run shard I of N (from 0) of the seeds, those at k mod N = I from the "
+       "first; each seed's outcome goes to REPORT-DIR/explore-shard-I-of-N.jsonl for --merge",
+       [](const SimSettings&) {
+         return std::string(
+             "HERD_SHARD, a Slurm array's SLURM_ARRAY_TASK_ID (with _MIN, _COUNT, _STEP) or a "
+             "Kubernetes Indexed Job's JOB_COMPLETION_INDEX with HERD_SHARDS, when set; else "
+             "0/1");
+       },
+       [](SimSettings& s, const std::string& v) {
+         auto shard = parse_shard(v);
+         if (!shard) throw UsageError{"--shard: " + shard.error()};
+         s.shard = *shard;
+       }},
+      {"merge",
+       "",
+       "read the explore logs (explore-*.jsonl) in the folders given as FILEs, from the shards "
+       "of one campaign, and print one summary: seeds run, passed, failed, missing (a shard "
+       "that died), failures by signature with their smallest reproduction; written to "
+       "REPORT-DIR/campaign.json and campaign.txt. Exit 2 when seeds are missing, else 1 when "
+       "one failed, 3 when some were inconclusive",
+       {},
+       [](SimSettings& s, const std::string&) { s.merge = true; }},
   };
+  auto herd = herd_process_flags<SimSettings>("", "none: Herd's own nodes");
+  table.insert(table.end(), herd.begin(), herd.end());
   return table;
 }
 
-// `herd sim` with no file runs the shipped scenarios: ./scenarios if there is one, else the
-// source tree's.
-std::string default_scenario_dir() {
-  if (std::filesystem::is_directory("scenarios")) return "scenarios";
-  return HERD_SOURCE_DIR "/scenarios";
-}
-
-std::vector<std::string> scenario_files(const std::string& dir) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
-  if (ec) throw UsageError{"cannot read the scenario directory " + dir + ": " + ec.message()};
-  std::sort(files.begin(), files.end());
-  return files;
+const FlagTable<SimSettings>& sim_flags() {
+  static const FlagTable<SimSettings> table = make_sim_flags();
+  return table;
 }
 
 enum class Ran { passed, failed, inconclusive, skipped };
@@ -353,6 +335,32 @@ int replay(const SimSettings& settings) {
                     });
 }
 
+// `herd sim --merge DIR...`: one campaign's summary from its shards' logs.
+int merge(const SimSettings& settings) {
+  if (settings.files.empty())
+    throw UsageError{
+        "--merge reads the shards' report folders: give them (herd sim --merge "
+        "shard-0 shard-1 ...)"};
+  if (settings.explore) throw UsageError{"--merge reads a campaign's logs; it runs no seeds"};
+  auto summary = merge_campaign_logs(settings.files);
+  if (!summary) throw UsageError{"--merge: " + summary.error()};
+  auto text = campaign_summary_text(*summary);
+  std::cout << text;
+  if (!settings.report_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(settings.report_dir, ec);
+    for (auto [name, body] : {std::pair{"campaign.json", campaign_summary_json(*summary, true)},
+                              std::pair{"campaign.txt", text}}) {
+      auto path = (std::filesystem::path(settings.report_dir) / name).string();
+      if (!(std::ofstream(path) << body))
+        std::cout << "merge: cannot write " << path << "\n";
+      else
+        std::cout << "merge: written to " << path << "\n";
+    }
+  }
+  return campaign_exit_status(*summary);
+}
+
 }  // namespace
 
 int run_up_with_control(const ControlledUp& plan) {
@@ -420,10 +428,18 @@ int run_sim(const Args& args) {
           "{config} --places-url {places_url}'\n"
           "                                        your own herd's servers, as processes\n"
           "  herd sim --shrink failing.json        the steps that make it fail, in "
-          "failing.shrunk.json",
+          "failing.shrunk.json\n"
+          "  herd sim --explore --runs 100000 --shard 3/8 --report-dir campaign\n"
+          "                                        one shard of a campaign (a cluster array's "
+          "task finds its own)\n"
+          "  herd sim --merge campaign             the campaign's summary from every shard's "
+          "log",
           args, options, positional, values))
     return 0;
   apply_flags(sim_flags(), values, settings);
+  if (settings.merge) return merge(settings);
+  if (settings.shard && !settings.explore)
+    throw UsageError{"--shard splits an --explore campaign's seeds (herd grade has its own)"};
   if (settings.shrink && settings.explore)
     throw UsageError{"--explore shrinks what it finds by itself; --shrink is for a scenario file"};
   if (settings.runs_given && !settings.explore)
@@ -506,6 +522,7 @@ int run_sim(const Args& args) {
     plan.check_determinism = settings.check_determinism;
     plan.shrink_found = settings.shrink_found;
     plan.report_dir = settings.report_dir;
+    plan.shard = resolve_shard(settings.shard, "explore");
     auto summary = explore(plan, sim, trace, std::cout);
     if (!summary.failed.empty()) return 1;
     return summary.inconclusive.empty() ? 0 : 3;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/campaign/shard.hpp"
 #include "sim/run/run_scenario.hpp"
 
 namespace herd {
@@ -19,20 +20,28 @@ struct ExploreSettings {
   bool swarm = true;  // on the virtual network: each seed draws which fault kinds are on
   bool check_determinism = false;
   bool shrink_found = true;
-  // Where a failing run's scenario (and its shrunk form) is written; empty: nowhere, the seed
-  // alone is the reproduction.
+  // Where a failing run's scenario (and its shrunk form) is written, and every seed's outcome as
+  // a line of the shard's log (campaign_log.hpp); empty: nowhere, the seed alone is the
+  // reproduction.
   std::string report_dir;
+  // Which of the seeds this process runs: the k-th (from first_seed) when k mod count = index.
+  Shard shard;
 };
 
 struct ExploreSummary {
   std::vector<std::uint64_t> failed;        // seeds
   std::vector<std::uint64_t> inconclusive;  // seeds whose checks could not read a server
   int skipped = 0;  // schedules this herd cannot run (a link fault with no proxy on the links)
-  int runs = 0;
+  int runs = 0;     // this shard's
+  std::string log_error;  // why the seeds' log could not be written (the runs went on)
   double wall_s = 0, simulated_s = 0;
 };
 
-// Runs the schedules with `sim`'s network, printing progress every 2 s and each failure to
+// How a campaign is run, as its log and the summary name it: "anti-entropy, virtual network,
+// swarm".
+[[nodiscard]] std::string campaign_how(const ExploreSettings& settings, const SimOptions& sim);
+
+// Runs this shard's schedules with `sim`'s network, printing progress every 2 s and each failure to
 // `out`, and every trace to `trace` when given.
 [[nodiscard]] ExploreSummary explore(const ExploreSettings& settings, const SimOptions& sim,
                                      std::ostream* trace, std::ostream& out);

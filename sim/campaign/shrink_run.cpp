@@ -18,8 +18,9 @@ std::string shrunk_path(const std::string& path) {
   return stem + ".shrunk.json";
 }
 
-bool shrink_and_write(const Scenario& failing, const RunResult& failed, const SimOptions& options,
-                      const std::string& out_path, std::ostream& out) {
+std::optional<std::size_t> shrink_and_write(const Scenario& failing, const RunResult& failed,
+                                            const SimOptions& options, const std::string& out_path,
+                                            std::ostream& out) {
   using Clock = std::chrono::steady_clock;
   const bool one_run_decides = options.network == NetworkKind::virtual_;
   const int runs_per_candidate = one_run_decides ? 1 : 3;
@@ -74,12 +75,12 @@ bool shrink_and_write(const Scenario& failing, const RunResult& failed, const Si
     out << "  [" << i << "] " << describe(small.steps[i]) << "\n";
   if (!file) {
     out << "shrink: cannot write " << out_path << "\n";
-    return false;
+    return std::nullopt;
   }
   out << "shrink: written to " << out_path << "; replay it with: herd sim " << out_path
       << (one_run_decides ? " --net virtual" : "")
       << (options.external ? " --herd-cmd '" + options.external->command + "'" : "") << std::endl;
-  return true;
+  return small.steps.size();
 }
 
 }  // namespace herd

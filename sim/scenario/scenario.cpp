@@ -675,9 +675,10 @@ Scenario read_scenario(const json& root) {
   if (!root.is_object()) throw FieldError{"(top level)", "an object with name and steps"};
   for (auto& [key, unused] : root.items())
     if (key != "name" && key != "description" && key != "topology" && key != "mode" &&
-        key != "seed" && key != "steps" && key != "checks")
-      throw FieldError{
-          key, "one of name, description, topology, mode, seed, checks, steps (unknown field)"};
+        key != "seed" && key != "steps" && key != "checks" && key != "points")
+      throw FieldError{key,
+                       "one of name, description, topology, mode, seed, checks, points, steps "
+                       "(unknown field)"};
   Scenario scenario;
   if (!root.contains("name") || !root.at("name").is_string() ||
       root.at("name").get<std::string>().empty())
@@ -706,6 +707,15 @@ Scenario read_scenario(const json& root) {
     if (!root.at("seed").is_number_unsigned())
       throw FieldError{"seed", "a non-negative integer, got " + show(root.at("seed"))};
     scenario.seed = root.at("seed").get<std::uint64_t>();
+  }
+  if (root.contains("points")) {
+    const auto& points = root.at("points");
+    if (!points.is_number() || points.get<double>() < 0 || points.get<double>() > 1e6)
+      throw FieldError{"points",
+                       "a number from 0 to 1000000 (what passing it is worth in herd "
+                       "grade), got " +
+                           show(points)};
+    scenario.points = points.get<double>();
   }
   if (!root.contains("steps") || !root.at("steps").is_array())
     throw FieldError{"steps", "an array of steps"};
@@ -828,6 +838,7 @@ std::string scenario_to_json(const Scenario& scenario) {
   root["seed"] = scenario.seed;
   if (scenario.beyond_course != checks_recovery(scenario.steps))
     root["checks"] = scenario.beyond_course ? "beyond" : "course";
+  if (scenario.points != 1) root["points"] = scenario.points;
   json steps = json::array();
   for (const auto& step : scenario.steps) steps.push_back(info(step.kind).write_json(step));
   root["steps"] = steps;

@@ -95,6 +95,8 @@ struct Scenario {
   // beyond it (recovery after a restart or a partition, which the course does not ask for).
   // "checks" in the file; without it, beyond when a check follows a restart or a repaired link.
   bool beyond_course = false;
+  // What passing it is worth when `herd grade` grades a herd ("points" in the file).
+  double points = 1;
 };
 
 // Beyond the course's minimum: some check comes after a restart, a heal or a restored link.

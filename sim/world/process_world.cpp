@@ -116,14 +116,14 @@ class ProcessWorld final : public World, Herd {
       auto config = (dir / "config.json").string();
       if (!(std::ofstream(config) << config_for(server.name).dump(2) << "\n"))
         return fail("cannot write " + config);
-      const std::map<std::string, std::string> values = {
-          {"name", server.name},
-          {"port", std::to_string(ports_[server.name])},
-          {"config", config},
-          {"places_url", places_url},
-          {"dir", dir.string()},
-          {"classic", options_.classic ? "--classic" : ""},
-          {"places_new_url", places_new_url}};
+      std::map<std::string, std::string> values = {{"name", server.name},
+                                                   {"port", std::to_string(ports_[server.name])},
+                                                   {"config", config},
+                                                   {"places_url", places_url},
+                                                   {"dir", dir.string()},
+                                                   {"classic", options_.classic ? "--classic" : ""},
+                                                   {"places_new_url", places_new_url}};
+      values.insert(herd_options_.values.begin(), herd_options_.values.end());
       // The same values in the environment: HERD_NAME, HERD_PORT, ... (HERD_CLASSIC is 1 or 0).
       std::map<std::string, std::string> environment;
       for (const auto& [key, value] : values) {

@@ -56,6 +56,9 @@ struct ExternalHerd {
   // As the course's grader talks: a fresh connection per request, half-closed after the line,
   // the reply read to EOF (course_connection.hpp). False: one connection kept per server.
   bool course_clients = true;
+  // More placeholders for the command, each also set as HERD_KEY in the environment: herd
+  // grade's {submission}, the folder of the submission being graded.
+  std::map<std::string, std::string> values;
 };
 
 // What any world is made from.

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-COMMANDS = ("node", "up", "sim", "bench", "places-mock", "line-echo")
+COMMANDS = ("node", "up", "sim", "grade", "bench", "places-mock", "line-echo")
 
 
 def readme_pairs(text):
@@ -24,7 +24,7 @@ def readme_pairs(text):
         if block and line.strip() and not line.startswith((" ", "\t")):
             block = set()
         flag_re = r"(?<![\w-])--([a-z][a-z0-9-]*)"
-        mentions = list(re.finditer(r"`herd (node|up|sim|bench|places-mock|line-echo)\b", line))
+        mentions = list(re.finditer(r"`herd (node|up|sim|grade|bench|places-mock|line-echo)\b", line))
         if "flags of `herd" in line:
             block = {m.group(1) for m in mentions}
             mentions = []

@@ -23,7 +23,7 @@ const std::vector<Section>& sections() {
       {"idle", bench::bench_idle},           {"flood", bench::bench_flood},
       {"memory", bench::bench_memory},       {"scale", bench::bench_scale},
       {"whatsat", bench::bench_whatsat},     {"sim", bench::bench_sim},
-      {"live", bench::bench_live},
+      {"live", bench::bench_live},           {"campaign", bench::bench_campaign},
   };
   return table;
 }

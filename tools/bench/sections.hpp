@@ -15,5 +15,6 @@ void bench_whatsat(BenchContext& bench);
 void bench_sim(BenchContext& bench);
 void bench_sim_scale(BenchContext& bench);
 void bench_live(BenchContext& bench);
+void bench_campaign(BenchContext& bench);
 
 }  // namespace herd::bench
