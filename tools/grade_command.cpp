@@ -25,6 +25,7 @@ struct GradeCliSettings {
   std::optional<Shard> shard;
   bool merge = false;
   int places_port = 0;
+  bool namespaces = true;  // --herd-net: with --herd-ports, each server in a namespace
 };
 
 FlagTable<GradeCliSettings> make_grade_flags() {
@@ -131,6 +132,9 @@ int run_grade(const Args& args) {
           "--config {config}'\n"
           "  herd grade submissions/* scenarios/partition-heal.json --herd-cmd '...' --shard "
           "0/4 --report-dir g0\n"
+          "  herd grade submissions/* --herd-cmd 'cd {submission} && python3 server.py {name}' "
+          "--herd-ports Bailey=10000,Bona=10001,...\n"
+          "                                        servers whose ports are in their code\n"
           "  herd grade --merge g0 g1 g2 g3 --report-dir class",
           args, options, positional, values))
     return 0;
@@ -162,6 +166,10 @@ int run_grade(const Args& args) {
   grading.submissions = std::move(*ordered);
   grading.scenarios = load_scenarios(files);
   grading.herd = settings.herd;
+  // Student herds mostly write their ports in their code: each server in a namespace of its own
+  // behind Herd's proxies, which also keeps shards on one machine off each other's ports.
+  if (!grading.herd.ports.empty() && settings.namespaces)
+    grading.herd.namespaces = enter_net_namespaces(std::cout);
   grading.report_dir = settings.report_dir;
   grading.shard = resolve_shard(settings.shard, "grade");
   grading.places_port = static_cast<std::uint16_t>(settings.places_port);

@@ -1,7 +1,10 @@
 #pragma once
 // The flags that run a herd of server processes from a command (herd sim --herd-cmd, herd grade):
-// one table for every command that takes them, over any settings with an ExternalHerd `herd`.
+// one table for every command that takes them, over any settings with an ExternalHerd `herd` and
+// a bool `namespaces` (--herd-net).
 
+#include <iosfwd>
+#include <sstream>
 #include <string>
 
 #include "sim/world/world.hpp"
@@ -46,6 +49,32 @@ FlagTable<Settings> herd_process_flags(const std::string& placeholders_more,
          s.herd.reply_timeout_ms =
              static_cast<int>(parse_integer("herd-timeout-ms", v, 1, 600'000));
        }},
+      {"herd-ports", "NAME=PORT,...",
+       "with --herd-cmd: the servers listen on these ports and know their neighbours' from their "
+       "own code, so no proxy sits between them and link faults are refused",
+       [](const Settings&) { return std::string("none: the harness picks ports"); },
+       [](Settings& s, const std::string& v) {
+         std::istringstream pairs(v);
+         for (std::string pair; std::getline(pairs, pair, ',');) {
+           auto equals = pair.find('=');
+           if (equals == std::string::npos || equals == 0)
+             throw UsageError{"--herd-ports: expected NAME=PORT, got \"" + pair + "\""};
+           s.herd.ports[pair.substr(0, equals)] = static_cast<std::uint16_t>(
+               parse_integer("herd-ports", pair.substr(equals + 1), 1, 65535));
+         }
+       }},
+      {"herd-net", "namespaces|shared",
+       "with --herd-ports: namespaces puts each server in a network namespace of its own, with "
+       "Herd's fault proxies listening on its neighbours' ports inside it, so link faults reach "
+       "servers whose ports are written in their code (as root, or where the kernel allows "
+       "user namespaces); shared runs them on this machine's loopback, links untouched, and "
+       "skips the scenarios with link faults",
+       [](const Settings&) { return std::string("namespaces"); },
+       [](Settings& s, const std::string& v) {
+         if (v != "namespaces" && v != "shared")
+           throw UsageError{"--herd-net: expected namespaces or shared, got \"" + v + "\""};
+         s.namespaces = v == "namespaces";
+       }},
       {"herd-start-ms", "MS",
        "with --herd-cmd: how long a server may take to listen after it is started",
        [](const Settings& s) { return std::to_string(s.herd.start_timeout_ms); },
@@ -54,5 +83,10 @@ FlagTable<Settings> herd_process_flags(const std::string& placeholders_more,
        }},
   };
 }
+
+// With --herd-ports: prepares a network namespace per server (before any thread starts: a
+// process with threads cannot enter a user namespace) and says what the run gets; false when
+// the kernel refuses, and the servers then share this machine's loopback.
+bool enter_net_namespaces(std::ostream& out);
 
 }  // namespace herd::cli

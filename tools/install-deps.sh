@@ -25,5 +25,13 @@ fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 echo "install-deps: installing ${missing[*]}"
+# munge's install makes its key by running mungekey as the munge user (su munge); where another
+# user cannot run a shell (a container or build root owned by one mapped user) that fails and
+# leaves munge, and Slurm with it, unconfigured. Its install keeps a key already there, so make
+# the key first, as root, as the package would: 1024 random bytes, readable by its owner only.
+if [[ " ${missing[*]} " == *" munge "* ]] && [ ! -e /etc/munge/munge.key ]; then
+  $sudo mkdir -p /etc/munge
+  $sudo sh -c 'umask 077 && head -c 1024 /dev/urandom > /etc/munge/munge.key'
+fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -172,32 +172,6 @@ FlagTable<SimSettings> make_sim_flags() {
        "seed drawing which kinds are on and how hard",
        {},
        [](SimSettings& s, const std::string&) { s.swarm = false; }},
-      {"herd-ports", "NAME=PORT,...",
-       "with --herd-cmd: the servers listen on these ports and know their neighbours' from their "
-       "own code, so no proxy sits between them and link faults are refused",
-       [](const SimSettings&) { return std::string("none: the harness picks ports"); },
-       [](SimSettings& s, const std::string& v) {
-         std::istringstream pairs(v);
-         for (std::string pair; std::getline(pairs, pair, ',');) {
-           auto equals = pair.find('=');
-           if (equals == std::string::npos || equals == 0)
-             throw UsageError{"--herd-ports: expected NAME=PORT, got \"" + pair + "\""};
-           s.herd.ports[pair.substr(0, equals)] = static_cast<std::uint16_t>(
-               parse_integer("herd-ports", pair.substr(equals + 1), 1, 65535));
-         }
-       }},
-      {"herd-net", "namespaces|shared",
-       "with --herd-ports: namespaces puts each server in a network namespace of its own, with "
-       "Herd's fault proxies listening on its neighbours' ports inside it, so link faults reach "
-       "servers whose ports are written in their code (as root, or where the kernel allows "
-       "user namespaces); shared runs them on this machine's loopback, links untouched, and "
-       "skips the scenarios with link faults",
-       [](const SimSettings&) { return std::string("namespaces"); },
-       [](SimSettings& s, const std::string& v) {
-         if (v != "namespaces" && v != "shared")
-           throw UsageError{"--herd-net: expected namespaces or shared, got \"" + v + "\""};
-         s.namespaces = v == "namespaces";
-       }},
       {"shrink",
        "",
        "with one FILE that fails: remove steps and halve numbers while it still fails the same "
@@ -482,23 +456,8 @@ int run_sim(const Args& args) {
     std::cout << "servers from: " << settings.herd.command
               << "\n  their folders: " << sim.external->dir << "/SCENARIO.servers/NAME/"
               << std::endl;
-    if (!settings.herd.ports.empty() && settings.namespaces) {
-      // Before any thread starts: a process with threads cannot enter a user namespace.
-      if (auto ready = prepare_net_namespaces(); !ready) {
-        std::cout << "  no network namespaces: " << ready.error()
-                  << "\n  so the servers' links are their own, and scenarios with link faults "
-                     "are skipped"
-                  << std::endl;
-      } else {
-        sim.external->namespaces = true;
-        std::cout << "  each server in a network namespace of its own, where its neighbours' "
-                     "ports are Herd's fault proxies"
-                  << (::geteuid() == 0 ? ""
-                                       : " (not root: this run has a private network too, so "
-                                         "nothing outside it reaches --serve or a real Places)")
-                  << std::endl;
-      }
-    }
+    if (!settings.herd.ports.empty() && settings.namespaces)
+      sim.external->namespaces = enter_net_namespaces(std::cout);
   }
   if (sim.network == NetworkKind::virtual_ && settings.places_port != 0)
     throw UsageError{
