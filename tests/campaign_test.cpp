@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/text_file.hpp"
 #include "sim/campaign/determinism.hpp"
 #include "sim/campaign/explore.hpp"
 #include "sim/campaign/random_scenario.hpp"
@@ -51,7 +52,12 @@ TEST_CASE("explore finds classic mode's divergence and writes it in its folder a
   std::ostringstream out;
   auto summary = explore(settings, virtual_options(), nullptr, out);
   REQUIRE_FALSE(summary.failed.empty());
-  CHECK(files_in(dir.path) == summary.failed.size());
+  // A scenario file per failure, and the log of every seed's outcome, a line each.
+  CHECK(files_in(dir.path) == summary.failed.size() + 1);
+  std::string log;
+  REQUIRE(read_text_file((dir.path / "explore-shard-0-of-1.jsonl").string(), log));
+  CHECK(std::count(log.begin(), log.end(), '\n') == 3);
+  CHECK(log.find("\"outcome\":\"failed\"") != std::string::npos);
   CHECK(files_in(std::filesystem::current_path()) == cwd_before);
   CHECK(out.str().find("replay it with: herd sim " + dir.path.string()) != std::string::npos);
   // Without a folder nothing is written at all: the seed is the reproduction.
