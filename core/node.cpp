@@ -12,6 +12,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "core/client_budget.hpp"
@@ -29,6 +30,7 @@
 #include "core/peer_auth.hpp"
 #include "core/peer_link.hpp"
 #include "core/protocol.hpp"
+#include "core/reconcile.hpp"
 #include "core/stable_hash.hpp"
 
 namespace herd {
@@ -104,6 +106,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   std::unique_ptr<io::Timer> idle_timer;  // wakes when the longest-idle client times out
   std::unique_ptr<io::Timer> slot_free;   // the accept loop sleeps on it while every client is busy
   LocationStore store;
+  // The same records ordered for reconciliation with neighbours (anti-entropy mode only).
+  reconcile::Index records_in_order;
+  std::size_t stored_line_bytes = 0;  // what a snapshot of the store sends
+  // Neighbours whose links greeted or authenticated to us: Herd servers, which reconcile.
+  std::set<std::string, std::less<>> herd_neighbours;
   std::string at_scratch;  // the AT line being made for an IAMAT, reused to spare an allocation
   NodeLog log;
   std::vector<std::shared_ptr<PeerLink>> links;
@@ -190,6 +197,42 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
+  const reconcile::Index* sync_index() const override {
+    return options.classic ? nullptr : &records_in_order;
+  }
+
+  std::optional<std::string_view> record_of(std::string_view client) const override {
+    if (auto found = store.find(client)) return found->line;
+    return std::nullopt;
+  }
+
+  std::size_t store_bytes() const override { return stored_line_bytes; }
+
+  bool speaks_herd(std::string_view neighbour) const override {
+    return herd_neighbours.count(neighbour) > 0;
+  }
+
+  static reconcile::Key sync_key(const RecordView& record) {
+    return {record.time.seconds, record.time.nanos, reconcile::item_id(record.line)};
+  }
+
+  // A neighbour's reconciliation message, on its link to us: answered with what this store
+  // holds, in bounded work (reconcile.hpp). Anyone else, or a classic node, answers "? ".
+  void handle_sync(std::string_view line, Session& session, std::int64_t received_ns) {
+    log.write(received_ns, "IN", session.label, line);
+    if (!session.is_peer || options.classic) {
+      reply(session, format_invalid(line));
+      return;
+    }
+    auto answer = reconcile::respond(records_in_order, line);
+    if (!answer) {
+      note("PEER", session.label + " reconciliation message refused: " + answer.error(), true);
+      reply(session, format_invalid(line));
+      return;
+    }
+    reply(session, *answer);
+  }
+
   void reply(Session& session, std::string_view line) { reply(session, line, env->wall_ns()); }
   // With the time the line was handled: an answer made at once is logged at that time.
   void reply(Session& session, std::string_view line, std::int64_t time_ns) {
@@ -249,10 +292,21 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       emit(EventKind::update_refused, {}, record.line);
       return Offer::refused;
     }
+    std::optional<reconcile::Key> replaced;
+    std::size_t replaced_bytes = 0;
+    if (auto held = store.find(record.client())) {
+      replaced_bytes = held->line.size() + 1;
+      if (!options.classic) replaced = sync_key(*held);
+    }
     auto stored = store.offer(record);
     if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
       return Offer::stale;
+    }
+    stored_line_bytes += stored->line.size() + 1 - replaced_bytes;
+    if (!options.classic) {
+      if (replaced) records_in_order.erase(*replaced);
+      records_in_order.insert(sync_key(*stored), stored->client());
     }
     emit(EventKind::update_stored, {}, stored->line);
     auto skip = from.empty() ? stored->server() : from;
@@ -333,6 +387,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     session.label = "[" + name + "]";
     become_peer(session);
     greeted[name] = &session;
+    herd_neighbours.insert(name);
     if (older == nullptr) return;
     // Proven (an unproven greeting never gets here with an older link): a neighbour keeps one
     // link to us, so an older connection under its name is dead.
@@ -413,6 +468,10 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     auto received_ns = env->wall_ns();
     emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
+    if (reconcile::is_sync_message(line)) {
+      handle_sync(line, session, received_ns);
+      return std::nullopt;
+    }
     auto command = parse_command(line);
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
         !session.is_peer) {

@@ -10,6 +10,7 @@
 
 #include "core/coro.hpp"
 #include "core/line_splitter.hpp"
+#include "core/location_store.hpp"
 #include "core/peer_auth.hpp"
 #include "core/protocol.hpp"
 #include "core/stable_hash.hpp"
@@ -36,7 +37,8 @@ PeerLink::PeerLink(asio::any_io_executor strand, std::shared_ptr<io::Environment
       backoff_timer_(env_->make_timer(strand)),
       label_("[" + peer_.name + "]"),
       backoff_(settings.reconnect_initial_ms, settings.reconnect_max_ms,
-               settings.reconnect_stable_ms, settings.seed ^ stable_hash(peer_.name)) {}
+               settings.reconnect_stable_ms, settings.seed ^ stable_hash(peer_.name)),
+      sync_timer_(env_->make_timer(strand)) {}
 
 void PeerLink::start() {
   asio::co_spawn(strand_, run(), [self = shared_from_this()](std::exception_ptr e) {
@@ -93,6 +95,7 @@ void PeerLink::stop() {
   if (connection_) connection_->close();
   wake_->cancel();
   backoff_timer_->cancel();
+  sync_timer_->cancel();
 }
 
 asio::awaitable<error_code> PeerLink::authenticate(Connection& connection, std::string& why) {
@@ -192,12 +195,13 @@ asio::awaitable<void> PeerLink::run() {
     // back to us; a server that is not Herd answers "? " once and is not greeted again.
     if (settings_.peer_secret.empty() && !plain_peer_)
       queue_.push("HERD-HELLO " + settings_.own_name);
-    if (!settings_.classic)
-      owner_->for_each_record([this](std::string_view line) { queue_.push(line); });
+    if (!settings_.classic) begin_catch_up();
     asio::co_spawn(strand_, read_until_lost(shared_from_this(), connection), asio::detached);
     co_await write_until_lost(connection);
     connection->close();
     connected_ = false;
+    sync_.reset();
+    sync_timer_->cancel();
     queue_.clear();
     inflight_.clear();
     unfinished_line_.clear();
@@ -251,10 +255,112 @@ asio::awaitable<void> PeerLink::read_until_lost(std::shared_ptr<PeerLink> self,
     lines.clear();
     splitter.feed(std::string_view(chunk, n),
                   [&lines](std::string_view line) { lines.append(line).push_back('\n'); });
+    // A neighbour answers in lines of bounded length; one that never ends its line would
+    // otherwise grow this buffer for ever.
+    if (splitter.pending().size() > reconcile::answer_bytes_at_most) {
+      self->owner_->on_link_note(self->peer_,
+                                 "sent a line longer than " +
+                                     std::to_string(reconcile::answer_bytes_at_most) +
+                                     " bytes on our link; closing it",
+                                 true);
+      break;
+    }
     if (!lines.empty()) self->report_lines(lines, EventKind::line_in);
+    // Answers to reconciliation come back on this connection; what they say to send goes on it.
+    if (self->sync_)
+      for_each_line(lines, [&self](std::string_view line) {
+        if (self->sync_) self->on_sync_reply(line);
+      });
   }
   connection->close();
   self->wake_->cancel();
+}
+
+void PeerLink::begin_catch_up() {
+  sync_.reset();
+  const auto* index = owner_->sync_index();
+  // Only a neighbour that has shown it is Herd is asked: another herd's server would take the
+  // time of a timeout to fall back, and its neighbours' convergence with it.
+  const auto store_bytes = owner_->store_bytes();
+  if (index == nullptr || plain_peer_ || !owner_->speaks_herd(peer_.name) ||
+      store_bytes < reconcile::whole_store_below_bytes) {
+    send_whole_store();
+    return;
+  }
+  sync_sent_.clear();
+  sync_ = std::make_unique<reconcile::Initiator>(*index, reconcile::message_budget(store_bytes));
+  if (auto first = sync_->next_message()) {
+    send_sync_message(*first);
+  } else {
+    sync_.reset();  // too small for even one question to pay
+    send_whole_store();
+  }
+}
+
+void PeerLink::send_whole_store() {
+  owner_->for_each_record([this](std::string_view line) {
+    if (sync_sent_.empty() || !sync_sent_.count(std::string(at_line_client(line))))
+      queue_.push(line);
+  });
+  sync_sent_.clear();
+  if (writer_idle_) wake_->cancel();
+}
+
+void PeerLink::send_sync_message(const std::string& message) {
+  queue_.push(message);
+  if (writer_idle_) wake_->cancel();
+  // A Herd neighbour answers within a round trip; one that does not gets the whole store.
+  auto generation = ++sync_generation_;
+  sync_timer_->expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  asio::co_spawn(
+      strand_,
+      [](std::shared_ptr<PeerLink> self, std::uint64_t generation) -> asio::awaitable<void> {
+        auto [ec] = co_await io::async_wait(*self->sync_timer_, use_tuple);
+        if (!ec && self->sync_ && self->sync_generation_ == generation)
+          self->abandon_sync("no answer to reconciliation within " +
+                             std::to_string(self->settings_.connect_timeout_ms) + " ms");
+      }(shared_from_this(), generation),
+      asio::detached);
+}
+
+void PeerLink::on_sync_reply(std::string_view line) {
+  if (line.starts_with("? ")) {
+    auto refused = line.substr(2);
+    if (reconcile::is_sync_message(refused))
+      abandon_sync("it refused reconciliation (answered \"? HERD-SYNC ...\")");
+    return;
+  }
+  if (!reconcile::is_sync_message(line)) return;
+  ++sync_generation_;  // answered: the timer of this message no longer counts
+  sync_timer_->cancel();
+  sync_send_.clear();
+  if (auto ok = sync_->on_reply(line, sync_send_); !ok) {
+    abandon_sync("its reconciliation answer was refused: " + ok.error());
+    return;
+  }
+  for (const auto& client : sync_send_)
+    if (auto record = owner_->record_of(client)) {
+      queue_.push(*record);
+      sync_sent_.insert(client);
+    }
+  if (auto next = sync_->next_message()) {
+    send_sync_message(*next);
+  } else if (sync_->gave_up()) {
+    abandon_sync("the differences cost more to find than a twentieth of the store");
+  } else {
+    sync_.reset();
+    sync_sent_.clear();
+    if (writer_idle_) wake_->cancel();
+  }
+}
+
+void PeerLink::abandon_sync(const std::string& why) {
+  if (!sync_) return;
+  sync_.reset();
+  ++sync_generation_;
+  sync_timer_->cancel();
+  owner_->on_link_note(peer_, "reconciliation ended: " + why + "; sending the whole store", true);
+  send_whole_store();
 }
 
 void PeerLink::report_lines(std::string_view lines, EventKind kind) {
@@ -266,6 +372,7 @@ void PeerLink::report_lines(std::string_view lines, EventKind kind) {
 // A Herd peer answers nothing on a link; another herd's server answers "? LINE" to what it
 // cannot read, and that is worth saying plainly.
 void PeerLink::notice_reply(std::string_view line) {
+  if (reconcile::is_sync_message(line) || line.starts_with("? HERD-SYNC")) return;
   if (line.starts_with("? HERD-HELLO")) {
     if (!plain_peer_)
       owner_->on_link_note(peer_,

@@ -9,12 +9,15 @@
 #include <boost/system/error_code.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "core/io/environment.hpp"
 #include "core/line_queue.hpp"
 #include "core/node.hpp"
+#include "core/reconcile.hpp"
 #include "core/reconnect_backoff.hpp"
 
 namespace herd {
@@ -36,6 +39,16 @@ class LinkOwner {
                             bool also_stderr = false) = 0;
   // Visits every stored AT line: what a neighbour may lack after a link comes up.
   virtual void for_each_record(const std::function<void(std::string_view line)>& visit) const = 0;
+  // The stored records as reconciliation sees them (reconcile_index.hpp); nullptr in classic mode.
+  [[nodiscard]] virtual const reconcile::Index* sync_index() const = 0;
+  // The newest stored AT line for `client`, if any.
+  [[nodiscard]] virtual std::optional<std::string_view> record_of(
+      std::string_view client) const = 0;
+  // The bytes a whole-store snapshot would send (every stored line with its line end).
+  [[nodiscard]] virtual std::size_t store_bytes() const = 0;
+  // Whether the neighbour has shown it is a Herd server (its link greeted this node, or it
+  // authenticated): only then does a link reconcile with it rather than send the whole store.
+  [[nodiscard]] virtual bool speaks_herd(std::string_view neighbour) const = 0;
 };
 
 struct LinkSettings {
@@ -74,6 +87,13 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   boost::asio::awaitable<void> back_off();
   void report_lines(std::string_view lines, EventKind kind);
   void notice_reply(std::string_view line);
+  // Link-up in anti-entropy mode: reconciliation with a Herd neighbour, else the whole store.
+  void begin_catch_up();
+  void send_whole_store();
+  void send_sync_message(const std::string& message);
+  void on_sync_reply(std::string_view line);
+  // The neighbour answered no reconciliation message in time, or broke the protocol.
+  void abandon_sync(const std::string& why);
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<io::Environment> env_;
@@ -97,6 +117,14 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   bool rejection_shown_ = false;  // "? AT" on stderr once per connection
   bool down_reported_ = false;
   bool stopped_ = false;
+  // This connection's reconciliation, while it runs; a message waits for its answer until the
+  // timer ends it (generation tells a stale timer from the current one).
+  std::unique_ptr<reconcile::Initiator> sync_;
+  std::unique_ptr<io::Timer> sync_timer_;
+  std::uint64_t sync_generation_ = 0;
+  std::vector<std::string> sync_send_;  // scratch: the clients a reply says to send
+  // Clients whose records this reconciliation sent: if it gives up, the store goes without them.
+  std::unordered_set<std::string> sync_sent_;
 };
 
 }  // namespace herd

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 bash tools/install-deps.sh clang libclang-rt-14-dev
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j2 --target protocol_fuzz scenario_fuzz places_fuzz control_fuzz
+cmake --build --preset fuzz -j2 --target protocol_fuzz scenario_fuzz places_fuzz control_fuzz \
+  reconcile_fuzz
 run() {
   local target=$1; shift
   local work=build/fuzz/corpus/$target log=build/fuzz/$target.log
@@ -25,4 +26,5 @@ run protocol_fuzz tests/fuzz/corpus/protocol
 run scenario_fuzz tests/fuzz/corpus/scenario scenarios
 run places_fuzz tests/fuzz/corpus/places
 run control_fuzz tests/fuzz/corpus/control
+run reconcile_fuzz tests/fuzz/corpus/reconcile
 echo "fuzz: no failures"

@@ -63,7 +63,12 @@ void MetricsTally::add(EventKind kind, std::string_view node, std::string_view p
     case EventKind::line_out:
       if (!peer.empty() && text.starts_with("AT ")) {
         ++m.at_messages;
+        m.at_bytes += text.size() + 1;
         m.peak_queue_bytes = std::max(m.peak_queue_bytes, queue_bytes);
+      } else if (text.starts_with("HERD-SYNC")) {
+        // Both ways: the link's questions (peer set) and the neighbour's answers (a reply).
+        ++m.sync_messages;
+        m.sync_bytes += text.size() + 1;
       }
       break;
     case EventKind::line_in:

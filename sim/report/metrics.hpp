@@ -26,6 +26,9 @@ struct Metrics {
   std::size_t fully_spread = 0;  // of those, reached every server of the topology
   double converge_p50_ms = 0, converge_p99_ms = 0, converge_max_ms = 0;  // accept to last server
   std::size_t at_messages = 0;  // AT lines written on peer links (floods and snapshots)
+  std::size_t at_bytes = 0;     // their bytes, line ends included
+  // Reconciliation between Herd peers (HERD-SYNC lines, both ways), apart from the AT lines.
+  std::size_t sync_messages = 0, sync_bytes = 0;
   double messages_per_update = 0;
   std::size_t stale_dropped = 0;
   std::size_t peak_queue_bytes = 0;  // the most bytes a link had waiting behind a write

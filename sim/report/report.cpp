@@ -93,11 +93,15 @@ std::string summary_text(const RunResult& run) {
          std::to_string(m.fully_spread) + " reached all " + std::to_string(run.servers.size()) +
          " servers; accept to last server p50 " + fixed(m.converge_p50_ms, 2) + " ms, p99 " +
          fixed(m.converge_p99_ms, 2) + " ms, max " + fixed(m.converge_max_ms, 2) + " ms\n";
-  out += "  cost: " + std::to_string(m.at_messages) + " AT messages on links, " +
-         fixed(m.messages_per_update, 2) + " per update; " + std::to_string(m.stale_dropped) +
-         " stale dropped; peak link queue " + std::to_string(m.peak_queue_bytes) +
-         " bytes; links up " + std::to_string(m.link_ups) + ", down " +
-         std::to_string(m.link_downs) + "\n";
+  out += "  cost: " + std::to_string(m.at_messages) + " AT messages on links (" +
+         std::to_string(m.at_bytes) + " bytes), " + fixed(m.messages_per_update, 2) +
+         " per update" +
+         (m.sync_messages == 0 ? std::string()
+                               : "; reconciliation " + std::to_string(m.sync_messages) +
+                                     " messages, " + std::to_string(m.sync_bytes) + " bytes") +
+         "; " + std::to_string(m.stale_dropped) + " stale dropped; peak link queue " +
+         std::to_string(m.peak_queue_bytes) + " bytes; links up " + std::to_string(m.link_ups) +
+         ", down " + std::to_string(m.link_downs) + "\n";
   return out;
 }
 
@@ -138,6 +142,9 @@ std::string report_json(const RunResult& run) {
         {"converge_ms",
          {{"p50", m.converge_p50_ms}, {"p99", m.converge_p99_ms}, {"max", m.converge_max_ms}}},
         {"at_messages", m.at_messages},
+        {"at_bytes", m.at_bytes},
+        {"sync_messages", m.sync_messages},
+        {"sync_bytes", m.sync_bytes},
         {"messages_per_update", m.messages_per_update},
         {"stale_dropped", m.stale_dropped},
         {"peak_link_queue_bytes", m.peak_queue_bytes},

@@ -24,6 +24,7 @@ const std::vector<Section>& sections() {
       {"memory", bench::bench_memory},       {"scale", bench::bench_scale},
       {"whatsat", bench::bench_whatsat},     {"sim", bench::bench_sim},
       {"live", bench::bench_live},           {"campaign", bench::bench_campaign},
+      {"reconcile", bench::bench_reconcile},
   };
   return table;
 }

@@ -16,5 +16,6 @@ void bench_sim(BenchContext& bench);
 void bench_sim_scale(BenchContext& bench);
 void bench_live(BenchContext& bench);
 void bench_campaign(BenchContext& bench);
+void bench_reconcile(BenchContext& bench);
 
 }  // namespace herd::bench
