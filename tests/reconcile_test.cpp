@@ -152,7 +152,7 @@ TEST_CASE("random stores: the initiator sends exactly what a snapshot would chan
   }
 }
 
-TEST_CASE("equal stores finish in one round trip; one difference in a large store in three") {
+TEST_CASE("equal stores finish in one round trip, one difference in a large store in three") {
   Side a, b;
   for (int c = 0; c < 100'000; ++c) {
     auto name = "c" + std::to_string(c);
