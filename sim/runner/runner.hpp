@@ -103,6 +103,11 @@ class Runner final : public StepContext {
   // Lets the herd run until `done` holds of what it holds (refreshed first where the world must
   // ask), for at most `ms`; whether it held.
   bool run_until_held(const std::function<bool(const HeldRecords&)>& done, int ms);
+  // After a convergence check's deadline on the wall clock: waits on in rounds while each round
+  // cuts the (server, client) pairs that are off, up to four times what was asked; whether the
+  // herd converged, with the pairs off at the deadline and at the end.
+  bool converge_while_progressing(int asked_ms, std::size_t& off_at_deadline,
+                                  std::size_t& off_at_end);
   // What a check's verdict rests on: each server's records read from its store, or, for servers
   // seen only from outside, their answers to the refresh the check made just before.
   [[nodiscard]] StoreRecords records_of(const std::string& server);

@@ -162,6 +162,11 @@ bool HeldRecords::all_hold_expected() const {
   return off_ == 0;
 }
 
+std::size_t HeldRecords::off_count() const {
+  std::lock_guard lock(mutex_);
+  return off_;
+}
+
 std::size_t HeldRecords::count(std::string_view server) const {
   std::lock_guard lock(mutex_);
   const auto* s = server_named(server);

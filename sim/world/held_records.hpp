@@ -50,6 +50,8 @@ class HeldRecords {
 
   // --- questions -------------------------------------------------------------------------------
   [[nodiscard]] bool all_hold_expected() const;
+  // The (live server, client) pairs that are off: zero when all hold what they should.
+  [[nodiscard]] std::size_t off_count() const;
   [[nodiscard]] std::size_t count(std::string_view server) const;
   // Its record for `client`, if it holds one.
   [[nodiscard]] std::optional<std::string> record(std::string_view server,
