@@ -169,6 +169,16 @@ struct ControlServer::Impl {
           auto body = request.body;
           answer_with(response, [body](const LiveSession::Api& api) { return api.scenario(body); });
         });
+    server.Post(
+        "/api/branch", [this](const httplib::Request& request, httplib::Response& response) {
+          auto body = request.body;
+          answer_with(response, [body](const LiveSession::Api& api) {
+            if (!api.branch)
+              return LiveAnswer{409, R"({"error": "this herd has no past to branch from: only a )"
+                                     R"(scenario on the virtual network can branch"})"};
+            return api.branch(body);
+          });
+        });
     server.Get("/api/events", [this](const httplib::Request& request, httplib::Response& response) {
       std::uint64_t after = 0;
       if (request.has_param("after")) {

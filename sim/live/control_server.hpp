@@ -6,6 +6,7 @@
 //   GET  /api/events  server-sent events, one "data:" line per trace line, a batch per 25 ms
 //   POST /api/steps   one scenario step or an array of them; 400 names what is wrong
 //   POST /api/clock   the virtual network's clock: {"paused": B}, {"speed": X}, {"step": N}
+//   POST /api/branch  {"at_s": T, "steps": ...}: the run replayed to T, the steps taken there
 // It listens on 127.0.0.1 unless told otherwise. Every request passes request_guard.hpp first:
 // only the page's own origin is served, and with a token (always, unless --control-open) every
 // /api/ request must carry it ("?token=TOKEN" or "Authorization: Bearer TOKEN").

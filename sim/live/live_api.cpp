@@ -5,6 +5,7 @@
 
 #include "core/json_limits.hpp"
 #include "core/location_store.hpp"
+#include "sim/live/branch_request.hpp"
 #include "sim/live/json_text.hpp"
 #include "sim/live/link_faults_json.hpp"
 #include "sim/runner/runner.hpp"
@@ -18,17 +19,22 @@ void LiveApi::attach() {
   session_.set_api({[this](std::size_t limit) { return state(limit); },
                     [this](const std::string& body) { return steps(body); },
                     [this](const std::string& body) { return clock(body); },
-                    [this](const std::string& body) { return scenario(body); }});
+                    [this](const std::string& body) { return scenario(body); },
+                    [this](const std::string& body) { return branch(body); }});
   results_.assign(runner_.scenario().steps.size(), std::nullopt);
 }
 
 bool LiveApi::before_step(std::size_t index) {
   auto& time = runner_.world().time();
-  while (held_ && allowed_steps_ <= index && !session_.stop_requested()) {
+  while (held_ && allowed_steps_ <= index && !session_.stop_requested() && !branch_) {
     session_.run_jobs();
     session_.wait_for_job(time.keep_pace());
   }
-  if (session_.stop_requested()) return false;
+  // A branch leaves the scenario's remaining steps behind.
+  if (session_.stop_requested() || branch_) return false;
+  if (runner_.world().network() == NetworkKind::virtual_)
+    inputs_.push_back(
+        {time.now_ns(), {runner_.scenario().steps[index]}, index, std::nullopt, std::nullopt});
   // A scenario not held ran before the page could open: only a held one is watched as it runs.
   if (held_) answer_while_running("the scenario's steps[" + std::to_string(index) + "]");
   running_index_ = index;
@@ -83,11 +89,11 @@ void LiveApi::serve() {
   runner_.stop_keeping();
   session_.publish_only_when_watched();
   auto& time = runner_.world().time();
-  while (!session_.stop_requested()) {
+  while (!session_.stop_requested() && !branch_) {
     session_.run_jobs();
     session_.wait_for_job(time.keep_pace());
   }
-  session_.run_jobs();  // whatever arrived as it stopped gets its answer
+  if (!branch_) session_.run_jobs();  // whatever arrived as it stopped gets its answer
 }
 
 LiveAnswer LiveApi::state(std::size_t store_limit) {
@@ -160,11 +166,17 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     std::string status = running_index_ == i                  ? "running"
                          : i < results_.size() && results_[i] ? (*results_[i] ? "passed" : "failed")
+                         : branched_from_                     ? "left behind"
                          : held_ && i >= allowed_steps_       ? "waiting"
                                                               : "next";
     script.push_back(
         {{"index", i}, {"description", describe(scenario.steps[i])}, {"status", status}});
   }
+  // A branch says so, with the moment it left the run and what was done there.
+  if (branched_from_)
+    state["branch"] = {{"number", branches_},
+                       {"at_s", static_cast<double>(branched_from_->first) / 1e9},
+                       {"did", branched_from_->second}};
   state["script"] = {{"held", held_ && allowed_steps_ < scenario.steps.size()},
                      {"steps", std::move(script)}};
   return {200, json_text(state)};
@@ -179,7 +191,14 @@ LiveAnswer LiveApi::steps(const std::string& body) {
         json_text({{"error", *running_ + " is running: pause the clock or wait for it to end"}})};
   auto parsed = parse_steps(body, runner_.scenario().topology);
   if (!parsed) return {400, json_text({{"error", parsed.error()}})};
-  auto& steps = posted_.emplace_back(std::move(*parsed));
+  return run_posted(std::move(*parsed));
+}
+
+LiveAnswer LiveApi::run_posted(std::vector<Step> posted) {
+  if (runner_.world().network() == NetworkKind::virtual_)
+    inputs_.push_back(
+        {runner_.world().time().now_ns(), posted, next_index_, std::nullopt, std::nullopt});
+  auto& steps = posted_.emplace_back(std::move(posted));
   nlohmann::json outcomes = nlohmann::json::array();
   // On real sockets a step takes its time on the wall clock (an hour's traffic), and the page is
   // answered meanwhile. On the virtual network a posted step runs at once, even while the clock
@@ -206,6 +225,10 @@ LiveAnswer LiveApi::clock(const std::string& body) {
   if (!request) return error(request.error());
   auto state = runner_.world().time().control(*request);
   if (!state) return error(state.error());
+  // A held line let through by hand changes the run: a branch replays it.
+  if (request->deliver && state->delivered > 0 &&
+      runner_.world().network() == NetworkKind::virtual_)
+    inputs_.push_back({runner_.world().time().now_ns(), {}, 0, request->deliver, std::nullopt});
   nlohmann::json answer = {{"paused", state->paused},
                            {"speed", state->speed},
                            {"time_s", runner_.seconds_since_up()},
@@ -213,6 +236,49 @@ LiveAnswer LiveApi::clock(const std::string& body) {
                            {"delivered", state->delivered}};
   if (!state->note.empty()) answer["note"] = state->note;
   return {200, json_text(answer)};
+}
+
+}  // namespace herd
+
+namespace herd {
+
+LiveAnswer LiveApi::branch(const std::string& body) {
+  auto& world = runner_.world();
+  if (world.network() != NetworkKind::virtual_)
+    return {409, json_text({{"error",
+                             "a branch replays the run to a past moment, which only the virtual "
+                             "network can (--net virtual): on real sockets the past is gone"}})};
+  if (running_)
+    return {409,
+            json_text({{"error", *running_ + " is running: wait for it to end, then branch"}})};
+  if (branch_) return {409, json_text({{"error", "a branch is being made already"}})};
+  const auto now = world.time().now_ns();
+  auto request = parse_branch_request(body, runner_.scenario().topology, now);
+  if (!request) return {400, json_text({{"error", request.error()}})};
+  BranchPlan plan;
+  plan.number = branches_ + 1;
+  plan.at_ns = request->at_ns;
+  plan.steps = std::move(request->steps);
+  plan.speed = world.time().clock_state().speed;
+  // What happened at the moment itself stays in: the branch acts just after it.
+  for (const auto& input : inputs_)
+    if (input.at_ns <= plan.at_ns) plan.inputs.push_back(input);
+  nlohmann::json answer = {{"branch", plan.number},
+                           {"at_s", static_cast<double>(plan.at_ns) / 1e9},
+                           {"replays", plan.inputs.size()}};
+  branch_ = std::move(plan);
+  return {202, json_text(answer)};
+}
+
+void LiveApi::become_branch(const BranchPlan& plan,
+                            std::vector<std::optional<bool>> replayed_results) {
+  branches_ = plan.number;
+  inputs_ = plan.inputs;
+  std::string did;
+  for (const auto& step : plan.steps) did += (did.empty() ? "" : "; ") + describe(step);
+  branched_from_.emplace(plan.at_ns, did);
+  replayed_results.resize(results_.size());
+  results_ = std::move(replayed_results);
 }
 
 }  // namespace herd

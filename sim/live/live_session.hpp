@@ -34,6 +34,9 @@ class LiveSession {
     std::function<LiveAnswer(const std::string& body)> clock;
     // {"run": "next"} or {"run": "all"}: lets a scenario held by --paused go on.
     std::function<LiveAnswer(const std::string& body)> scenario;
+    // {"at_s": T, "steps": ...}: replays the run to T in a fresh world and takes the steps there
+    // (the virtual network only). Unset where there is no run to replay (herd up).
+    std::function<LiveAnswer(const std::string& body)> branch;
   };
 
   // --- the HTTP thread ---------------------------------------------------------------------

@@ -208,10 +208,19 @@ const Live = {
         this.sizes[e.rest] = 0;
         this.recent[e.rest] = [];
         delete this.newest[e.rest];
-      } else if (e.kind === "run") {
-        // A trace of several runs: each is a herd of its own, started afresh.
+      } else if (e.kind === "run" || e.kind === "branch") {
+        // A trace of several runs: each is a herd of its own, started afresh. A branch is a run
+        // replayed from its start to a moment and changed there: its counts start again too.
         for (const k of ["stores", "sizes", "recent", "newest", "inFlight", "undue", "serverState", "linkUp"]) this[k] = {};
         this.spread = new Map();
+        if (e.kind === "branch") {
+          for (const k in this.counts) this.counts[k] = 0;
+          this.clients = new Set();
+          this.converged = [];
+          // "branch 2 1.250000000 crash Bona": its number, the moment, what was done there.
+          const [number, at] = e.rest.split(" ");
+          e.branch = { number: Number(number), at: parseFloat(at), did: e.rest.split(" ").slice(2).join(" ") };
+        }
       } else if (e.kind === "client-reply") {
         this.lastReply = e.rest;
       }

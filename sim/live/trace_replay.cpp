@@ -182,6 +182,11 @@ class ReplayPlayer {
          [this](const std::string& body) { return clock(body); },
          [](const std::string&) {
            return LiveAnswer{400, "{\"error\": \"a replay has no scenario steps to run\"}\n"};
+         },
+         [](const std::string&) {
+           return LiveAnswer{409,
+                             "{\"error\": \"a replay shows a trace; to branch from a moment, "
+                             "run its scenario with --net virtual --serve\"}\n"};
          }});
     bool said = false;
     while (!session_.stop_requested()) {

@@ -23,7 +23,8 @@ std::string why_traffic_stops(Time& time, std::int64_t begin, std::int64_t budge
   if (time.now_ns() - begin > budget_ns)
     return "stopped " + std::to_string(budget_ns / 1'000'000'000) +
            " s after it began, the herd too slow for the schedule";
-  if (time.stopping()) return "stopped: the run is ending";
+  // The run is ending, or a branch's replay reached its moment (stop_at).
+  if (time.stopping()) return "stopped: the run ended here";
   return {};
 }
 

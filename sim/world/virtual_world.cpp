@@ -250,6 +250,7 @@ class VirtualWorld final : public World, Herd, Links, Time {
   std::int64_t now_ns() const override { return loop_net().now(); }
   std::int64_t wall_ns() const override { return loop_.wall_ns(); }
   bool run_until(std::int64_t deadline_ns, const std::function<bool()>& done) override {
+    if (horizon_) deadline_ns = std::min<std::int64_t>(deadline_ns, *horizon_);
     if (!idle_) return loop_.run_until(done, deadline_ns, stopping_);
     // Watched: the herd runs no further than the wall clock allows at the page's speed, and
     // the page is answered while it waits, so pausing or stepping acts inside a step too.
@@ -276,7 +277,10 @@ class VirtualWorld final : public World, Herd, Links, Time {
     if (idle_) idle_(std::chrono::milliseconds(0));
   }
   void stop_when(std::function<bool()> stopping) override { stopping_ = std::move(stopping); }
-  bool stopping() const override { return stopping_ && stopping_(); }
+  bool stopping() const override {
+    return (stopping_ && stopping_()) || (horizon_ && loop_.now() >= *horizon_);
+  }
+  void stop_at(std::optional<std::int64_t> horizon_ns) override { horizon_ = horizon_ns; }
 
   // Live, virtual time follows the wall clock, at the page's speed, so a page sees messages
   // travel; the herd runs between the page's requests.
@@ -400,6 +404,7 @@ class VirtualWorld final : public World, Herd, Links, Time {
   Nanos paced_virtual_ = 0;
   bool paused_ = false;
   double speed_ = 1;
+  std::optional<Nanos> horizon_;  // time goes no further (stop_at)
 };
 
 }  // namespace

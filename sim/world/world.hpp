@@ -184,6 +184,10 @@ class Time {
   // Hands `idle` (if any) a moment without waiting: a step that never waits (traffic behind its
   // schedule) still lets the page's requests in.
   virtual void let_idle_work_run() = 0;
+  // The virtual clock's: time goes no further than `horizon_ns`, even inside a step, and reaching
+  // it counts as stopping (a branch's replay ends at its moment). nullopt: no horizon. Other
+  // clocks cannot stop the world's time and ignore it.
+  virtual void stop_at(std::optional<std::int64_t> horizon_ns) { (void)horizon_ns; }
 };
 
 class World {

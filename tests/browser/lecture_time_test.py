@@ -13,6 +13,8 @@
   and a crash in the trace draws the server crashed with its links down;
 - the time slider moves the whole picture: a message half way through its hop at t is drawn half
   way along its link, the counters and the log stop at t, and a server crashed later is up;
+- acting while the slider shows the past branches the run there: the page says so, the clock
+  stands paused at that moment with the run's counters and messages of then;
 - a replayed trace of two runs announces each, marks the failing check's server, and the slider
   zooms (key z: a quarter of its span).
 
@@ -197,6 +199,79 @@ def counters_after_the_fact(herd, out, failures):
         proc.wait(timeout=20)
 
 
+def branch_from_the_past(herd, out, failures):
+    """The slider at a moment mid-flood, then a crash clicked: the run branches there. The page
+    says so, the clock stands paused at that moment, the counters are the run's then, the
+    messages on their way then are drawn (still, while paused), and the scenario's steps from
+    there on are left behind."""
+    scenario = os.path.join(ROOT, "scenarios", "partition-heal.json")
+    proc = subprocess.Popen([herd, "sim", scenario, "--net", "virtual", "--serve", "0",
+                             "--report-dir", ""], stdout=subprocess.PIPE, text=True)
+    try:
+        url = page_url(*wait_for_live_view(proc))
+        for line in proc.stdout:
+            if "[14]" in line:
+                break
+        with devtools.Browser(1280, 720) as b:
+            b.open(url)
+            b.wait_for('.server[data-server="Bona"]')
+            if not b.wait_until("return history.filter(l => / sent .* AT /.test(l)).length > 40;"):
+                failures.append("branch: the run's events never reached the page")
+                return
+            # The moment the 40th AT line left: floods on their way, half the traffic to come.
+            t = b.run("return parseFloat(history.filter(l => / sent .* AT /.test(l))[39]);")
+            accepted = b.run("""
+                return history.filter(l => { const f = l.split(' ');
+                  return parseFloat(l) <= arguments[0] && f[1] === 'stored' && f[4] === f[2]; }).length;""", t)
+            b.run("const s = document.getElementById('slider'); s.value = arguments[0];"
+                  "s.dispatchEvent(new Event('input'));", t)
+            hint = b.run("return document.getElementById('slider-time').textContent;")
+            if "branches the run" not in hint:
+                failures.append(f"branch: rewound on the virtual network, the slider says {hint!r}")
+            b.click('g.server[data-server="Bona"] circle')
+            b.click('#actions button[data-action="crash"]')
+            if not b.wait_until("const b = document.getElementById('branch');"
+                                "return !b.hidden && /Branch 1/.test(b.textContent) && "
+                                "/crash Bona/.test(b.textContent) && "
+                                "document.querySelector('g.server[data-server=\"Bona\"]')"
+                                ".classList.contains('crashed') && "
+                                "/paused/.test(document.getElementById('clock-state').textContent);"):
+                failures.append("branch: the page never showed branch 1 with Bona crashed, paused: "
+                                + str(b.run("return [document.getElementById('branch').textContent,"
+                                            "document.getElementById('clock-state').textContent];")))
+                return
+            clock_text = b.run("return document.getElementById('clock-state').textContent;")
+            if f"t = {t:.6f} s" not in clock_text:
+                failures.append(f"branch at {t:.6f} s: the clock reads {clock_text!r}")
+            if not b.wait_until("return document.querySelectorAll('#counters tr').length > 3 && "
+                                "document.getElementById('counters').rows[0].cells[1].textContent"
+                                " === String(arguments[0]);", 10, accepted):
+                failures.append(f"branch: counters {b.run(COUNTERS)}, want {accepted} updates "
+                                f"accepted as at t")
+            dots_now = {d["id"]: d["along"] for d in b.run(DOTS)}
+            time.sleep(1.0)
+            dots_later = {d["id"]: d["along"] for d in b.run(DOTS)}
+            if not dots_now or dots_now != dots_later:
+                failures.append(f"branch: the messages on their way at t are not drawn still: "
+                                f"{dots_now} -> {dots_later}")
+            # Branched inside the first step: all 15 are left behind, the banner says so, and
+            # the list of them is not shown.
+            # The step cut short is no failing check: no red verdict.
+            script = b.run("return [document.getElementById('script').hidden,"
+                           "document.getElementById('branch').textContent,"
+                           "document.getElementById('verdict').hidden];")
+            if not script[0] or "left behind" not in script[1] or not script[2]:
+                failures.append(f"branch: the script box hidden {script[0]}, banner {script[1]!r}, "
+                                f"verdict hidden {script[2]}")
+            b.screenshot(os.path.join(out, "branch-paused-1280x720.png"))
+            b.resize(1920, 1080)
+            time.sleep(0.3)
+            b.screenshot(os.path.join(out, "branch-paused-1920x1080.png"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
 def replay_controls(herd, out, failures):
     scenario = os.path.join(ROOT, "scenarios", "restart-recovers.json")
     with tempfile.TemporaryDirectory() as folder:
@@ -331,6 +406,7 @@ def main():
     failures = []
     paused_flood(herd, out, failures)
     counters_after_the_fact(herd, out, failures)
+    branch_from_the_past(herd, out, failures)
     replay_controls(herd, out, failures)
     replay_of_two_runs(herd, out, failures)
     for f in failures:

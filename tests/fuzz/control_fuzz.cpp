@@ -1,11 +1,12 @@
-// Any bytes as what the live view's control API is sent: a step body, a clock body, and request
-// headers. Each must end in a verdict or an error message that is valid JSON, never a crash.
+// Any bytes as what the live view's control API is sent: a step body, a clock body, a branch
+// body, and request headers. Each must end in a verdict or an error message that is valid JSON, never a crash.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "core/topology.hpp"
+#include "sim/live/branch_request.hpp"
 #include "sim/live/request_guard.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/world/clock_request.hpp"
@@ -24,6 +25,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   auto clock = herd::parse_clock_request(text);
   if (!clock && clock.error().empty()) __builtin_trap();
+  // A branch is never to a moment after the run's now, and never of no steps.
+  constexpr std::int64_t now_ns = 1'500'000'000;
+  auto branch = herd::parse_branch_request(text, topology, now_ns);
+  if (!branch && branch.error().empty()) __builtin_trap();
+  if (branch && (branch->at_ns < 0 || branch->at_ns > now_ns || branch->steps.empty()))
+    __builtin_trap();
   // The same bytes cut into headers: the guard must judge them, and pass no foreign origin.
   herd::RequestFacts facts;
   std::string fields[5];

@@ -160,3 +160,17 @@ test("the herd's clock runs at its speed from a reading, stops when paused, even
   assert.strictEqual(Live.speedLabel(Live.speedOf(-3)), "1/1,000");
   assert.strictEqual(Live.speedLabel(Live.speedOf(1)), "\u00d710");
 });
+
+test("a branch line starts the model afresh, counts too, and says where the branch left the run", () => {
+  const m = new Live.Model();
+  m.apply("0.1 sent Clark>Bona#8.1 " + at);
+  m.apply("0.1 stored Clark " + at);
+  m.apply("0.2 crash Jaquez");
+  const e = m.apply("0.000000000 branch 2 1.250000000 crash Bona; cut Clark -> Bona");
+  assert.deepStrictEqual(e.branch, { number: 2, at: 1.25, did: "crash Bona; cut Clark -> Bona" });
+  assert.deepStrictEqual(m.counts, { sent: 0, delivered: 0, dropped: 0, stored: 0, stale: 0, accepted: 0 });
+  assert.deepStrictEqual(m.inFlight, {});
+  assert.deepStrictEqual(m.holders("kiwi"), []);
+  assert.deepStrictEqual(m.serverState, {});
+  assert.strictEqual(m.clients.size, 0);
+});
