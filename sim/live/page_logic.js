@@ -19,7 +19,8 @@ const Live = {
     const key = f.length >= 6 ? f[3] + " " + f[5] : atLine;
     let h = 2166136261;
     for (let i = 0; i < key.length; i++) { h ^= key.charCodeAt(i); h = Math.imul(h, 16777619) >>> 0; }
-    return "hsl(" + (h % 360) + ",70%,42%)";
+    // Never red: red marks a lost message, and an update in a red of its own read as lost.
+    return "hsl(" + (25 + h % 310) + ",70%,42%)";
   },
 
   // "0.145150 sent Clark>Jaquez#7.3 AT ..." -> {time, kind, rest}
@@ -64,6 +65,33 @@ const Live = {
     if (m.due === undefined) return null;
     if (!(m.due > m.sentAt)) return now >= m.due ? 1 : 0;
     return Math.min(1, Math.max(0, (now - m.sentAt) / (m.due - m.sentAt)));
+  },
+
+  // When a message on real sockets should arrive, as far as the page can know: its link's added
+  // latency after its send (teaching pace's 300 ms), so its dot moves in the herd's time; nothing
+  // when the link adds none (the delivery, within a millisecond, is not known ahead).
+  expectedDue(m, links) {
+    const link = (links || []).find(l => l.from === m.from && l.to === m.to);
+    const ms = link && link.faults ? link.faults.latency_ms : 0;
+    return ms > 0 ? m.sentAt + ms / 1000 : undefined;
+  },
+
+  // A message's line in the space-time lane at the herd's time `now`: from its send (t1, on its
+  // sender's lane) to its delivery (t2, on its receiver's), or, still on its way, to where it is
+  // at `now` (`along` 0 to 1 between the two lanes; a held one runs along its sender's lane).
+  laneSegment(m, now) {
+    if (m.arrivedAt !== undefined) return { t1: m.sentAt, t2: Math.min(m.arrivedAt, Math.max(now, m.sentAt)), along: m.arrivedAt <= now ? 1 : Live.progress(m, now) ?? 0 };
+    const t2 = m.due === undefined ? now : Math.min(now, m.due);
+    return { t1: m.sentAt, t2: Math.max(t2, m.sentAt), along: Live.progress(m, t2) ?? 0 };
+  },
+
+  // The messages on their way to and from `server`, oldest first: what it has yet to receive,
+  // and what it sent that has not arrived (a held link's among them).
+  queueOf(model, server) {
+    const all = Object.entries(model.inFlight).filter(([, m]) => !m.lost)
+      .sort((a, b) => a[1].sentAt - b[1].sentAt || (a[0] < b[0] ? -1 : 1));
+    return { incoming: all.filter(([, m]) => m.to === server).map(([id, m]) => ({ id, ...m })),
+             outgoing: all.filter(([, m]) => m.from === server).map(([id, m]) => ({ id, ...m })) };
   },
 
   // The herd's clock as the page can know it between two looks: the last reading (its time,

@@ -115,7 +115,7 @@ std::optional<BranchPlan> run_branch(const Scenario& scenario, const SimOptions&
   live.number_from(next_index);
   // The page draws what was on its way at the moment once the replay is done.
   std::string branched;
-  append_trace_seconds(branched, plan.at_ns);
+  append_trace_seconds(branched, at_ns);
   session.publish(branched + " branched " + std::to_string(plan.number) + ": " + did);
   (void)live.run_posted(plan.steps);
   live.serve();

@@ -72,7 +72,8 @@ double Runner::seconds_since_up() const {
 }
 
 void Runner::trace(std::string_view kind, const std::string& text) {
-  world_.record().event(world_.time().now_ns(), kind, text);
+  // In the record's time, as the nodes' events and the links' messages are: one time line.
+  world_.record().event(world_.record_now_ns(), kind, text);
 }
 
 StepOutcome Runner::run_step(const Step& step, std::size_t index) {

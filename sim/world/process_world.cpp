@@ -66,6 +66,7 @@ class ProcessWorld final : public World, Herd {
   Links& links() override { return links_; }
   Time& time() override { return time_; }
   RunRecord& record() override { return record_; }
+  std::int64_t record_now_ns() override { return system_clock().now_ns() - start_ns_; }
 
   void collect(RunResult& result, std::int64_t up_ns) override {
     result.black_box = true;

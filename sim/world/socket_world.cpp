@@ -46,6 +46,7 @@ class SocketWorld final : public World, Herd {
   Links& links() override { return links_; }
   Time& time() override { return time_; }
   RunRecord& record() override { return record_; }
+  std::int64_t record_now_ns() override { return system_clock().now_ns() - start_ns_; }
 
   void collect(RunResult& result, std::int64_t up_ns) override {
     // The record's clock is wall time since the world began; the runner's is the steady clock.

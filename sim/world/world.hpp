@@ -199,6 +199,9 @@ class World {
   [[nodiscard]] virtual Time& time() = 0;
   // Where the run's trace, events and messages go.
   [[nodiscard]] virtual RunRecord& record() = 0;
+  // Now, as the record's lines say it: since the run began. On the virtual network that is its
+  // clock; on real sockets the steady clock counts from elsewhere, so those worlds say.
+  [[nodiscard]] virtual std::int64_t record_now_ns() { return time().now_ns(); }
   // Fills what the world measured into `result` once the herd has stopped: its record, with
   // times since the herd came up (`up_ns` on the run's clock), and anything of its own.
   virtual void collect(RunResult& result, std::int64_t up_ns) = 0;

@@ -13,6 +13,8 @@
   and a crash in the trace draws the server crashed with its links down;
 - the time slider moves the whole picture: a message half way through its hop at t is drawn half
   way along its link, the counters and the log stop at t, and a server crashed later is up;
+- a selected server lists its queue: every message on its way to or from it, as the map draws;
+- on real sockets with teaching pace a dot moves in the herd's time (due its link's 300 ms);
 - acting while the slider shows the past branches the run there: the page says so, the clock
   stands paused at that moment with the run's counters and messages of then;
 - a replayed trace of two runs announces each, marks the failing check's server, and the slider
@@ -58,6 +60,10 @@ for (const tr of document.querySelectorAll('#counters tr')) out[tr.cells[0].text
 return out;"""
 
 SCRIPT = "return [...document.querySelectorAll('#script-steps li')].map(li => li.className);"
+
+# The space-time lane's message lines, as drawn.
+LANE = ("return [...document.querySelectorAll('#lane line[data-id]')].map(l => [l.dataset.id,"
+        " l.getAttribute('x1'), l.getAttribute('x2'), l.getAttribute('y2')]);")
 
 
 def flood_scenario(folder):
@@ -109,9 +115,24 @@ def paused_flood(herd, out, failures):
                     failures.append("space did not pause the clock")
                 time.sleep(0.3)  # the pause's answer syncs the page's clock; positions settle
                 before = {d["id"]: d["along"] for d in b.run(DOTS)}
+                lane_before = b.run(LANE)
+                # A server's queue: every message on its way to or from it, as the map draws them.
+                b.click('g.server[data-server="Bona"] circle')
+                b.wait_until("return document.querySelectorAll('#queue li[data-id]').length > 0;", 5)
+                queued = set(b.run("return [...document.querySelectorAll('#queue li[data-id]')]"
+                                   ".map(li => li.dataset.id);"))
+                want = {i for i in before if "Bona" in i.split("#")[0].split(">")}
+                if not want or queued != want:
+                    failures.append(f"Bona's queue lists {sorted(queued)}, the map's dots to and "
+                                    f"from Bona are {sorted(want)}")
                 b.screenshot(os.path.join(out, "paused-mid-link-1280x720.png"))
                 time.sleep(1.5)  # paused: nothing may move however long the class looks
                 later = {d["id"]: d["along"] for d in b.run(DOTS)}
+                # The space-time lane runs in the herd's time too: paused, it stands still.
+                lane_later = b.run(LANE)
+                if not lane_before or lane_before != lane_later:
+                    failures.append(f"paused, the lane moved or is empty: {lane_before[:3]} -> "
+                                    f"{lane_later[:3]}")
                 moved = {i: (before[i], later[i]) for i in before
                          if i in later and abs(before[i] - later[i]) > 1e-6}
                 if moved:
@@ -272,6 +293,68 @@ def branch_from_the_past(herd, out, failures):
         proc.wait(timeout=20)
 
 
+def real_teaching_pace(herd, out, failures):
+    """On real sockets with teaching pace (300 ms on every link), a dot moves in the herd's time:
+    due 300 ms after its send, drawn where its message is by then, as the lane draws it too."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "real-pace.json")
+        with open(path, "w") as f:
+            json.dump({"name": "real-pace", "steps": [
+                {"do": "send", "node": "Clark", "line": "IAMAT warm +1+1 {now}"},
+                {"do": "expect_converged", "within_ms": 2000}]}, f)
+        proc = subprocess.Popen([herd, "sim", path, "--serve", "0", "--report-dir", ""],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            url = page_url(*wait_for_live_view(proc))
+            with devtools.Browser(1280, 720) as b:
+                b.open(url)
+                b.wait_for('.server[data-server="Clark"]')
+                b.click("#pace")
+                if not b.wait_until("return state.links.every(l => l.faults.latency_ms === 300);"):
+                    failures.append("teaching pace: the links never reported 300 ms")
+                    return
+                b.run("document.getElementById('target').value = 'Clark';"
+                      "document.getElementById('line').value = 'IAMAT paced +1+1 {now}';")
+                b.click("#send")
+                sample = """
+                  const now = herdClock.now(performance.now()), out = [];
+                  for (const id in dots) {
+                    const d = dots[id], m = d.message;
+                    if (d.arrived) continue;
+                    const [x1, y1] = positions[d.from], [x2, y2] = positions[d.to];
+                    const x = parseFloat(d.dot.getAttribute('cx')), y = parseFloat(d.dot.getAttribute('cy'));
+                    const centre = Math.abs(x2 - x1) > Math.abs(y2 - y1) ? (x - x1) / (x2 - x1) : (y - y1) / (y2 - y1);
+                    const rim = R / Math.hypot(x2 - x1, y2 - y1);
+                    out.push({id, due: m.due === undefined ? null : m.due - m.sentAt,
+                              along: (centre - rim) / (1 - 2 * rim), want: Live.progress(m, now)});
+                  }
+                  return out;"""
+                mid = None
+                for _ in range(100):
+                    dots = b.run(sample)
+                    if any(d["along"] is not None and 0.15 < d["along"] < 0.85 for d in dots):
+                        mid = dots
+                        break
+                    time.sleep(0.02)
+                if not mid:
+                    failures.append("teaching pace on real sockets: no dot was seen mid-link")
+                    return
+                b.screenshot(os.path.join(out, "real-teaching-pace-1280x720.png"))
+                for d in mid:
+                    if d["due"] is None or abs(d["due"] - 0.3) > 1e-6 or d["want"] is None or \
+                            abs(d["along"] - d["want"]) > 0.12:
+                        failures.append(f"teaching pace on real sockets: a dot not in the herd's "
+                                        f"time: {d}")
+                        break
+                lane = b.run(LANE)
+                if not any(float(x2) - float(x1) > 5 for _, x1, x2, _ in lane):
+                    failures.append(f"teaching pace: the lane draws no 300 ms hop as a slope: "
+                                    f"{lane[:4]}")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+
+
 def replay_controls(herd, out, failures):
     scenario = os.path.join(ROOT, "scenarios", "restart-recovers.json")
     with tempfile.TemporaryDirectory() as folder:
@@ -407,6 +490,7 @@ def main():
     paused_flood(herd, out, failures)
     counters_after_the_fact(herd, out, failures)
     branch_from_the_past(herd, out, failures)
+    real_teaching_pace(herd, out, failures)
     replay_controls(herd, out, failures)
     replay_of_two_runs(herd, out, failures)
     for f in failures:

@@ -174,3 +174,39 @@ test("a branch line starts the model afresh, counts too, and says where the bran
   assert.deepStrictEqual(m.serverState, {});
   assert.strictEqual(m.clients.size, 0);
 });
+
+test("on real sockets a slowed link's message is due its latency after its send", () => {
+  const links = [{ from: "Clark", to: "Bona", faults: { latency_ms: 300 } },
+                 { from: "Bona", to: "Clark", faults: { latency_ms: 0 } }];
+  assert.strictEqual(Live.expectedDue({ from: "Clark", to: "Bona", sentAt: 2 }, links), 2.3);
+  assert.strictEqual(Live.expectedDue({ from: "Bona", to: "Clark", sentAt: 2 }, links), undefined);
+  assert.strictEqual(Live.expectedDue({ from: "Bona", to: "Clark", sentAt: 2 }, undefined), undefined);
+});
+
+test("a lane line runs from the send to the delivery in the herd's time, or to where it is now", () => {
+  const m = { sentAt: 1, due: 3 };
+  assert.deepStrictEqual(Live.laneSegment(m, 2), { t1: 1, t2: 2, along: 0.5 });   // half way
+  assert.deepStrictEqual(Live.laneSegment(m, 5), { t1: 1, t2: 3, along: 1 });     // arrived at 3
+  assert.deepStrictEqual(Live.laneSegment({ sentAt: 1 }, 4), { t1: 1, t2: 4, along: 0 });  // held
+  assert.deepStrictEqual(Live.laneSegment({ sentAt: 1, arrivedAt: 1.5 }, 4), { t1: 1, t2: 1.5, along: 1 });
+});
+
+test("a server's queue lists what is on its way to it and from it, oldest first, lost ones not", () => {
+  const m = new Live.Model();
+  m.apply("0.3 sent Clark>Bona#8.2 " + at);
+  m.apply("0.1 sent Clark>Bona#8.1 " + at);
+  m.apply("0.2 sent Bona>Jaquez#9.1 " + at);
+  m.apply("0.2 sent Clark>Jaquez#7.1 " + at);
+  m.apply("0.4 dropped Clark>Jaquez#7.1 cut");
+  const q = Live.queueOf(m, "Bona");
+  assert.deepStrictEqual(q.incoming.map(x => x.id), ["Clark>Bona#8.1", "Clark>Bona#8.2"]);
+  assert.deepStrictEqual(q.outgoing.map(x => x.id), ["Bona>Jaquez#9.1"]);
+  assert.deepStrictEqual(Live.queueOf(m, "Jaquez").incoming.map(x => x.id), ["Bona>Jaquez#9.1"]);
+});
+
+test("no update is drawn in red, the colour of a lost message", () => {
+  for (let i = 0; i < 2000; i++) {
+    const hue = Number(/hsl\((\d+),/.exec(Live.colour("AT Clark +0.1 c" + i + " +1+1 " + (1000 + i)))[1]);
+    assert.ok(hue >= 25 && hue <= 335, "hue " + hue);
+  }
+});
