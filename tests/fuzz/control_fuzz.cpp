@@ -1,5 +1,6 @@
 // Any bytes as what the live view's control API is sent: a step body, a clock body, a branch
-// body, and request headers. Each must end in a verdict or an error message that is valid JSON, never a crash.
+// body, and request headers. Each must end in a verdict or an error message that is valid JSON,
+// never a crash.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
