@@ -238,10 +238,6 @@ LiveAnswer LiveApi::clock(const std::string& body) {
   return {200, json_text(answer)};
 }
 
-}  // namespace herd
-
-namespace herd {
-
 LiveAnswer LiveApi::branch(const std::string& body) {
   auto& world = runner_.world();
   if (world.network() != NetworkKind::virtual_)
