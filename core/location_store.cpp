@@ -149,7 +149,8 @@ void LocationStore::grow() {
   }
 }
 
-std::optional<RecordView> LocationStore::offer(const RecordView& record) {
+std::optional<RecordView> LocationStore::offer(const RecordView& record,
+                                               std::optional<Replaced>* replaced) {
   auto client = record.client();
   auto hash = hash_of(client);
   // At most 3/4 full: past that, linear probing's misses (every new client is one) grow fast.
@@ -162,6 +163,7 @@ std::optional<RecordView> LocationStore::offer(const RecordView& record) {
     return slot.view();
   }
   if (!is_newer(record, slot.view())) return std::nullopt;
+  if (replaced != nullptr) *replaced = Replaced{{slot.seconds, slot.nanos}, slot.size};
   slot.assign(record);
   return slot.view();
 }

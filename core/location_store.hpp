@@ -57,9 +57,16 @@ class LocationStore {
   LocationStore(const LocationStore&) = delete;
   LocationStore& operator=(const LocationStore&) = delete;
 
+  // What a stored record took the place of.
+  struct Replaced {
+    Timestamp time;
+    std::size_t line_bytes = 0;
+  };
   // Keeps a copy of `record` if it is newer than what is held for its client and returns a view
   // of the stored copy (valid until the next offer for that client); nullopt when it is stale.
-  std::optional<RecordView> offer(const RecordView& record);
+  // When kept over an older record, says what that was in `replaced` (if given).
+  std::optional<RecordView> offer(const RecordView& record,
+                                  std::optional<Replaced>* replaced = nullptr);
   [[nodiscard]] std::optional<RecordView> find(std::string_view client) const;
   [[nodiscard]] std::size_t size() const { return size_; }
   // In an order fixed by the clients' names (a stable hash), the same on every machine.

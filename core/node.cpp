@@ -20,6 +20,7 @@
 #include "core/idle_order.hpp"
 #include "core/io/environment.hpp"
 #include "core/io/tcp_environment.hpp"
+#include "core/lazy_sync_index.hpp"
 #include "core/line_splitter.hpp"
 #include "core/location_store.hpp"
 #include "core/log_text.hpp"
@@ -107,7 +108,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   std::unique_ptr<io::Timer> slot_free;   // the accept loop sleeps on it while every client is busy
   LocationStore store;
   // The same records ordered for reconciliation with neighbours (anti-entropy mode only).
-  reconcile::Index records_in_order;
+  LazySyncIndex records_in_order;
   std::size_t stored_line_bytes = 0;  // what a snapshot of the store sends
   // Neighbours whose links greeted or authenticated to us: Herd servers, which reconcile.
   std::set<std::string, std::less<>> herd_neighbours;
@@ -197,8 +198,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     store.for_each([&visit](const RecordView& r) { visit(r.line); });
   }
 
-  const reconcile::Index* sync_index() const override {
-    return options.classic ? nullptr : &records_in_order;
+  const reconcile::Index* sync_index() override {
+    return options.classic ? nullptr : &records_in_order.current(store);
   }
 
   std::optional<std::string_view> record_of(std::string_view client) const override {
@@ -212,10 +213,6 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     return herd_neighbours.count(neighbour) > 0;
   }
 
-  static reconcile::Key sync_key(const RecordView& record) {
-    return {record.time.seconds, record.time.nanos, reconcile::item_id(record.line)};
-  }
-
   // A neighbour's reconciliation message, on its link to us: answered with what this store
   // holds, in bounded work (reconcile.hpp). Anyone else, or a classic node, answers "? ".
   void handle_sync(std::string_view line, Session& session, std::int64_t received_ns) {
@@ -224,7 +221,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       reply(session, format_invalid(line));
       return;
     }
-    auto answer = reconcile::respond(records_in_order, line);
+    auto answer = reconcile::respond(records_in_order.current(store), line);
     if (!answer) {
       note("PEER", session.label + " reconciliation message refused: " + answer.error(), true);
       reply(session, format_invalid(line));
@@ -292,22 +289,16 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       emit(EventKind::update_refused, {}, record.line);
       return Offer::refused;
     }
-    std::optional<reconcile::Key> replaced;
-    std::size_t replaced_bytes = 0;
-    if (auto held = store.find(record.client())) {
-      replaced_bytes = held->line.size() + 1;
-      if (!options.classic) replaced = sync_key(*held);
-    }
-    auto stored = store.offer(record);
+    std::optional<LocationStore::Replaced> replaced;
+    auto stored = store.offer(record, &replaced);
     if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
       return Offer::stale;
     }
-    stored_line_bytes += stored->line.size() + 1 - replaced_bytes;
-    if (!options.classic) {
-      if (replaced) records_in_order.erase(*replaced);
-      records_in_order.insert(sync_key(*stored), stored->client());
-    }
+    stored_line_bytes += stored->line.size() + 1 - (replaced ? replaced->line_bytes + 1 : 0);
+    if (!options.classic)
+      records_in_order.changed(stored->client(),
+                               replaced ? std::optional(replaced->time) : std::nullopt);
     emit(EventKind::update_stored, {}, stored->line);
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)

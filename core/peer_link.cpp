@@ -334,6 +334,11 @@ void PeerLink::on_sync_reply(std::string_view line) {
   ++sync_generation_;  // answered: the timer of this message no longer counts
   sync_timer_->cancel();
   sync_send_.clear();
+  // The store may have changed since the last round: the initiator reads the index as it is now.
+  if (owner_->sync_index() == nullptr) {
+    abandon_sync("this server stopped reconciling");
+    return;
+  }
   if (auto ok = sync_->on_reply(line, sync_send_); !ok) {
     abandon_sync("its reconciliation answer was refused: " + ok.error());
     return;

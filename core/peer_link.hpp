@@ -39,8 +39,10 @@ class LinkOwner {
                             bool also_stderr = false) = 0;
   // Visits every stored AT line: what a neighbour may lack after a link comes up.
   virtual void for_each_record(const std::function<void(std::string_view line)>& visit) const = 0;
-  // The stored records as reconciliation sees them (reconcile_index.hpp); nullptr in classic mode.
-  [[nodiscard]] virtual const reconcile::Index* sync_index() const = 0;
+  // The stored records as reconciliation sees them (reconcile_index.hpp), up to date with the
+  // store; nullptr in classic mode. Each call may bring the index up to date, so a link asks again
+  // before each round rather than keep what an earlier call returned.
+  [[nodiscard]] virtual const reconcile::Index* sync_index() = 0;
   // The newest stored AT line for `client`, if any.
   [[nodiscard]] virtual std::optional<std::string_view> record_of(
       std::string_view client) const = 0;

@@ -32,6 +32,20 @@ TEST_CASE("a newer client time replaces the stored record") {
   CHECK(store.find("kiwi")->line == "AT Bona +0.1 kiwi +2+2 100.5");
 }
 
+TEST_CASE("an offer says what it replaced, and nothing when the client is new or it is stale") {
+  LocationStore store;
+  std::optional<LocationStore::Replaced> replaced;
+  REQUIRE(store.offer(at("AT Clark +0.1 kiwi +1+1 100.25"), &replaced).has_value());
+  CHECK_FALSE(replaced.has_value());
+  REQUIRE(store.offer(at("AT Bona +0.1 kiwi +2+2 101"), &replaced).has_value());
+  REQUIRE(replaced.has_value());
+  CHECK(replaced->time == Timestamp{100, 250'000'000});
+  CHECK(replaced->line_bytes == std::string_view("AT Clark +0.1 kiwi +1+1 100.25").size());
+  replaced.reset();
+  CHECK_FALSE(store.offer(at("AT Clark +0.1 kiwi +1+1 99"), &replaced).has_value());
+  CHECK_FALSE(replaced.has_value());
+}
+
 TEST_CASE("a stale AT does not replace a newer record") {
   LocationStore store;
   auto newer = at("AT Clark +0.1 kiwi +1+1 200");
