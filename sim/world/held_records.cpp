@@ -44,33 +44,34 @@ const HeldRecords::Server* HeldRecords::server_named(std::string_view name) cons
   return it == server_index_.end() ? nullptr : &servers_[it->second];
 }
 
+void HeldRecords::ByClient::set(Id client, Id line) {
+  if (client >= lines.size()) {
+    if (line == none) return;
+    lines.resize(client + 1, none);
+  }
+  count += (lines[client] == none) - (line == none);
+  lines[client] = line;
+}
+
 std::size_t HeldRecords::off_pairs(const Server& s) const {
   std::size_t off = 0;
-  for (const auto& [client, line] : expected_) {
-    auto held = s.lines.find(client);
-    if (held == s.lines.end() || held->second != line) ++off;
-  }
-  for (const auto& [client, line] : s.lines)
-    if (!expected_.count(client)) ++off;
+  expected_.for_each([&](Id client, Id line) { off += s.lines.get(client) != line; });
+  s.lines.for_each([&](Id client, Id) { off += expected_.get(client) == none; });
   return off;
 }
 
 void HeldRecords::put(Server& s, Id client, Id line) {
-  auto held = s.lines.find(client);
-  Id before = held == s.lines.end() ? none : held->second;
+  Id before = s.lines.get(client);
   if (s.live) {
-    auto expected = expected_.find(client);
-    if (expected != expected_.end()) {
-      off_ -= before != expected->second;
-      off_ += line != expected->second;
+    Id expected = expected_.get(client);
+    if (expected != none) {
+      off_ -= before != expected;
+      off_ += line != expected;
     } else if (before == none) {
       ++off_;  // a client nobody expects (yet)
     }
   }
-  if (held == s.lines.end())
-    s.lines.emplace(client, line);
-  else
-    held->second = line;
+  s.lines.set(client, line);
 }
 
 void HeldRecords::changed() {
@@ -96,7 +97,7 @@ void HeldRecords::replace(std::string_view server, const StoreRecords& records,
   if (s->live) off_ -= off_pairs(*s);
   s->lines.clear();
   s->unreadable = unreadable;
-  for (const auto& [client, line] : records) s->lines[intern_client(client)] = intern_line(line);
+  for (const auto& [client, line] : records) s->lines.set(intern_client(client), intern_line(line));
   if (s->live) off_ += off_pairs(*s);
   changed();
 }
@@ -142,18 +143,16 @@ void HeldRecords::expect(std::string_view at_line) {
   std::lock_guard lock(mutex_);
   auto client = intern_client(client_name);
   auto line = intern_line(at_line);
-  auto previous = expected_.find(client);
-  Id before = previous == expected_.end() ? none : previous->second;
+  Id before = expected_.get(client);
   if (before == line) return;
   for (const auto& s : servers_) {
     if (!s.live) continue;
-    auto held = s.lines.find(client);
-    Id holds = held == s.lines.end() ? none : held->second;
+    Id holds = s.lines.get(client);
     // Before: an unexpected client counts if held; an expected one if not held as expected.
     off_ -= before == none ? holds != none : holds != before;
     off_ += holds != line;
   }
-  expected_[client] = line;
+  expected_.set(client, line);
   changed();
 }
 
@@ -170,7 +169,7 @@ std::size_t HeldRecords::off_count() const {
 std::size_t HeldRecords::count(std::string_view server) const {
   std::lock_guard lock(mutex_);
   const auto* s = server_named(server);
-  return s == nullptr ? 0 : s->lines.size();
+  return s == nullptr ? 0 : s->lines.count;
 }
 
 std::optional<std::string> HeldRecords::record(std::string_view server,
@@ -179,9 +178,9 @@ std::optional<std::string> HeldRecords::record(std::string_view server,
   const auto* s = server_named(server);
   auto id = client_of(client);
   if (s == nullptr || id == none) return std::nullopt;
-  auto held = s->lines.find(id);
-  if (held == s->lines.end()) return std::nullopt;
-  return *lines_[held->second];
+  auto held = s->lines.get(id);
+  if (held == none) return std::nullopt;
+  return *lines_[held];
 }
 
 StoreRecords HeldRecords::records(std::string_view server) const {
@@ -189,7 +188,7 @@ StoreRecords HeldRecords::records(std::string_view server) const {
   StoreRecords out;
   const auto* s = server_named(server);
   if (s == nullptr) return out;
-  for (const auto& [client, line] : s->lines) out.emplace(*clients_[client], *lines_[line]);
+  s->lines.for_each([&](Id client, Id line) { out.emplace(*clients_[client], *lines_[line]); });
   return out;
 }
 
@@ -207,7 +206,7 @@ bool HeldRecords::live(std::string_view server) const {
 std::vector<std::string> HeldRecords::expected_clients() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  for (const auto& [client, line] : expected_) out.push_back(*clients_[client]);
+  expected_.for_each([&](Id client, Id) { out.push_back(*clients_[client]); });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -215,7 +214,7 @@ std::vector<std::string> HeldRecords::expected_clients() const {
 StoreRecords HeldRecords::expected_lines() const {
   std::lock_guard lock(mutex_);
   StoreRecords out;
-  for (const auto& [client, line] : expected_) out[*clients_[client]] = *lines_[line];
+  expected_.for_each([&](Id client, Id line) { out[*clients_[client]] = *lines_[line]; });
   return out;
 }
 

@@ -74,9 +74,28 @@ class HeldRecords {
  private:
   using Id = std::uint32_t;
   static constexpr Id none = 0xffffffff;
+  // Client -> line, indexed by the client's id (ids are dense, and every server comes to hold
+  // nearly every client, so a flat array is smaller than a hash map and a lookup is one load).
+  struct ByClient {
+    std::vector<Id> lines;  // none: no line for that client
+    std::size_t count = 0;  // of entries that are not none
+
+    [[nodiscard]] Id get(Id client) const { return client < lines.size() ? lines[client] : none; }
+    void set(Id client, Id line);
+    void clear() {
+      lines.clear();
+      count = 0;
+    }
+    // Calls visit(client, line) for every entry, in client id order.
+    template <typename Visit>
+    void for_each(Visit&& visit) const {
+      for (Id client = 0; client < lines.size(); ++client)
+        if (lines[client] != none) visit(client, lines[client]);
+    }
+  };
   struct Server {
-    std::unordered_map<Id, Id> lines;  // client -> line
-    StoreRecords unreadable;           // client -> why it could not be read
+    ByClient lines;
+    StoreRecords unreadable;  // client -> why it could not be read
     bool live = true;
   };
 
@@ -101,8 +120,8 @@ class HeldRecords {
   std::vector<std::unique_ptr<std::string>> clients_;
   std::unordered_map<std::string_view, Id> line_ids_;  // views into lines_
   std::vector<std::unique_ptr<std::string>> lines_;
-  std::unordered_map<Id, Id> expected_;  // client -> line
-  std::size_t off_ = 0;                  // (live server, client) pairs that are off
+  ByClient expected_;
+  std::size_t off_ = 0;  // (live server, client) pairs that are off
   std::size_t link_ups_ = 0;
 };
 
