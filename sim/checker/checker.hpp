@@ -29,7 +29,8 @@ class History {
 using Holdings =
     std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>;
 
-// Builds a node's holdings from its snapshot lines.
+// Builds a node's holdings from its snapshot lines: a Herd node's store, so each is an AT line it
+// parsed when it stored it, keyed here by its client field without a second parse.
 [[nodiscard]] std::map<std::string, std::string, std::less<>> holdings_from_lines(
     const std::vector<std::string>& lines);
 
