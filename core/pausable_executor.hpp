@@ -112,6 +112,9 @@ class PausableExecutor {
     inner_.execute(std::forward<F>(f));
   }
 
+  // Whether work given to it now would be held.
+  [[nodiscard]] bool paused() const { return gate_ && gate_->paused(); }
+
   friend bool operator==(const PausableExecutor& a, const PausableExecutor& b) noexcept {
     return a.inner_ == b.inner_ && a.gate_ == b.gate_;
   }

@@ -40,7 +40,8 @@ class VirtualStream final : public io::Stream {
     net_.set_receiver(id_, end_,
                       {[this] {
                          inbox_ += net_.read(id_, end_);
-                         finish_read();
+                         // The last thing done here: the reader resumed may destroy this stream.
+                         finish_read(net_.acting_in_place());
                        },
                        [this](bool reset) {
                          (reset ? reset_ : eof_) = true;
@@ -99,7 +100,10 @@ class VirtualStream final : public io::Stream {
   std::string peer_host() const override { return net_.host_of(id_, other(end_)); }
 
  private:
-  void finish_read() {
+  // `in_place`: the network allows the read to complete here and now, where it is not inside the
+  // call that started it; then it does unless the node is paused. Completing is the last thing
+  // done: the reader it resumes may destroy this stream.
+  void finish_read(bool in_place = false) {
     if (!pending_ || closed_) return;
     error_code ec;
     std::size_t n = 0;
@@ -116,7 +120,18 @@ class VirtualStream final : public io::Stream {
     }
     auto done = std::move(pending_->second);
     pending_.reset();
+    if (in_place && runs_now(executor_)) {
+      std::move(done)(ec, n);
+      return;
+    }
     complete_later(executor_, std::move(done), ec, n);
+  }
+
+  // Whether work given to `executor` now would run rather than be held: a node's own executor
+  // that is not paused. Anything else is left to the executor.
+  static bool runs_now(const asio::any_io_executor& executor) {
+    const auto* gated = executor.target<PausableExecutor<asio::io_context::executor_type>>();
+    return gated != nullptr && !gated->paused();
   }
 
   VirtualNetwork& net_;

@@ -248,8 +248,17 @@ void VirtualNetwork::deliver(ConnectionId id, End from, std::string bytes,
     d.arrived = std::move(bytes);
   else
     d.arrived += bytes;
-  if (auto& r = receiver(c, other(from)); r.on_readable) r.on_readable();
-  if (d.closing && d.in_flight == 0 && d.held.empty()) finish_close(id, from, generation);
+  if (auto& r = receiver(c, other(from)); r.on_readable) {
+    // A receiver acting in place may close its end, and destroy itself with the callback it
+    // set: the call runs on a copy, and the connection is looked up again after it.
+    auto on_readable = r.on_readable;
+    on_readable();
+    found = find(id);
+    if (found == nullptr || found->generation != generation) return;
+  }
+  auto& after = direction(*found, from);
+  if (after.closing && after.in_flight == 0 && after.held.empty())
+    finish_close(id, from, generation);
 }
 
 void VirtualNetwork::close(ConnectionId id, End end) {

@@ -80,6 +80,11 @@ class VirtualNetwork {
   [[nodiscard]] std::optional<Time> next_event() const;
   // Forgets every scheduled event unrun (what they hold is destroyed now): the end of a run.
   void discard_events();
+  // Whether an end that learns of bytes may act on them where it learns it (complete a read in
+  // place) rather than leave that to its executor's queue. Its owner allows it only while that
+  // queue is empty, so acting at once overtakes nothing that was waiting; off by default.
+  void allow_acting_in_place(bool allowed) { acting_in_place_ = allowed; }
+  [[nodiscard]] bool acting_in_place() const { return acting_in_place_; }
 
   // A new connection to `host`:`port` calls `on_accept` with its id (the acceptor's end).
   using AcceptHandler = std::function<void(ConnectionId)>;
@@ -208,6 +213,7 @@ class VirtualNetwork {
 
   Time now_ = 0;
   Time base_latency_ = 0;
+  bool acting_in_place_ = false;
   std::uint64_t next_order_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> events_;
   std::uint64_t deliveries_on_their_way_ = 0;

@@ -54,6 +54,9 @@ class VirtualLoop {
   void drain();
 
  private:
+  // The network's next event, right after a poll: its receivers may act in place.
+  bool run_next_in_place();
+
   vnet::VirtualNetwork net_;
   vnet::VirtualPlaces places_;
   std::unique_ptr<boost::asio::io_context> io_;
