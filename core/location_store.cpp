@@ -61,9 +61,11 @@ bool record_from_at_line(std::string_view line, Record& out) {
 }
 
 bool is_newer(const RecordView& candidate, const RecordView& current) {
+  // The servers' names are read only to break a tie in time, which is rare.
+  if (candidate.time != current.time) return candidate.time > current.time;
   auto cs = candidate.server();
   auto ks = current.server();
-  return std::tie(candidate.time, cs, candidate.line) > std::tie(current.time, ks, current.line);
+  return std::tie(cs, candidate.line) > std::tie(ks, current.line);
 }
 
 LocationStore::~LocationStore() {
@@ -151,7 +153,11 @@ void LocationStore::grow() {
 
 std::optional<RecordView> LocationStore::offer(const RecordView& record,
                                                std::optional<Replaced>* replaced) {
-  auto client = record.client();
+  return offer(record, record.client(), replaced);
+}
+
+std::optional<RecordView> LocationStore::offer(const RecordView& record, std::string_view client,
+                                               std::optional<Replaced>* replaced) {
   auto hash = hash_of(client);
   // At most 3/4 full: past that, linear probing's misses (every new client is one) grow fast.
   if ((size_ + 1) * 4 > capacity_ * 3) grow();

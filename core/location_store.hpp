@@ -67,6 +67,10 @@ class LocationStore {
   // When kept over an older record, says what that was in `replaced` (if given).
   std::optional<RecordView> offer(const RecordView& record,
                                   std::optional<Replaced>* replaced = nullptr);
+  // The same, given the record's client (record.client()) by a caller that has read it already:
+  // a flood offers every record to every server, and each reading scans the line.
+  std::optional<RecordView> offer(const RecordView& record, std::string_view client,
+                                  std::optional<Replaced>* replaced = nullptr);
   [[nodiscard]] std::optional<RecordView> find(std::string_view client) const;
   [[nodiscard]] std::size_t size() const { return size_; }
   // In an order fixed by the clients' names (a stable hash), the same on every machine.

@@ -239,8 +239,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   }
 
   // Why a record cannot be kept at all, whatever the store holds; nullopt when it can.
-  std::optional<std::string> refusal(const RecordView& record) const {
-    auto client = record.client();
+  std::optional<std::string> refusal(const RecordView& record, std::string_view client) const {
     if (client.size() > options.max_client_id_bytes)
       return "client ID of " + std::to_string(client.size()) + " bytes, over the " +
              std::to_string(options.max_client_id_bytes) + " allowed";
@@ -283,21 +282,22 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // brings the update first, as it nearly always does, `from` is the origin and nothing extra is
   // sent.
   Offer accept_record(const RecordView& record, std::string_view from, std::string_view label) {
-    if (auto why = refusal(record)) {
+    auto client = record.client();
+    if (auto why = refusal(record, client)) {
       note("LIMIT",
            std::string(label) + " " + *why + ": " + std::string(record.line.substr(0, 200)), true);
       emit(EventKind::update_refused, {}, record.line);
       return Offer::refused;
     }
     std::optional<LocationStore::Replaced> replaced;
-    auto stored = store.offer(record, &replaced);
+    auto stored = store.offer(record, client, &replaced);
     if (!stored) {
       emit(EventKind::update_dropped, {}, record.line);
       return Offer::stale;
     }
     stored_line_bytes += stored->line.size() + 1 - (replaced ? replaced->line_bytes + 1 : 0);
     if (!options.classic)
-      records_in_order.changed(stored->client(),
+      records_in_order.changed(client,
                                replaced ? std::optional(replaced->time) : std::nullopt);
     emit(EventKind::update_stored, {}, stored->line);
     auto skip = from.empty() ? stored->server() : from;
