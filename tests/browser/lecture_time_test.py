@@ -316,8 +316,10 @@ def real_teaching_pace(herd, out, failures):
                 b.run("document.getElementById('target').value = 'Clark';"
                       "document.getElementById('line').value = 'IAMAT paced +1+1 {now}';")
                 b.click("#send")
+                # Against the herd's time of the frame that drew the dot: on a loaded machine
+                # (CI's two cores running tests side by side) that frame is tens of ms old.
                 sample = """
-                  const now = herdClock.now(performance.now()), out = [];
+                  const out = [];
                   for (const id in dots) {
                     const d = dots[id], m = d.message;
                     if (d.arrived) continue;
@@ -326,7 +328,9 @@ def real_teaching_pace(herd, out, failures):
                     const centre = Math.abs(x2 - x1) > Math.abs(y2 - y1) ? (x - x1) / (x2 - x1) : (y - y1) / (y2 - y1);
                     const rim = R / Math.hypot(x2 - x1, y2 - y1);
                     out.push({id, due: m.due === undefined ? null : m.due - m.sentAt,
-                              along: (centre - rim) / (1 - 2 * rim), want: Live.progress(m, now)});
+                              along: (centre - rim) / (1 - 2 * rim),
+                              want: d.drawnAt === undefined ? null : Live.progress(m, d.drawnAt),
+                              lag: d.drawnAt === undefined ? null : herdClock.now(performance.now()) - d.drawnAt});
                   }
                   return out;"""
                 mid = None
@@ -341,8 +345,10 @@ def real_teaching_pace(herd, out, failures):
                     return
                 b.screenshot(os.path.join(out, "real-teaching-pace-1280x720.png"))
                 for d in mid:
+                    # The frame is recent (the picture moves) and draws the dot where its
+                    # message was in the herd's time then.
                     if d["due"] is None or abs(d["due"] - 0.3) > 1e-6 or d["want"] is None or \
-                            abs(d["along"] - d["want"]) > 0.12:
+                            abs(d["along"] - d["want"]) > 0.12 or not 0 <= d["lag"] < 0.5:
                         failures.append(f"teaching pace on real sockets: a dot not in the herd's "
                                         f"time: {d}")
                         break
