@@ -46,9 +46,12 @@ const reconcile::Index& LazySyncIndex::current(const LocationStore& store) {
 }
 
 void LazySyncIndex::rebuild(const LocationStore& store) {
-  index_ = reconcile::Index{};
-  store.for_each(
-      [this](const RecordView& record) { index_.insert(sync_key(record), record.client()); });
+  std::vector<std::pair<reconcile::Key, std::string>> items;
+  items.reserve(store.size());
+  store.for_each([&items](const RecordView& record) {
+    items.emplace_back(sync_key(record), std::string(record.client()));
+  });
+  index_.assign(std::move(items));
   rebuild_ = false;
 }
 

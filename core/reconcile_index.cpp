@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace herd::reconcile {
@@ -106,6 +107,49 @@ void Index::insert(const Key& key, std::string_view client) {
   std::uint32_t less, rest;
   split(root_, key, less, rest);
   root_ = join(join(less, n), rest);
+}
+
+void Index::assign(std::vector<std::pair<Key, std::string>> items) {
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  nodes_.clear();
+  free_.clear();
+  root_ = none;
+  nodes_.reserve(items.size());
+  // The treap of sorted keys is their Cartesian tree by priority, built along its right spine:
+  // each key hangs below the last spine node of higher priority and takes the lower ones it
+  // passes as its left subtree.
+  std::vector<std::uint32_t> spine;
+  for (auto& [key, client] : items) {
+    auto n = static_cast<std::uint32_t>(nodes_.size());
+    auto& node = nodes_.emplace_back();
+    node.key = key;
+    node.client = std::move(client);
+    node.priority = key.id * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(key.nanos);
+    std::uint32_t passed = none;
+    while (!spine.empty() && nodes_[spine.back()].priority <= node.priority) {
+      passed = spine.back();
+      spine.pop_back();
+    }
+    node.left = passed;
+    if (!spine.empty()) nodes_[spine.back()].right = n;
+    spine.push_back(n);
+  }
+  if (spine.empty()) return;
+  root_ = spine.front();
+  // Counts and sums bottom up: children before parents, in an explicit post-order walk.
+  std::vector<std::pair<std::uint32_t, bool>> walk{{root_, false}};
+  while (!walk.empty()) {
+    auto [n, children_done] = walk.back();
+    walk.pop_back();
+    if (children_done) {
+      update(n);
+      continue;
+    }
+    walk.emplace_back(n, true);
+    for (auto child : {nodes_[n].left, nodes_[n].right})
+      if (child != none) walk.emplace_back(child, false);
+  }
 }
 
 bool Index::erase(const Key& key) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace herd::reconcile {
@@ -39,6 +40,9 @@ class Index {
   // Each key once, with the client it is about (to find its line in the store).
   void insert(const Key& key, std::string_view client);
   bool erase(const Key& key);
+  // Replaces everything with `items` (each key once), in O(n) past sorting them: a store's worth
+  // at once, where inserting them one by one costs a walk down the tree each.
+  void assign(std::vector<std::pair<Key, std::string>> items);
   [[nodiscard]] std::size_t size() const { return root_ == none ? 0 : nodes_[root_].count; }
 
   // Of the items with lower <= key < upper.

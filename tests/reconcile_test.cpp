@@ -235,3 +235,40 @@ TEST_CASE("a peer that keeps differing past the round limit ends the reconciliat
   }
   CHECK(ended);
 }
+
+TEST_CASE("an index assigned a store's items at once answers as one built by inserts") {
+  std::mt19937_64 random(5);
+  for (std::size_t size : {0, 1, 2, 7, 5000}) {
+    Index inserted;
+    std::vector<std::pair<Key, std::string>> items;
+    for (std::size_t i = 0; i < size; ++i) {
+      // Few times, so many keys share one and only their ids order them.
+      Key key{static_cast<std::int64_t>(random() % 100), static_cast<std::int32_t>(random() % 2),
+              random()};
+      items.emplace_back(key, "c" + std::to_string(i));
+      inserted.insert(key, items.back().second);
+    }
+    Index assigned;
+    assigned.insert({1, 1, 1}, "left over");  // what assign replaces
+    assigned.assign(items);
+    REQUIRE(assigned.size() == inserted.size());
+    for (std::size_t r = 0; r < size; r += 7) CHECK(assigned.at(r) == inserted.at(r));
+    for (int trial = 0; trial < 100; ++trial) {
+      Key a{static_cast<std::int64_t>(random() % 102) - 1, 0, random()};
+      Key b{static_cast<std::int64_t>(random() % 102) - 1, 1, random()};
+      if (b < a) std::swap(a, b);
+      CHECK(assigned.fingerprint(a, b) == inserted.fingerprint(a, b));
+    }
+    // It stays a working tree: erases and inserts after it keep it equal to the other.
+    for (std::size_t i = 0; i < size; i += 3) {
+      CHECK(assigned.erase(items[i].first));
+      CHECK(inserted.erase(items[i].first));
+    }
+    Key extra{50, 0, 42};
+    assigned.insert(extra, "extra");
+    inserted.insert(extra, "extra");
+    REQUIRE(assigned.size() == inserted.size());
+    CHECK(assigned.fingerprint(lowest_key, end_key) == inserted.fingerprint(lowest_key, end_key));
+    CHECK(assigned.client_of(extra) != nullptr);
+  }
+}
