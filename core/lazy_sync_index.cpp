@@ -26,7 +26,8 @@ reconcile::Key sync_key(const RecordView& record) {
   return {record.time.seconds, record.time.nanos, reconcile::item_id(record.line)};
 }
 
-void LazySyncIndex::changed(std::string_view client, std::optional<Timestamp> replaced) {
+void LazySyncIndex::changed(std::string_view client,
+                            const std::optional<LocationStore::Replaced>& replaced) {
   if (rebuild_) return;
   if (changes_.size() >= std::max(changes_kept_at_least, index_.size())) {
     changes_.clear();
@@ -34,7 +35,8 @@ void LazySyncIndex::changed(std::string_view client, std::optional<Timestamp> re
     rebuild_ = true;
     return;
   }
-  changes_.push_back({std::string(client), replaced});
+  changes_.push_back(
+      {std::string(client), replaced ? std::optional(replaced->time) : std::nullopt});
 }
 
 const reconcile::Index& LazySyncIndex::current(const LocationStore& store) {

@@ -18,9 +18,9 @@ namespace herd {
 
 class LazySyncIndex {
  public:
-  // The store now holds a record for `client` that took the place of one at `replaced` (nullopt:
-  // the client is new to the store).
-  void changed(std::string_view client, std::optional<Timestamp> replaced);
+  // The store now holds a record for `client`, in the place of `replaced` (what its offer said;
+  // nullopt: the client is new to the store).
+  void changed(std::string_view client, const std::optional<LocationStore::Replaced>& replaced);
 
   // The index of what `store` holds now: every change noted since the last read applied.
   [[nodiscard]] const reconcile::Index& current(const LocationStore& store);

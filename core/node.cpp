@@ -296,8 +296,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return Offer::stale;
     }
     stored_line_bytes += stored->line.size() + 1 - (replaced ? replaced->line_bytes + 1 : 0);
-    if (!options.classic)
-      records_in_order.changed(client, replaced ? std::optional(replaced->time) : std::nullopt);
+    if (!options.classic) records_in_order.changed(client, replaced);
     emit(EventKind::update_stored, {}, stored->line);
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)

@@ -38,9 +38,8 @@ void offer(LocationStore& store, LazySyncIndex& lazy, const std::string& client,
                      std::to_string(nanos);
   RecordView record;
   REQUIRE(record_from_at_line(line, record));
-  std::optional<Timestamp> replaced;
-  if (auto held = store.find(client)) replaced = held->time;
-  if (store.offer(record)) lazy.changed(client, replaced);
+  std::optional<LocationStore::Replaced> replaced;
+  if (store.offer(record, &replaced)) lazy.changed(client, replaced);
 }
 
 void churn(LocationStore& store, LazySyncIndex& lazy, std::mt19937_64& random, int offers,

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lazy_sync_index.hpp"
 #include "core/location_store.hpp"
 #include "core/protocol.hpp"
 #include "core/reconcile_index.hpp"
@@ -42,9 +43,7 @@ void bench_memory(BenchContext& bench) {
     // An anti-entropy node also keeps every record in the reconciliation index: the cost of
     // finding the difference instead of sending the store.
     auto index = std::make_unique<reconcile::Index>();
-    store->for_each([&index](const RecordView& r) {
-      index->insert({r.time.seconds, r.time.nanos, reconcile::item_id(r.line)}, r.client());
-    });
+    store->for_each([&index](const RecordView& r) { index->insert(sync_key(r), r.client()); });
     auto with_index = static_cast<double>(heap_in_use() - before);
     bench.add({"memory", "heap per stored record, with the reconciliation index", "bytes",
                with_index / static_cast<double>(clients), used / static_cast<double>(clients),

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/lazy_sync_index.hpp"
 #include "core/location_store.hpp"
 #include "core/reconcile.hpp"
 #include "sim/report/svg_text.hpp"
@@ -20,20 +21,14 @@ namespace r = herd::reconcile;
 // One server's records, in its store and its reconciliation index, as a node keeps them.
 struct Server {
   LocationStore store;
-  r::Index index;
+  LazySyncIndex index;
   std::size_t line_bytes = 0;
 
   void offer(const std::string& line) {
     RecordView record;
     if (!record_from_at_line(line, record)) return;
-    std::optional<r::Key> replaced;
-    if (auto held = store.find(record.client()))
-      replaced = r::Key{held->time.seconds, held->time.nanos, r::item_id(held->line)};
-    auto stored = store.offer(record);
-    if (!stored) return;
-    if (replaced) index.erase(*replaced);
-    index.insert({stored->time.seconds, stored->time.nanos, r::item_id(stored->line)},
-                 stored->client());
+    std::optional<LocationStore::Replaced> replaced;
+    if (store.offer(record, &replaced)) index.changed(record.client(), replaced);
   }
 };
 
@@ -54,10 +49,13 @@ struct Outcome {
 // The link from `a` to `b`, as PeerLink runs it but in memory: messages each way within the
 // budget, the records `b` lacks as the answers name them; past the budget, the rest of the store.
 // `b` is left as it was (the records are counted, not applied), so one pair serves every d.
-Outcome reconcile(const Server& a, const Server& b) {
+Outcome reconcile(Server& a, Server& b) {
   Outcome out;
+  // Brought up to date first, as a link's first read does, and not timed: the rounds are.
+  const auto& from = a.index.current(a.store);
+  const auto& to = b.index.current(b.store);
   auto began = Clock::now();
-  r::Initiator sync(a.index, r::message_budget(a.line_bytes));
+  r::Initiator sync(from, r::message_budget(a.line_bytes));
   std::vector<std::string> send;
   std::unordered_set<std::string> sent;
   auto deliver = [&](std::string_view line) {
@@ -71,7 +69,7 @@ Outcome reconcile(const Server& a, const Server& b) {
       break;
     }
     out.bytes_out += message->size() + 1;
-    auto reply = r::respond(b.index, *message);
+    auto reply = r::respond(to, *message);
     if (!reply) {
       out.gave_up = true;
       break;
