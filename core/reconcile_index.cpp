@@ -100,8 +100,7 @@ void Index::insert(const Key& key, std::string_view client) {
   auto& node = nodes_[n];
   node.key = key;
   node.client.assign(client);
-  // From the id, so the same items make the same tree on every machine (ids are hashes already).
-  node.priority = key.id * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(key.nanos);
+  node.priority = priority_of(key);
   node.left = node.right = none;
   update(n);
   std::uint32_t less, rest;
@@ -125,7 +124,7 @@ void Index::assign(std::vector<std::pair<Key, std::string>> items) {
     auto& node = nodes_.emplace_back();
     node.key = key;
     node.client = std::move(client);
-    node.priority = key.id * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(key.nanos);
+    node.priority = priority_of(key);
     std::uint32_t passed = none;
     while (!spine.empty() && nodes_[spine.back()].priority <= node.priority) {
       passed = spine.back();

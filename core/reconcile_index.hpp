@@ -66,6 +66,10 @@ class Index {
     std::uint32_t left = none, right = none;
     std::uint64_t count = 1, sum = 0;
   };
+  // From the id, so the same items make the same tree on every machine (ids are hashes already).
+  [[nodiscard]] static std::uint64_t priority_of(const Key& key) {
+    return key.id * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(key.nanos);
+  }
   void update(std::uint32_t n);
   // Splits `tree` into keys < key and keys >= key.
   void split(std::uint32_t tree, const Key& key, std::uint32_t& less, std::uint32_t& rest);
