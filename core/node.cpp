@@ -134,7 +134,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   void emit_at(std::int64_t time_ns, EventKind kind, std::string_view peer, std::string_view text,
                std::size_t queue = 0) {
     if (!sink || stopped) return;
-    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue});
+    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue, {}});
+  }
+  void emit_update(EventKind kind, std::string_view line, std::string_view client) {
+    if (!sink || stopped) return;
+    sink(NodeEvent{kind, options.name, {}, line, env->wall_ns(), 0, client});
   }
 
   void note(std::string_view what, std::string_view text, bool also_stderr = false) {
@@ -281,23 +285,24 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // without them for ever (virtual explore found this, seed 8234). Where the origin's own link
   // brings the update first, as it nearly always does, `from` is the origin and nothing extra is
   // sent.
-  Offer accept_record(const RecordView& record, std::string_view from, std::string_view label) {
-    auto client = record.client();
+  // `client` is the record's client field, as the parse that made `record` found it.
+  Offer accept_record(const RecordView& record, std::string_view client, std::string_view from,
+                      std::string_view label) {
     if (auto why = refusal(record, client)) {
       note("LIMIT",
            std::string(label) + " " + *why + ": " + std::string(record.line.substr(0, 200)), true);
-      emit(EventKind::update_refused, {}, record.line);
+      emit_update(EventKind::update_refused, record.line, client);
       return Offer::refused;
     }
     std::optional<LocationStore::Replaced> replaced;
     auto stored = store.offer(record, client, &replaced);
     if (!stored) {
-      emit(EventKind::update_dropped, {}, record.line);
+      emit_update(EventKind::update_dropped, record.line, client);
       return Offer::stale;
     }
     stored_line_bytes += stored->line.size() + 1 - (replaced ? replaced->line_bytes + 1 : 0);
     if (!options.classic) records_in_order.changed(client, replaced);
-    emit(EventKind::update_stored, {}, stored->line);
+    emit_update(EventKind::update_stored, stored->line, client);
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)
       if (link->peer().name != skip) link->push(stored->line);
@@ -483,12 +488,12 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       }
       at_scratch.clear();
       append_at(at_scratch, options.name, received_ns, *iamat);
-      auto offer = accept_record({iamat->time, at_scratch}, {}, session.label);
+      auto offer = accept_record({iamat->time, at_scratch}, iamat->client, {}, session.label);
       // An older or refused report is still answered; the log says it changed nothing.
       log.write(received_ns, "IN", session.label, offer_tag(offer, false), line);
       reply(session, at_scratch, received_ns);
     } else if (auto* at = std::get_if<AtMessage>(&command)) {
-      auto offer = accept_record(record_from_at(*at), session.peer_name, session.label);
+      auto offer = accept_record(record_from_at(*at), at->client, session.peer_name, session.label);
       log.write(received_ns, "IN", session.label, offer_tag(offer, at->had_extra_fields), line);
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
       log.write(received_ns, "IN", session.label, line);

@@ -28,6 +28,9 @@ struct NodeEvent {
   std::string_view text;
   std::int64_t time_ns = 0;
   std::size_t queue_bytes = 0;  // for line_out on a link: bytes still waiting behind this line
+  // For update events, the record's client field, as the node parsed it (so a listener need not
+  // split the line again); empty for other events.
+  std::string_view client;
 };
 
 // Called on the node's strand: a sink shared by several nodes must be thread-safe.

@@ -61,7 +61,7 @@ TEST_CASE("a listener that stops listening gets no lines, and ids stay right whe
   listening = false;
   CHECK_FALSE(trace.enabled());
   trace.sent(3, 3, true, "A", "B", "AT two\nAT thr");  // counted, not written
-  trace.node_event(3, NodeEvent{EventKind::update_stored, "B", "", "AT two", 3, 0});
+  trace.node_event(3, NodeEvent{EventKind::update_stored, "B", "", "AT two", 3, 0, {}});
   trace.delivered(4, 3, true, "A", "B", "AT two\n");
   listening = true;
   trace.sent(5, 3, true, "A", "B", "ee\n");  // finishes a line begun while nobody listened

@@ -79,8 +79,9 @@ void HeldRecords::changed() {
   moved_.notify_all();
 }
 
-void HeldRecords::stored(std::string_view server, std::string_view at_line) {
-  auto client = at_line_client(at_line);
+void HeldRecords::stored(std::string_view server, std::string_view at_line,
+                         std::string_view client) {
+  if (client.empty()) client = at_line_client(at_line);
   if (client.empty()) return;
   std::lock_guard lock(mutex_);
   auto* s = server_named(server);

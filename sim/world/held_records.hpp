@@ -33,7 +33,8 @@ class HeldRecords {
 
   // --- what the servers hold -------------------------------------------------------------------
   // `server` stored `at_line` (an update_stored event): its record for the line's client.
-  void stored(std::string_view server, std::string_view at_line);
+  // `client` is that field when the event carries it; empty, it is read from the line.
+  void stored(std::string_view server, std::string_view at_line, std::string_view client = {});
   // Everything `server` holds, as it answered when asked (a black box), and the clients it could
   // not be asked about, with why (client -> reason): those it is not known to hold.
   void replace(std::string_view server, const StoreRecords& records,

@@ -382,7 +382,7 @@ class VirtualWorld final : public World, Herd, Links, Time {
   }
 
   void on_event(const NodeEvent& e) {
-    if (e.kind == EventKind::update_stored) held_.stored(e.node, e.text);
+    if (e.kind == EventKind::update_stored) held_.stored(e.node, e.text, e.client);
     if (e.kind == EventKind::link_up) held_.link_up();
     record_.node_event(loop_.now(), e);
   }
