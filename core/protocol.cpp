@@ -18,12 +18,27 @@ bool all_digits(std::string_view s) {
 }
 
 // An unsigned decimal: "12", "12.5", "12.", ".5"; at least one digit, no sign, no exponent.
+// Read in one pass, as every AT a server floods is read several times over a herd.
+struct PlainDecimal {
+  std::string_view whole, fraction;  // the digits before and after the point
+};
+bool split_plain_decimal(std::string_view s, PlainDecimal& out) {
+  std::size_t i = 0;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  out.whole = s.substr(0, i);
+  out.fraction = {};
+  if (i == s.size()) return i > 0;
+  if (s[i] != '.') return false;
+  const std::size_t first = ++i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  if (i != s.size()) return false;
+  out.fraction = s.substr(first);
+  return !out.whole.empty() || !out.fraction.empty();
+}
+
 bool is_plain_decimal(std::string_view s) {
-  auto dot = s.find('.');
-  if (dot == std::string_view::npos) return !s.empty() && all_digits(s);
-  auto whole = s.substr(0, dot);
-  auto fraction = s.substr(dot + 1);
-  return (!whole.empty() || !fraction.empty()) && all_digits(whole) && all_digits(fraction);
+  PlainDecimal ignored;
+  return split_plain_decimal(s, ignored);
 }
 
 bool to_double(std::string_view s, double& out) {
@@ -35,11 +50,9 @@ bool to_double(std::string_view s, double& out) {
 // text, digit by digit, so no double is parsed on every IAMAT.
 bool is_signed_within(std::string_view s, int limit) {
   if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return false;
-  auto number = s.substr(1);
-  if (!is_plain_decimal(number)) return false;
-  auto dot = number.find('.');
-  auto whole = number.substr(0, dot);
-  auto fraction = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
+  PlainDecimal number;
+  if (!split_plain_decimal(s.substr(1), number)) return false;
+  auto [whole, fraction] = number;
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   if (whole.size() > 3) return false;
   int value = 0;
@@ -64,10 +77,9 @@ std::string_view strip_line_end(std::string_view line) {
 }
 
 bool parse_timestamp(std::string_view text, Timestamp& out) {
-  if (!is_plain_decimal(text)) return false;
-  auto dot = text.find('.');
-  auto whole = text.substr(0, dot);
-  auto fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  PlainDecimal number;
+  if (!split_plain_decimal(text, number)) return false;
+  auto [whole, fraction] = number;
   // 18 digits of seconds keep the nanosecond arithmetic inside 128 bits with room to spare.
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   if (whole.size() > 18) return false;
@@ -82,8 +94,10 @@ bool parse_timestamp(std::string_view text, Timestamp& out) {
 
 bool parse_location(std::string_view text, Location& out) {
   if (text.size() < 4 || (text[0] != '+' && text[0] != '-')) return false;
-  auto second_sign = text.find_first_of("+-", 1);
-  if (second_sign == std::string_view::npos) return false;
+  std::size_t second_sign = 1;
+  while (second_sign < text.size() && text[second_sign] != '+' && text[second_sign] != '-')
+    ++second_sign;
+  if (second_sign == text.size()) return false;
   Location loc;
   loc.latitude_text = text.substr(0, second_sign);
   loc.longitude_text = text.substr(second_sign);
