@@ -9,6 +9,8 @@
 #include <numbers>
 #include <set>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/location_store.hpp"
@@ -18,6 +20,18 @@
 
 namespace herd {
 namespace {
+
+// A line as one server received it, for telling which arrival stored it.
+struct ServerLine {
+  std::string_view server, line;
+  bool operator==(const ServerLine&) const = default;
+};
+struct ServerLineHash {
+  std::size_t operator()(const ServerLine& key) const {
+    std::hash<std::string_view> hash;
+    return hash(key.server) * 31 + hash(key.line);
+  }
+};
 
 // Servers in the order a walk of the topology meets them (breadth first from the first), so that
 // neighbours sit near each other and a ring reads as a ring.
@@ -298,19 +312,32 @@ std::string timeline_svg(const RunResult& run, std::size_t max_messages) {
   }
 
   // Which arrival stored its update: the first copy to reach a server that stored the line.
-  std::set<std::pair<std::string, std::string>> stored;
-  for (const auto& e : run.events)
-    if (e.kind == EventKind::update_stored) stored.insert({e.node, e.text});
+  // Only the drawn messages' (server, line) pairs are looked up, hashed: a big run has hundreds
+  // of thousands of stored events, and drawing is bounded by the messages kept.
+  struct Arrival {
+    bool stored = false;
+    bool claimed = false;
+  };
+  std::unordered_map<ServerLine, Arrival, ServerLineHash> arrivals;
   std::vector<const TracedMessage*> by_arrival;
   for (const auto* m : messages)
-    if (m->delivered_ns) by_arrival.push_back(m);
+    if (m->delivered_ns) {
+      by_arrival.push_back(m);
+      arrivals.try_emplace({m->to, m->line});
+    }
+  for (const auto& e : run.events)
+    if (e.kind == EventKind::update_stored)
+      if (auto it = arrivals.find({e.node, e.text}); it != arrivals.end()) it->second.stored = true;
   std::stable_sort(by_arrival.begin(), by_arrival.end(),
                    [](auto* a, auto* b) { return *a->delivered_ns < *b->delivered_ns; });
-  std::set<const TracedMessage*> storing;
-  std::set<std::pair<std::string, std::string>> claimed;
-  for (const auto* m : by_arrival)
-    if (stored.count({m->to, m->line}) && claimed.insert({m->to, m->line}).second)
+  std::unordered_set<const TracedMessage*> storing;
+  for (const auto* m : by_arrival) {
+    auto& arrival = arrivals.at({m->to, m->line});
+    if (arrival.stored && !arrival.claimed) {
+      arrival.claimed = true;
       storing.insert(m);
+    }
+  }
 
   for (const auto* m : messages) {
     double sent = ns(m->sent_ns);
