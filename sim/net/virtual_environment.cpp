@@ -39,7 +39,7 @@ class VirtualStream final : public io::Stream {
       : net_(net), id_(id), end_(end), executor_(std::move(executor)) {
     net_.set_receiver(id_, end_,
                       {[this] {
-                         inbox_ += net_.read(id_, end_);
+                         net_.read_into(id_, end_, inbox_);
                          // The last thing done here: the reader resumed may destroy this stream.
                          finish_read(net_.acting_in_place());
                        },
@@ -47,7 +47,7 @@ class VirtualStream final : public io::Stream {
                          (reset ? reset_ : eof_) = true;
                          finish_read();
                        }});
-    inbox_ += net_.read(id_, end_);
+    net_.read_into(id_, end_, inbox_);
   }
   ~VirtualStream() override {
     close();
@@ -71,7 +71,7 @@ class VirtualStream final : public io::Stream {
       ec = closed_ ? asio::error::bad_descriptor : asio::error::broken_pipe;
       return 0;
     }
-    if (!net_.write(id_, end_, std::string(static_cast<const char*>(bytes.data()), bytes.size()))) {
+    if (!net_.write(id_, end_, {static_cast<const char*>(bytes.data()), bytes.size()})) {
       ec = asio::error::broken_pipe;
       return 0;
     }

@@ -164,20 +164,47 @@ void VirtualNetwork::set_receiver(ConnectionId id, End end, Receiver r) {
 }
 
 std::string VirtualNetwork::read(ConnectionId id, End end) {
-  auto* c = find(id);
-  if (c == nullptr) return {};
   std::string out;
-  out.swap(direction(*c, other(end)).arrived);
+  read_into(id, end, out);
   return out;
 }
 
-bool VirtualNetwork::write(ConnectionId id, End end, std::string bytes) {
+void VirtualNetwork::read_into(ConnectionId id, End end, std::string& out) {
+  auto* c = find(id);
+  if (c == nullptr) return;
+  auto& arrived = direction(*c, other(end)).arrived;
+  if (out.empty())
+    out.swap(arrived);  // `out`'s buffer, if it has one, is kept for the next delivery
+  else
+    out += arrived;
+  arrived.clear();
+}
+
+std::string VirtualNetwork::spare_buffer(std::string_view bytes) {
+  std::string buffer;
+  if (!spare_buffers_.empty()) {
+    buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  buffer.assign(bytes);
+  return buffer;
+}
+
+void VirtualNetwork::recycle(std::string&& bytes) {
+  // Enough for the messages on their way in a busy run; a big one's buffer is not kept.
+  constexpr std::size_t most_kept = 4096, largest_kept = 4096;
+  if (spare_buffers_.size() >= most_kept || bytes.capacity() > largest_kept) return;
+  bytes.clear();
+  spare_buffers_.push_back(std::move(bytes));
+}
+
+bool VirtualNetwork::write(ConnectionId id, End end, std::string_view bytes) {
   auto* c = find(id);
   if (c == nullptr || !c->open) return false;
   if (direction(*c, end).closing) return false;
   if (bytes.empty()) return true;
   if (observer_.sent) observer_.sent(id, end, bytes);
-  send(id, end, std::move(bytes));
+  send(id, end, bytes);
   return true;
 }
 
@@ -188,7 +215,7 @@ LinkFaults VirtualNetwork::faults_of(const Connection& c) const {
   return it == faults_.end() ? LinkFaults{} : it->second;
 }
 
-void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool past_hold) {
+void VirtualNetwork::send(ConnectionId id, End from, std::string_view bytes, bool past_hold) {
   auto& c = *find(id);
   auto& d = direction(c, from);
   auto link = faults_of(c);
@@ -209,7 +236,7 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool pas
   Time when = std::max(now_ + delay, d.last_delivery);
   std::size_t piece =
       shaped && link.slice_bytes > 0 ? static_cast<std::size_t>(link.slice_bytes) : bytes.size();
-  auto deliver_at = [&](Time at, std::string part) {
+  auto deliver_at = [&](Time at, std::string_view part) {
     if (observer_.scheduled) observer_.scheduled(id, from, part, at);
     ++d.in_flight;
     Payload payload;
@@ -217,16 +244,16 @@ void VirtualNetwork::send(ConnectionId id, End from, std::string bytes, bool pas
     payload.id = id;
     payload.from = from;
     payload.generation = c.generation;
-    payload.bytes = std::move(part);
+    payload.bytes = spare_buffer(part);
     schedule(at, std::move(payload));
   };
   if (piece >= bytes.size() && !(shaped && link.bytes_per_s > 0)) {
-    deliver_at(when, std::move(bytes));  // the usual case: the bytes go whole
+    deliver_at(when, bytes);  // the usual case: the bytes go whole
   } else {
     for (std::size_t offset = 0; offset < bytes.size(); offset += piece) {
       auto part = bytes.substr(offset, piece);
       auto size = part.size();
-      deliver_at(when, std::move(part));
+      deliver_at(when, part);
       if (shaped && link.bytes_per_s > 0)
         when += static_cast<Time>(size) * 1'000'000'000 / link.bytes_per_s;
     }
@@ -244,10 +271,8 @@ void VirtualNetwork::deliver(ConnectionId id, End from, std::string bytes,
   // A crashed host reads nothing more; the reset that follows counts these bytes as lost.
   if (c.crashed_end && *c.crashed_end == other(from)) return;
   if (observer_.delivered) observer_.delivered(id, other(from), bytes);
-  if (d.arrived.empty())
-    d.arrived = std::move(bytes);
-  else
-    d.arrived += bytes;
+  d.arrived += bytes;
+  recycle(std::move(bytes));
   if (auto& r = receiver(c, other(from)); r.on_readable) {
     // A receiver acting in place may close its end, and destroy itself with the callback it
     // set: the call runs on a copy, and the connection is looked up again after it.
@@ -399,7 +424,7 @@ bool VirtualNetwork::release_one_line(const std::string& from, const std::string
   });
   if (!released) return false;
   // Only past a hold: a blackhole (drop) still swallows it.
-  send(released->first, End::initiator, std::move(released->second), true);
+  send(released->first, End::initiator, released->second, true);
   return true;
 }
 
@@ -427,7 +452,7 @@ void VirtualNetwork::release_held(ConnectionId id) {
     if (stalled || d.held.empty()) continue;
     std::string bytes;
     bytes.swap(d.held);
-    send(id, from, std::move(bytes));
+    send(id, from, bytes);
     if (d.closing && d.in_flight == 0) {
       Payload payload;
       payload.kind = Payload::Kind::close;

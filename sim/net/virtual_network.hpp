@@ -110,8 +110,10 @@ class VirtualNetwork {
   void set_receiver(ConnectionId id, End end, Receiver receiver);
   // Takes what has arrived at `end`.
   [[nodiscard]] std::string read(ConnectionId id, End end);
+  // The same, appended to `out`: no buffer changes hands, so a flood allocates nothing per line.
+  void read_into(ConnectionId id, End end, std::string& out);
   // Sends bytes from `end`; false if the connection is gone (reset, or `end` closed it).
-  bool write(ConnectionId id, End end, std::string bytes);
+  bool write(ConnectionId id, End end, std::string_view bytes);
   // `end` closes: the other end sees the stream end after every byte sent before.
   void close(ConnectionId id, End end);
   // Aborts the connection at once: both ends see a reset; bytes in flight are lost.
@@ -206,7 +208,10 @@ class VirtualNetwork {
   }
   void schedule(Time when, Payload payload);
   // `past_hold`: the bytes go even though the link holds (one released by hand).
-  void send(ConnectionId id, End from, std::string bytes, bool past_hold = false);
+  void send(ConnectionId id, End from, std::string_view bytes, bool past_hold = false);
+  // Buffers for bytes on their way, reused: a delivery hands its buffer back.
+  std::string spare_buffer(std::string_view bytes);
+  void recycle(std::string&& bytes);
   void deliver(ConnectionId id, End from, std::string bytes, std::uint64_t generation);
   void finish_close(ConnectionId id, End from, std::uint64_t generation);
   void release_held(ConnectionId id);
@@ -218,6 +223,7 @@ class VirtualNetwork {
   std::priority_queue<Event, std::vector<Event>, Later> events_;
   std::uint64_t deliveries_on_their_way_ = 0;
   std::vector<Payload> payloads_;
+  std::vector<std::string> spare_buffers_;
   std::vector<std::uint32_t> free_payloads_;
   Random random_;
   ListenerId next_listener_ = 1;

@@ -32,7 +32,7 @@ class VirtualClient final : public ClientConnection {
   VirtualClient(VirtualLoop& loop, Time& time, ConnectionId id)
       : loop_(loop), time_(time), id_(id) {
     loop_.net().set_receiver(id_, End::initiator,
-                             {[this] { inbox_ += loop_.net().read(id_, End::initiator); },
+                             {[this] { loop_.net().read_into(id_, End::initiator, inbox_); },
                               [this](bool) { closed_ = true; }});
   }
   ~VirtualClient() override {
