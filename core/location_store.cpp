@@ -1,5 +1,6 @@
 #include "core/location_store.hpp"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -69,22 +70,37 @@ bool is_newer(const RecordView& candidate, const RecordView& current) {
 }
 
 LocationStore::~LocationStore() {
-  for (std::size_t i = 0; i < capacity_; ++i) delete[] slots_[i].text;
+  for (std::size_t i = 0; i < capacity_; ++i) std::free(slots_[i].text);
 }
 
-void LocationStore::Slot::assign(const RecordView& record) {
+void LocationStore::Slot::assign(const RecordView& record, std::string_view client) {
   auto needed = static_cast<std::uint32_t>(record.line.size());
-  if (needed > capacity || text == nullptr) {
+  if (text == nullptr || needed > ::malloc_usable_size(text)) {
     // Round up to the slack glibc's malloc leaves in the block anyway (16-byte steps, 8 of
     // them its header), so a client's next line, a digit or two longer, still fits in place.
-    capacity = ((needed + 8 + 15) & ~std::uint32_t{15}) - 8;
-    delete[] text;
-    text = new char[capacity];
+    auto capacity = ((needed + 8 + 15) & ~std::uint32_t{15}) - 8;
+    auto* fresh = static_cast<char*>(std::malloc(capacity));
+    if (fresh == nullptr) throw std::bad_alloc();
+    std::free(text);
+    text = fresh;
   }
   std::memcpy(text, record.line.data(), needed);
   size = needed;
   seconds = record.time.seconds;
   nanos = record.time.nanos;
+  // The caller's client is usually a view into the line (an AT's own field); an IAMAT's is not.
+  const char* line = record.line.data();
+  if (client.data() < line || client.data() + client.size() > line + record.line.size())
+    client = record.client();
+  client_at = static_cast<std::uint32_t>(client.data() - line);
+}
+
+bool LocationStore::Slot::holds(std::string_view client) const {
+  // The client field starts at client_at; it is this client if it ends where `client` does.
+  if (client_at + client.size() > size) return false;
+  auto end = client_at + client.size();
+  return std::string_view(text + client_at, client.size()) == client &&
+         (end == size || is_field_space(text[end]));
 }
 
 std::uint32_t LocationStore::hash_of(std::string_view client) {
@@ -101,7 +117,7 @@ std::size_t LocationStore::probe(std::string_view client, std::uint32_t hash) co
   for (std::size_t i = home(hash);; i = i + 1 == capacity_ ? 0 : i + 1) {
     const Slot& slot = slots_[i];
     if (slot.text == nullptr) return i;
-    if (slot.hash == hash && slot.view().client() == client) return i;
+    if (slot.hash == hash && slot.holds(client)) return i;
   }
 }
 
@@ -164,13 +180,13 @@ std::optional<RecordView> LocationStore::offer(const RecordView& record, std::st
   Slot& slot = slots_[probe(client, hash)];
   if (slot.text == nullptr) {
     slot.hash = hash;
-    slot.assign(record);
+    slot.assign(record, client);
     ++size_;
     return slot.view();
   }
   if (!is_newer(record, slot.view())) return std::nullopt;
   if (replaced != nullptr) *replaced = Replaced{{slot.seconds, slot.nanos}, slot.size};
-  slot.assign(record);
+  slot.assign(record, client);
   return slot.view();
 }
 

@@ -156,3 +156,21 @@ TEST_CASE("for_each visits every client's newest record once") {
   });
   CHECK(visited == 250);
 }
+
+TEST_CASE("a client is found whatever whitespace its line has, and a longer name is another") {
+  LocationStore store;
+  // Given the client as a view of another buffer (as an IAMAT gives it), and with tabs and runs
+  // of spaces between the fields (kept in the stored line).
+  std::string client = "kiwi";
+  REQUIRE(store.offer(at("AT\tClark  +0.1 \t kiwi\t+1+1 100"), client).has_value());
+  REQUIRE(store.offer(at("AT Clark +0.1 kiwi.2 +1+1 100")).has_value());
+  REQUIRE(store.find("kiwi").has_value());
+  CHECK(store.find("kiwi")->line == "AT\tClark  +0.1 \t kiwi\t+1+1 100");
+  CHECK(store.find("kiwi.2")->line == "AT Clark +0.1 kiwi.2 +1+1 100");
+  CHECK_FALSE(store.find("kiw").has_value());
+  CHECK_FALSE(store.find("kiwi\t").has_value());
+  // A newer line for the same client replaces it in place, found by its field.
+  REQUIRE(store.offer(at("AT Bona +0.1 kiwi +2+2 200"), client).has_value());
+  CHECK(store.find("kiwi")->line == "AT Bona +0.1 kiwi +2+2 200");
+  CHECK(store.size() == 2);
+}
