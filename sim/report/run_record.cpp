@@ -37,6 +37,9 @@ void RunRecord::event(std::int64_t time_ns, std::string_view kind, std::string_v
 }
 
 void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e) {
+  // Every line a node reads: nothing here counts, keeps or traces it (the network's observer
+  // traces lines between servers), so it costs no lock.
+  if (e.kind == EventKind::line_in) return;
   if (e.kind == EventKind::update_stored) count_if_accepted(e.node, e.text);
   // A live herd left up after its scenario keeps nothing for a report, and may run for days.
   if (!keep_.load(std::memory_order_relaxed) && !trace_.enabled()) return;
