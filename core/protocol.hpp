@@ -2,7 +2,9 @@
 // The wire protocol of SPEC.md: splitting, parsing and formatting lines. Pure: no I/O.
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -66,6 +68,30 @@ using Command = std::variant<IamatCommand, WhatsatCommand, AtMessage, InvalidCom
   return byte < 64 && ((spaces >> byte) & 1) != 0;
 }
 
+// Where the field starting at `i` ends: the first field space at or after `i`, or the end.
+[[nodiscard]] inline std::size_t field_end(std::string_view line, std::size_t i) {
+  // Every separator is at or below ' ', and field bytes nearly never are: eight bytes at a time
+  // are tested for any byte below 0x21 (the lowest flagged byte is exact), and only such a byte
+  // is looked at. Every byte of every line a herd floods goes through here.
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (i + 8 <= line.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, line.data() + i, 8);
+      std::uint64_t low = (word - ones * 0x21) & ~word & highs;
+      if (low == 0) {
+        i += 8;
+        continue;
+      }
+      std::size_t at = i + static_cast<std::size_t>(std::countr_zero(low)) / 8;
+      if (is_field_space(line[at])) return at;
+      i = at + 1;  // a control byte inside the field
+    }
+  }
+  while (i < line.size() && !is_field_space(line[i])) ++i;
+  return i;
+}
+
 // Splits on field whitespace into at most N fields; returns the field count, or N + 1 when there
 // are more (so callers can reject extra fields without storing them).
 template <std::size_t N>
@@ -76,7 +102,7 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, N>&
     while (i < line.size() && is_field_space(line[i])) ++i;
     if (i == line.size()) return count;
     std::size_t start = i;
-    while (i < line.size() && !is_field_space(line[i])) ++i;
+    i = field_end(line, i);
     if (count == N) return N + 1;
     fields[count++] = line.substr(start, i - start);
   }

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 using namespace herd;
 
 namespace {
@@ -257,6 +261,36 @@ TEST_CASE("fields split on whitespace, with extra fields reported") {
   CHECK(f[1] == "b");
   CHECK(split_fields("a b c", f) == 3);
   CHECK(split_fields("", f) == 0);
+}
+
+TEST_CASE("fields split eight bytes at a time as byte by byte, whatever bytes they hold") {
+  // Long fields, control and high bytes inside them, separators at every offset of a word.
+  const std::string alphabet = std::string("ab\x01\x1f\x20\t\n\r\f\v!\x80\xff\x7f") + '\0';
+  std::uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string line;
+    auto length = next() % 40;
+    for (std::size_t i = 0; i < length; ++i)
+      line.push_back(next() % 3 == 0 ? alphabet[next() % alphabet.size()] : 'x');
+    std::vector<std::string_view> expected;
+    for (std::size_t i = 0; i < line.size();) {
+      if (is_field_space(line[i])) {
+        ++i;
+        continue;
+      }
+      std::size_t start = i;
+      while (i < line.size() && !is_field_space(line[i])) ++i;
+      expected.push_back(std::string_view(line).substr(start, i - start));
+    }
+    std::array<std::string_view, 40> fields;
+    auto count = split_fields(line, fields);
+    REQUIRE(count == expected.size());
+    for (std::size_t i = 0; i < count; ++i) CHECK(fields[i] == expected[i]);
+  }
 }
 
 TEST_CASE("exactly six bytes separate fields") {
