@@ -60,6 +60,10 @@ class VirtualLoop {
   vnet::VirtualNetwork net_;
   vnet::VirtualPlaces places_;
   std::unique_ptr<boost::asio::io_context> io_;
+  // Asio's per-thread cache of handler and coroutine-frame memory, for what runs in place
+  // (virtual_loop.cpp).
+  struct HandlerMemory;
+  std::unique_ptr<HandlerMemory> handler_memory_;
 };
 
 }  // namespace herd
