@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -261,6 +262,53 @@ TEST_CASE("fields split on whitespace, with extra fields reported") {
   CHECK(f[1] == "b");
   CHECK(split_fields("a b c", f) == 3);
   CHECK(split_fields("", f) == 0);
+}
+
+TEST_CASE(
+    "timestamps are read eight digits at a time as digit by digit, whatever bytes they hold") {
+  // Runs of digits across word boundaries, and bytes just outside '0'..'9' (and ones that carry).
+  const std::string alphabet = std::string("./:\x2f\x3a\xfa\xff\x00 5", 10);
+  std::uint64_t state = 777;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    auto length = next() % 30;
+    for (std::size_t i = 0; i < length; ++i)
+      text.push_back(next() % 8 == 0 ? alphabet[next() % alphabet.size()]
+                                     : static_cast<char>('0' + next() % 10));
+    // The rule, byte by byte: digits, at most one point, a digit somewhere, at most 18 digits
+    // of whole seconds once leading zeros go; nanoseconds from the first nine after the point.
+    bool valid = !text.empty();
+    std::size_t dots = 0, digits = 0;
+    for (char c : text) {
+      if (c == '.')
+        ++dots;
+      else if (c >= '0' && c <= '9')
+        ++digits;
+      else
+        valid = false;
+    }
+    valid = valid && dots <= 1 && digits > 0;
+    Timestamp expected{};
+    if (valid) {
+      auto dot = text.find('.');
+      std::string whole = text.substr(0, dot);
+      std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+      whole.erase(0,
+                  std::min(whole.find_first_not_of('0'), whole.size() - (whole.empty() ? 0 : 1)));
+      valid = whole.size() <= 18;
+      for (char c : whole) expected.seconds = expected.seconds * 10 + (c - '0');
+      for (std::size_t i = 0; i < 9; ++i)
+        expected.nanos = expected.nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+    }
+    Timestamp parsed{};
+    INFO(text);
+    REQUIRE(parse_timestamp(text, parsed) == valid);
+    if (valid) CHECK(parsed == expected);
+  }
 }
 
 TEST_CASE("fields split eight bytes at a time as byte by byte, whatever bytes they hold") {
