@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -202,6 +203,22 @@ long own_peak_resident_kib() {
 }
 
 std::uint16_t free_port_block(int count) {
+  // Below the kernel's ephemeral range: there no connect() ever takes a local port, so only
+  // another server can take the block between this choice and its bind. (A block from the
+  // ephemeral range once lost a port to a client socket, and `herd up`, which cannot listen on a
+  // taken port, did not start.) Each call starts after the last block it handed out, so blocks
+  // taken before their servers bind are not handed out twice.
+  static std::mutex choosing;
+  static int next = 20000 + ::getpid() % 1000 * 10;
+  std::lock_guard lock(choosing);
+  const int low = 20000, high = ephemeral_low();
+  for (int tried = 0; tried < high - low; tried += count) {
+    if (next + count > high) next = low;
+    int base = next;
+    next += count;
+    if (block_is_free(base, count)) return static_cast<std::uint16_t>(base);
+  }
+  // Nothing free below it (a lowered range): a block the kernel hands out.
   for (int attempt = 0; attempt < 200; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -215,11 +232,6 @@ std::uint16_t free_port_block(int count) {
     if (base + count > 65535) continue;
     if (block_is_free(base, count)) return base;
   }
-  // Every block the kernel hands out is busy: after herds that open a connection per message,
-  // the ephemeral range can be full of client sockets in TIME_WAIT, which no server may bind
-  // over. Below that range no client port is ever chosen.
-  for (int base = 20000 + ::getpid() % 1000 * 10; base + count < ephemeral_low(); base += count)
-    if (block_is_free(base, count)) return static_cast<std::uint16_t>(base);
   return 0;
 }
 

@@ -63,7 +63,8 @@ void reset_peak_resident();
 // then can have inherited, so a child's peak above it is its own.
 [[nodiscard]] long own_peak_resident_kib();
 
-// A block of `count` consecutive loopback ports that were free a moment ago.
+// A block of `count` consecutive loopback ports that were free a moment ago, below the range the
+// kernel takes client ports from; a block no earlier call of this process handed out.
 [[nodiscard]] std::uint16_t free_port_block(int count);
 
 }  // namespace herd::bench

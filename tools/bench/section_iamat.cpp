@@ -48,7 +48,8 @@ void bench_iamat(BenchContext& bench) {
                      std::to_string(herd_base + 5), "--log-dir", (dir / "herd").string()},
                     log);
   auto herd_port = static_cast<std::uint16_t>(herd_base + 3);
-  if (!herd.wait_for_port(herd_port, 5000)) return bench.fail("iamat: herd up did not start");
+  if (!herd.wait_for_port(herd_port, 5000))
+    return bench.fail("iamat: herd up did not start (see " + log + ")");
   int tag = 0;
   for (int connections : {1, 16, 128}) {
     bench.say("IAMAT load with " + std::to_string(connections) +
