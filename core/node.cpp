@@ -132,13 +132,14 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     emit_at(env->wall_ns(), kind, peer, text, queue);
   }
   void emit_at(std::int64_t time_ns, EventKind kind, std::string_view peer, std::string_view text,
-               std::size_t queue = 0) {
+               std::size_t queue = 0, std::string_view client = {}) {
     if (!sink || stopped) return;
-    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue, {}});
+    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue, client});
   }
+  // An update event, with the record's client as the parse found it.
   void emit_update(EventKind kind, std::string_view line, std::string_view client) {
     if (!sink || stopped) return;
-    sink(NodeEvent{kind, options.name, {}, line, env->wall_ns(), 0, client});
+    emit_at(env->wall_ns(), kind, {}, line, 0, client);
   }
 
   void note(std::string_view what, std::string_view text, bool also_stderr = false) {

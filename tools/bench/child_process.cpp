@@ -204,10 +204,10 @@ long own_peak_resident_kib() {
 
 std::uint16_t free_port_block(int count) {
   // Below the kernel's ephemeral range: there no connect() ever takes a local port, so only
-  // another server can take the block between this choice and its bind. (A block from the
-  // ephemeral range once lost a port to a client socket, and `herd up`, which cannot listen on a
-  // taken port, did not start.) Each call starts after the last block it handed out, so blocks
-  // taken before their servers bind are not handed out twice.
+  // another server can take the block between this choice and its bind. (In a CI run `herd up`,
+  // which cannot listen on a taken port, once did not start on a block from the ephemeral range;
+  // a client socket on one of its ports is the likeliest reason.) Each call starts after the last
+  // block it handed out, so blocks taken before their servers bind are not handed out twice.
   static std::mutex choosing;
   static int next = 20000 + ::getpid() % 1000 * 10;
   std::lock_guard lock(choosing);
