@@ -33,15 +33,16 @@ def state_of(api):
     return json.loads(text)
 
 
-def wait_for(predicate, what, seconds=30):
-    """Polls the herd's own answers until `predicate` holds (the herd says when it is done)."""
+def wait_for(predicate, what, seconds=30, seen=None):
+    """Polls the herd's own answers until `predicate` holds (the herd says when it is done).
+    `seen`, if given, says what was there instead when it times out."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+    raise AssertionError("timed out waiting for " + what + (": " + seen() if seen else ""))
 
 
 class Events:
@@ -98,14 +99,19 @@ def branch(api, at_s, steps, number):
 def check_virtual(herd, scenario):
     proc, api = start(herd, scenario, "virtual")
     try:
-        events = Events(api)
-        # The scenario runs before the page can open; all of its lines are kept for one.
+        # The scenario runs before the page can open, and every line of its steps is kept for a
+        # page that opens later (this one opens after the last step). What the herd does after
+        # them is formatted only while a page follows, so the stream is caught up once it holds
+        # the last step's end, not once it holds as many AT lines as the counters say were sent.
         first = wait_for(lambda: (lambda s: s if all(x["status"] in ("passed", "failed")
                                                      for x in s["script"]["steps"]) else None)(
             state_of(api)), "the scenario's steps to end")
-        total = first["counters"]["messages_sent"]
-        lines = wait_for(lambda: (lambda ls: ls if as_of(ls, 1e9)[0] >= total else None)(
-            events.copy()), "the run's events")
+        events = Events(api)
+        last_step_end = f" step-end steps[{len(first['script']['steps']) - 1}] "
+        lines = wait_for(lambda: (lambda ls: ls if any(last_step_end in l for l in ls) else None)(
+            events.copy()), "the run's events",
+            seen=lambda: (lambda ls: f"no{last_step_end.rstrip()} among {len(ls)} events "
+                          f"(first {ls[:1]}, last {ls[-1:]})")(events.copy()))
         # A moment inside the first traffic step: half its updates accepted, floods on their way.
         stored_at = [float(l.split(" ")[0]) for l in lines
                      if l.split(" ")[1] == "stored" and l.split(" ")[4] == l.split(" ")[2]]
