@@ -432,6 +432,7 @@ int run_sim(const Args& args) {
   sim.progress = &std::cout;
   sim.network = network_for(settings);
   sim.timeline_max = settings.timeline_max;
+  sim.keep_timeline = !settings.report_dir.empty();
   if (settings.check_determinism && sim.network != NetworkKind::virtual_)
     throw UsageError{
         "--check-determinism compares two runs of a seed, which only the virtual network "

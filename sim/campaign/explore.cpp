@@ -71,6 +71,7 @@ ExploreSummary explore(const ExploreSettings& settings, const SimOptions& sim, s
     auto scenario = random_scenario(seed, settings.classic, swarm);
     SimOptions one = sim;
     one.seed.reset();
+    one.keep_timeline = false;  // explore writes scenarios, never a report
     // A run's steps are shown only if it fails: thousands of passing runs would bury that one.
     std::ostringstream steps;
     one.progress = &steps;

@@ -31,6 +31,7 @@ std::optional<std::size_t> shrink_and_write(const Scenario& failing, const RunRe
   quiet.live_view = nullptr;
   quiet.verbose = true;  // every problem, so the signature sees every server that lacks
   quiet.seed.reset();    // each candidate keeps the scenario's own seed
+  quiet.keep_timeline = false;
   auto signature_of = [&](const Scenario& candidate) {
     std::string shared;
     for (int i = 0; i < runs_per_candidate; ++i) {

@@ -23,7 +23,8 @@ std::unique_ptr<World> make_world(const Scenario& scenario, const SimOptions& op
   world.record.listener = options.trace_listener;
   world.record.listening = options.trace_listening;
   // The timeline draws at most timeline_max AT lines: about as many are kept, every one counted.
-  world.record.max_messages = options.timeline_max + 1000;
+  world.record.max_messages = options.keep_timeline ? options.timeline_max + 1000 : 0;
+  if (!options.keep_timeline) world.record.max_events = 0;
   world.node = options.node;
   world.reconnect_max_ms = options.reconnect_max_ms;
   world.reconnect_stable_ms = options.reconnect_stable_ms;

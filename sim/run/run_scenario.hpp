@@ -53,6 +53,10 @@ struct SimOptions {
   std::optional<ExternalHerd> external;
   // The report's timeline draws at most this many messages; about as many are kept.
   std::size_t timeline_max = 4000;
+  // Whether the run keeps its first messages and events for a report's timeline. Where no report
+  // is written (explore, shrinking, --report-dir ""), copying them is most of a busy run's
+  // bookkeeping; counts, checks and traces are the same either way.
+  bool keep_timeline = true;
 };
 
 // Runs `scenario` (its seed and mode as the options say) in a fresh world: on the virtual

@@ -18,6 +18,7 @@ void bench_sim(BenchContext& bench) {
   auto explore = [](NetworkKind network, int runs, std::uint64_t first) {
     SimOptions sim;
     sim.network = network;
+    sim.keep_timeline = false;  // as explore runs them
     double simulated = 0;
     int passed = 0;
     auto start = SteadyClock::now();
@@ -52,6 +53,7 @@ void bench_sim(BenchContext& bench) {
   const int many = bench.quick() ? 200 : 1000;
   SimOptions sim;
   sim.network = NetworkKind::virtual_;
+  sim.keep_timeline = false;
   double simulated = 0;
   auto start = SteadyClock::now();
   for (int i = 0; i < many; ++i)

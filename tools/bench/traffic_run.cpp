@@ -21,6 +21,7 @@ TimedRun run_traffic(const TrafficRun& run) {
   scenario.steps = {traffic, converged};
   SimOptions sim;
   sim.network = NetworkKind::virtual_;
+  sim.keep_timeline = false;  // as `herd sim --report-dir ""` runs it
   TimedRun timed;
   auto start = SteadyClock::now();
   timed.result = run_scenario(scenario, sim);
