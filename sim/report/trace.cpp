@@ -80,12 +80,15 @@ const std::string& Trace::id(const Direction& d, std::uint64_t connection, std::
 
 Trace::Direction& Trace::direction(std::uint64_t connection, bool forward, const std::string& from,
                                    const std::string& to) {
-  auto& d = directions_[connection * 2 + (forward ? 0 : 1)];
-  if (d.from.empty()) {
-    d.from = from;
-    d.to = to;
+  const auto key = connection * 2 + (forward ? 0 : 1);
+  if (key >= directions_.size()) directions_.resize(key + 1);
+  auto& d = directions_[key];
+  if (!d) {
+    d = std::make_unique<Direction>();
+    d->from = from;
+    d->to = to;
   }
-  return d;
+  return *d;
 }
 
 void Trace::sent(std::int64_t time_ns, std::uint64_t connection, bool forward,
@@ -127,9 +130,9 @@ void Trace::count_sent(Direction& d, std::string_view line) {
 void Trace::scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward,
                       std::int64_t due_ns, std::string_view bytes) {
   if (!listener_) return;
-  auto it = directions_.find(connection * 2 + (forward ? 0 : 1));
-  if (it == directions_.end()) return;  // sent() names a direction before its bytes go
-  auto& d = it->second;
+  auto* known = known_direction(connection * 2 + (forward ? 0 : 1));
+  if (known == nullptr) return;  // sent() names a direction before its bytes go
+  auto& d = *known;
   std::uint64_t lines = 0;
   for (auto c : bytes) lines += c == '\n';
   if (lines == 0) return;
@@ -165,13 +168,13 @@ void Trace::delivered(std::int64_t time_ns, std::uint64_t connection, bool forwa
 void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_view why) {
   if (!listener_ && !wanted()) return;
   // Both directions, in the order of their senders' names: the same in every run.
-  std::vector<decltype(directions_)::iterator> both;
+  std::vector<std::uint64_t> both;
   for (auto key : {connection * 2, connection * 2 + 1})
-    if (auto it = directions_.find(key); it != directions_.end()) both.push_back(it);
+    if (known_direction(key) != nullptr) both.push_back(key);
   std::sort(both.begin(), both.end(),
-            [](const auto& a, const auto& b) { return a->second.from < b->second.from; });
-  for (auto it : both) {
-    auto& d = it->second;
+            [this](auto a, auto b) { return directions_[a]->from < directions_[b]->from; });
+  for (auto key : both) {
+    auto& d = *directions_[key];
     at_totals_.dropped += d.at_sent - d.at_delivered;
     // A sender that ends its message by closing (no newline, as many student herds flood) has
     // still sent it: counted, as the proxies count lines.
@@ -187,7 +190,7 @@ void Trace::lost(std::int64_t time_ns, std::uint64_t connection, std::string_vie
       messages_[index].dropped = why;
       messages_[index].dropped_ns = time_ns;
     }
-    directions_.erase(it);
+    directions_[key].reset();
   }
 }
 

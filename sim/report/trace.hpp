@@ -9,11 +9,11 @@
 #include <deque>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -119,6 +119,10 @@ class Trace {
   void count_sent(Direction& d, std::string_view line);
   Direction& direction(std::uint64_t connection, bool forward, const std::string& from,
                        const std::string& to);
+  // The direction already named by a line sent on it, or nullptr.
+  [[nodiscard]] Direction* known_direction(std::uint64_t key) const {
+    return key < directions_.size() ? directions_[key].get() : nullptr;
+  }
 
   std::ostream* out_;
   std::function<void(std::string_view)> listener_;
@@ -129,8 +133,10 @@ class Trace {
   AtTotals at_totals_;
   std::vector<TracedMessage> messages_;
   std::string line_, id_;  // kept between lines for their capacity
-  // By connection * 2 + (forward ? 0 : 1).
-  std::unordered_map<std::uint64_t, Direction> directions_;
+  // By connection * 2 + (forward ? 0 : 1); null where none is known. Both worlds number their
+  // connections from zero up, one at a time, so the index stays about twice their count and a
+  // message finds its direction without hashing.
+  std::vector<std::unique_ptr<Direction>> directions_;
 };
 
 }  // namespace herd
