@@ -1,5 +1,6 @@
-// A run that writes no report keeps nothing for a timeline, and is otherwise the same run: the
-// same verdict, metrics, counts and trace, on the virtual network where a seed replays exactly.
+// A run that writes no report keeps nothing for a timeline and counts no lines for one, and is
+// otherwise the same run: the same verdict, metrics and trace, on the virtual network where a
+// seed replays exactly.
 
 #include <doctest/doctest.h>
 
@@ -18,7 +19,7 @@ struct TracedRun {
   std::string trace;
 };
 
-TracedRun run_virtual(bool keep_timeline) {
+TracedRun run_virtual(bool keep_timeline, bool traced = true) {
   auto scenario = parse_scenario(R"({"name": "split", "steps": [
       {"do": "traffic", "clients": 10, "rate": 200, "duration_ms": 100},
       {"do": "expect_converged", "within_ms": 2000},
@@ -32,7 +33,7 @@ TracedRun run_virtual(bool keep_timeline) {
   SimOptions sim;
   sim.network = NetworkKind::virtual_;
   sim.keep_timeline = keep_timeline;
-  sim.trace = &trace;
+  if (traced) sim.trace = &trace;
   TracedRun run{run_scenario(*scenario, sim), {}};
   run.trace = trace.str();
   return run;
@@ -40,7 +41,7 @@ TracedRun run_virtual(bool keep_timeline) {
 
 }  // namespace
 
-TEST_CASE("a run kept for no timeline keeps no events or messages and is otherwise the same run") {
+TEST_CASE("a run kept for no report keeps no events or messages and is otherwise the same run") {
   auto kept = run_virtual(true);
   auto unkept = run_virtual(false);
   REQUIRE(kept.result.passed);
@@ -50,21 +51,32 @@ TEST_CASE("a run kept for no timeline keeps no events or messages and is otherwi
   CHECK_FALSE(kept.result.messages.empty());
   CHECK(unkept.result.events.empty());
   CHECK(unkept.result.messages.empty());
-  // Every line is still counted, and the events a timeline would draw are counted as left out.
-  CHECK(unkept.result.messages_sent == kept.result.messages_sent);
-  CHECK(unkept.result.at_lines_sent == kept.result.at_lines_sent);
+  // The lines between servers are counted for a report only; the events a timeline would draw
+  // are counted as left out.
+  CHECK(kept.result.at_lines_sent > 0);
+  CHECK(unkept.result.messages_sent == 0);
+  CHECK(unkept.result.at_lines_sent == 0);
   CHECK(unkept.result.events_left_out == kept.result.events.size() + kept.result.events_left_out);
+  // The nodes' own events count the same AT lines for the metrics.
+  CHECK(kept.result.metrics.at_messages == kept.result.at_lines_sent);
+  // Untraced too, the network's bytes then reach no record at all.
+  auto untraced = run_virtual(false, false);
+  CHECK(untraced.result.passed);
+  CHECK(untraced.result.at_lines_sent == 0);
   const auto& a = kept.result.metrics;
-  const auto& b = unkept.result.metrics;
   CHECK(a.updates > 0);
-  CHECK(b.updates == a.updates);
-  CHECK(b.fully_spread == a.fully_spread);
-  CHECK(b.converge_max_ms == a.converge_max_ms);
-  CHECK(b.at_messages == a.at_messages);
-  CHECK(b.at_bytes == a.at_bytes);
-  CHECK(b.stale_dropped == a.stale_dropped);
-  CHECK(b.link_ups == a.link_ups);
-  CHECK(b.link_downs == a.link_downs);
+  for (const auto* other : {&unkept.result, &untraced.result}) {
+    const auto& b = other->metrics;
+    CHECK(b.updates == a.updates);
+    CHECK(b.fully_spread == a.fully_spread);
+    CHECK(b.converge_max_ms == a.converge_max_ms);
+    CHECK(b.at_messages == a.at_messages);
+    CHECK(b.at_bytes == a.at_bytes);
+    CHECK(b.stale_dropped == a.stale_dropped);
+    CHECK(b.link_ups == a.link_ups);
+    CHECK(b.link_downs == a.link_downs);
+    CHECK(other->simulated_s == kept.result.simulated_s);
+  }
   REQUIRE(!kept.trace.empty());
   CHECK(unkept.trace == kept.trace);
 }

@@ -17,7 +17,7 @@ bool drawn(EventKind kind) {
 }  // namespace
 
 RunRecord::RunRecord(RecordSettings settings)
-    : settings_(std::move(settings)), trace_(settings_.trace, true) {
+    : settings_(std::move(settings)), trace_(settings_.trace, settings_.count_messages) {
   trace_.set_listener(settings_.listener, settings_.listening);
   trace_.limit_messages(settings_.max_messages);
 }
@@ -101,7 +101,7 @@ HerdCounts RunRecord::counts() const {
 void RunRecord::keep(bool keep) {
   auto held = lock();
   keep_ = keep;
-  trace_.keep_messages(keep);
+  trace_.keep_messages(keep && settings_.count_messages);
 }
 
 void RunRecord::end(std::int64_t end_ns) {

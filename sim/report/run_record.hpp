@@ -37,6 +37,10 @@ struct RecordSettings {
   std::function<bool()> listening;                 // whether it wants lines now
   std::size_t max_messages = 100'000;              // kept for the timeline
   std::size_t max_events = 200'000;                // kept for the timeline
+  // Whether lines between servers are counted for the report (RunResult::messages_sent). Where
+  // no report is written and nothing traces or listens, the network's bytes need not be read at
+  // all: the nodes' own events still count the AT lines for the metrics.
+  bool count_messages = true;
   bool locked = false;
 };
 
@@ -48,6 +52,13 @@ class RunRecord {
 
   // Whether a trace line written now would go anywhere.
   [[nodiscard]] bool tracing() const;
+  // Whether the bytes between servers matter to this record (sent, delivered, scheduled, lost):
+  // they are traced, listened to or counted. A world need not report them otherwise.
+  [[nodiscard]] bool wants_messages() const {
+    return settings_.trace != nullptr || settings_.listener != nullptr || settings_.count_messages;
+  }
+  // Whether a listener hears when the network will deliver bytes (RunRecord::scheduled).
+  [[nodiscard]] bool wants_schedule() const { return settings_.listener != nullptr; }
   // A line of the runner's or the world's own (steps, clients, faults, Places).
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
   // A node's event: tallied, kept if the timeline draws its kind, traced.

@@ -39,7 +39,8 @@ struct RunResult {
   std::vector<TimedEvent> events;
   std::size_t events_left_out = 0;
   // The first lines between servers (at most a bound), matched send to arrival by connection and
-  // place on it; times on the events' clock. Every line sent is counted.
+  // place on it; times on the events' clock. Every line sent is counted (where the run keeps its
+  // timeline, or the servers are a black box: SimOptions::keep_timeline).
   std::vector<TracedMessage> messages;
   std::size_t messages_sent = 0, at_lines_sent = 0;
   std::vector<std::string> servers;

@@ -25,6 +25,8 @@ std::unique_ptr<World> make_world(const Scenario& scenario, const SimOptions& op
   // The timeline draws at most timeline_max AT lines: about as many are kept, every one counted.
   world.record.max_messages = options.keep_timeline ? options.timeline_max + 1000 : 0;
   if (!options.keep_timeline) world.record.max_events = 0;
+  // A black box's metrics are what crossed the proxies: its lines are counted even then.
+  world.record.count_messages = options.keep_timeline || options.external.has_value();
   world.node = options.node;
   world.reconnect_max_ms = options.reconnect_max_ms;
   world.reconnect_stable_ms = options.reconnect_stable_ms;

@@ -53,9 +53,10 @@ struct SimOptions {
   std::optional<ExternalHerd> external;
   // The report's timeline draws at most this many messages; about as many are kept.
   std::size_t timeline_max = 4000;
-  // Whether the run keeps its first messages and events for a report's timeline. Where no report
-  // is written (explore, shrinking, --report-dir ""), copying them is most of a busy run's
-  // bookkeeping; counts, checks and traces are the same either way.
+  // Whether the run keeps what only its report shows: the first messages and events, for the
+  // timeline, and the count of lines between servers (RunResult::messages_sent). Where no report
+  // is written (explore, shrinking, --report-dir "") they were most of a busy run's bookkeeping;
+  // the verdict, metrics and trace are the same either way.
   bool keep_timeline = true;
 };
 
