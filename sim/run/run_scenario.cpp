@@ -22,7 +22,8 @@ std::unique_ptr<World> make_world(const Scenario& scenario, const SimOptions& op
   world.record.trace = options.trace;
   world.record.listener = options.trace_listener;
   world.record.listening = options.trace_listening;
-  // The timeline draws at most timeline_max AT lines: about as many are kept, every one counted.
+  // The timeline draws at most timeline_max AT lines: about as many are kept, every one counted;
+  // none is kept or counted for a run that writes no report.
   world.record.max_messages = options.keep_timeline ? options.timeline_max + 1000 : 0;
   if (!options.keep_timeline) world.record.max_events = 0;
   // A black box's metrics are what crossed the proxies: its lines are counted even then.

@@ -78,7 +78,8 @@ class VirtualWorld final : public World, Herd, Links, Time {
              net.host_id_of(id, End::acceptor) != client;
     };
     // The record hears of the bytes between servers only when it traces, listens or counts
-    // them: on a busy ring reading every delivery for nobody was a tenth of the run.
+    // them: on a busy ring, reading every line for nobody took a tenth of the flood's
+    // instructions.
     const bool messages = record_.wants_messages();
     vnet::Observer observer;
     if (messages)
