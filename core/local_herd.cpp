@@ -1,5 +1,7 @@
 #include "core/local_herd.hpp"
 
+#include <functional>
+
 #include "core/client_budget.hpp"
 #include "core/io/tcp_environment.hpp"
 #include "core/open_files.hpp"
@@ -28,6 +30,14 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) co
   options.peer_secret = settings_.topology.peer_secret;
   options.peers.clear();
   options.seed = settings_.seed;  // the node mixes in its own name
+  // Usually `server` is the topology's own entry, and its place is known without a search (a
+  // ring of thousands would otherwise compare names a million times to start).
+  const auto& servers = settings_.topology.servers;
+  const std::less<const ServerSpec*> before;
+  const bool listed =
+      !before(&server, servers.data()) && before(&server, servers.data() + servers.size());
+  options.herd_index =
+      static_cast<std::uint32_t>(listed ? &server - servers.data() : index_of(server.name));
   for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
     if (!with_peers) break;
     const ServerSpec* to = settings_.topology.find(neighbour);

@@ -134,7 +134,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   void emit_at(std::int64_t time_ns, EventKind kind, std::string_view peer, std::string_view text,
                std::size_t queue = 0, std::string_view client = {}) {
     if (!sink || stopped) return;
-    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue, client});
+    sink(NodeEvent{kind, options.name, peer, text, time_ns, queue, client, options.herd_index});
   }
   // An update event, with the record's client as the parse found it.
   void emit_update(EventKind kind, std::string_view line, std::string_view client) {

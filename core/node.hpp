@@ -65,6 +65,9 @@ struct NodeOptions {
   int reconnect_stable_ms = 1000;  // only a link up this long starts its backoff over
   int connect_timeout_ms = 2000;   // a link's connect that hears nothing is tried again
   std::uint64_t seed = 1;          // jitter for reconnect backoff (mixed with the node's name)
+  // Where the node stands in its herd's list of servers (LocalHerd numbers them), carried in its
+  // events for observers; no_herd_index for a node on its own.
+  std::uint32_t herd_index = no_herd_index;
 };
 
 class Node {

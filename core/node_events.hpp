@@ -21,6 +21,9 @@ enum class EventKind {
   update_not_sent,  // classic mode: an update not sent to `peer` because its link was down
 };
 
+// A node's place in its herd when it has none (a node started alone).
+inline constexpr std::uint32_t no_herd_index = 0xffffffff;
+
 struct NodeEvent {
   EventKind kind;
   std::string_view node;
@@ -31,6 +34,9 @@ struct NodeEvent {
   // For update events, the record's client field, as the node parsed it (so a listener need not
   // split the line again); empty for other events.
   std::string_view client;
+  // NodeOptions::herd_index: an observer that keeps a table per server finds this node's entry
+  // without looking its name up (it should check the name there: the index is a hint).
+  std::uint32_t herd_index = no_herd_index;
 };
 
 // Called on the node's strand: a sink shared by several nodes must be thread-safe.

@@ -104,3 +104,15 @@ TEST_CASE("the tracker agrees with the checker over random histories") {
     }
   }
 }
+
+TEST_CASE("a server's place is a hint: a wrong one still records what the named server holds") {
+  HeldRecords held({"A", "B", "C"});
+  held.expect(at("A", "kiwi", 1));
+  held.stored("A", at("A", "kiwi", 1), "kiwi", 0);  // its own place
+  held.stored("B", at("A", "kiwi", 1), "kiwi", 0);  // A's place, B's name: B's record
+  held.stored("C", at("A", "kiwi", 1), "kiwi", 7);  // no such place
+  CHECK(held.records("A").size() == 1);
+  CHECK(held.records("B").size() == 1);
+  CHECK(held.records("C").size() == 1);
+  CHECK(held.all_hold_expected());
+}

@@ -309,3 +309,17 @@ TEST_CASE("a pattern RE2 cannot take is a bad file that says why") {
     CHECK_MESSAGE(parse_scenario(with_steps(steps), "s.json").ok(), fine);
   }
 }
+
+TEST_CASE("metrics take a node's place in its herd as a hint, checked against its name") {
+  const std::string at = "AT A +0.1 c +1+1 1";
+  MetricsTally tally;
+  tally.add(EventKind::update_stored, "A", "", at, 1'000'000, 0, 0);
+  // B given A's place: still a second server, so the update reached both.
+  tally.add(EventKind::update_stored, "B", "", at, 2'000'000, 0, 0);
+  tally.add(EventKind::update_stored, "B", "", at, 3'000'000, 0, 1);  // B again, its own place
+  auto m = tally.result(2);
+  CHECK(m.updates == 1);
+  CHECK(m.fully_spread == 1);
+  CHECK(m.converge_max_ms == doctest::Approx(1.0));  // B counted once, at its first store
+  CHECK(tally.result(3).fully_spread == 0);
+}

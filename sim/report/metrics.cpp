@@ -16,16 +16,30 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-std::uint32_t MetricsTally::index_of(std::string_view node) {
-  auto it = servers_.find(node);
-  if (it != servers_.end()) return it->second;
-  auto index = static_cast<std::uint32_t>(servers_.size());
-  servers_.emplace(std::string(node), index);
+std::uint32_t MetricsTally::index_of(std::string_view node, std::uint32_t herd_index) {
+  if (herd_index < by_herd_index_.size() && by_herd_index_[herd_index] != 0) {
+    auto known = by_herd_index_[herd_index] - 1;
+    if (names_[known] == node) return known;
+  }
+  std::uint32_t index;
+  if (auto it = servers_.find(node); it != servers_.end()) {
+    index = it->second;
+  } else {
+    index = static_cast<std::uint32_t>(servers_.size());
+    servers_.emplace(std::string(node), index);
+    names_.emplace_back(node);
+  }
+  // A herd of more than a million servers is not one a simulator runs: past that, no hint.
+  if (herd_index < (1u << 20)) {
+    if (herd_index >= by_herd_index_.size()) by_herd_index_.resize(herd_index + 1, 0);
+    by_herd_index_[herd_index] = index + 1;
+  }
   return index;
 }
 
 void MetricsTally::add(EventKind kind, std::string_view node, std::string_view peer,
-                       std::string_view text, std::int64_t time_ns, std::size_t queue_bytes) {
+                       std::string_view text, std::int64_t time_ns, std::size_t queue_bytes,
+                       std::uint32_t herd_index) {
   auto& m = counts_;
   switch (kind) {
     case EventKind::update_stored: {
@@ -40,7 +54,7 @@ void MetricsTally::add(EventKind kind, std::string_view node, std::string_view p
       }
       auto& s = it->second;
       // A restarted node storing the record again does not move "reached everyone".
-      auto index = index_of(node);
+      auto index = index_of(node, herd_index);
       if (s.seen.size() <= index / 64) s.seen.resize(index / 64 + 1, 0);
       auto bit = std::uint64_t{1} << (index % 64);
       if ((s.seen[index / 64] & bit) == 0) {

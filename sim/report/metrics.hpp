@@ -39,8 +39,10 @@ struct Metrics {
 // is a bit per server.
 class MetricsTally {
  public:
+  // `herd_index`: the node's place in its herd (NodeEvent::herd_index), a hint that spares
+  // looking its name up; checked against the name.
   void add(EventKind kind, std::string_view node, std::string_view peer, std::string_view text,
-           std::int64_t time_ns, std::size_t queue_bytes);
+           std::int64_t time_ns, std::size_t queue_bytes, std::uint32_t herd_index = no_herd_index);
   // What the events so far say, for a herd of `servers`.
   [[nodiscard]] Metrics result(std::size_t servers) const;
 
@@ -59,8 +61,11 @@ class MetricsTally {
       return std::hash<std::string_view>{}(text);
     }
   };
-  std::uint32_t index_of(std::string_view node);
+  std::uint32_t index_of(std::string_view node, std::uint32_t herd_index);
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> servers_;
+  std::vector<std::string> names_;  // by number
+  // By herd index: the server's number + 1 (0: not seen under that index yet).
+  std::vector<std::uint32_t> by_herd_index_;
   std::unordered_map<std::string, Spread, Hash, std::equal_to<>> spread_;
   Metrics counts_;
 };

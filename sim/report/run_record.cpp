@@ -44,7 +44,7 @@ void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e) {
   // A live herd left up after its scenario keeps nothing for a report, and may run for days.
   if (!keep_.load(std::memory_order_relaxed) && !trace_.enabled()) return;
   auto held = lock();
-  tally_.add(e.kind, e.node, e.peer, e.text, time_ns, e.queue_bytes);
+  tally_.add(e.kind, e.node, e.peer, e.text, time_ns, e.queue_bytes, e.herd_index);
   if (keep_ && drawn(e.kind)) {
     if (events_.size() < settings_.max_events)
       events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),

@@ -39,6 +39,11 @@ HeldRecords::Server* HeldRecords::server_named(std::string_view name) {
   return it == server_index_.end() ? nullptr : &servers_[it->second];
 }
 
+HeldRecords::Server* HeldRecords::server_at(std::uint32_t place, std::string_view name) {
+  if (place < server_names_.size() && server_names_[place] == name) return &servers_[place];
+  return server_named(name);
+}
+
 const HeldRecords::Server* HeldRecords::server_named(std::string_view name) const {
   auto it = server_index_.find(name);
   return it == server_index_.end() ? nullptr : &servers_[it->second];
@@ -79,12 +84,12 @@ void HeldRecords::changed() {
   moved_.notify_all();
 }
 
-void HeldRecords::stored(std::string_view server, std::string_view at_line,
-                         std::string_view client) {
+void HeldRecords::stored(std::string_view server, std::string_view at_line, std::string_view client,
+                         std::uint32_t place) {
   if (client.empty()) client = at_line_client(at_line);
   if (client.empty()) return;
   std::lock_guard lock(mutex_);
-  auto* s = server_named(server);
+  auto* s = server_at(place, server);
   if (s == nullptr) return;
   put(*s, intern_client(client), intern_line(at_line));
   changed();

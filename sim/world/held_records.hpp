@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,7 +35,10 @@ class HeldRecords {
   // --- what the servers hold -------------------------------------------------------------------
   // `server` stored `at_line` (an update_stored event): its record for the line's client.
   // `client` is that field when the event carries it; empty, it is read from the line.
-  void stored(std::string_view server, std::string_view at_line, std::string_view client = {});
+  // `place`, when known, is where `server` stands in the list given at construction (a hint,
+  // checked against the name): the server is then found without hashing its name.
+  void stored(std::string_view server, std::string_view at_line, std::string_view client = {},
+              std::uint32_t place = std::numeric_limits<std::uint32_t>::max());
   // Everything `server` holds, as it answered when asked (a black box), and the clients it could
   // not be asked about, with why (client -> reason): those it is not known to hold.
   void replace(std::string_view server, const StoreRecords& records,
@@ -104,6 +108,8 @@ class HeldRecords {
   Id intern_line(std::string_view line);
   [[nodiscard]] Id client_of(std::string_view client) const;
   [[nodiscard]] Server* server_named(std::string_view name);
+  // The server at `place` if that is `name`'s place, else by its name.
+  [[nodiscard]] Server* server_at(std::uint32_t place, std::string_view name);
   [[nodiscard]] const Server* server_named(std::string_view name) const;
   // The pairs of `s` that are off: expected clients it lacks or holds otherwise, and clients it
   // holds that nobody expects.
