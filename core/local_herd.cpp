@@ -1,7 +1,5 @@
 #include "core/local_herd.hpp"
 
-#include <functional>
-
 #include "core/client_budget.hpp"
 #include "core/io/tcp_environment.hpp"
 #include "core/open_files.hpp"
@@ -22,7 +20,8 @@ LocalHerd::~LocalHerd() {
   stop();
 }
 
-NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) const {
+NodeOptions LocalHerd::options_for(std::size_t index, bool with_peers) const {
+  const auto& server = settings_.topology.servers[index];
   NodeOptions options = settings_.node;
   options.name = server.name;
   options.listen_host = server.host;
@@ -30,14 +29,7 @@ NodeOptions LocalHerd::options_for(const ServerSpec& server, bool with_peers) co
   options.peer_secret = settings_.topology.peer_secret;
   options.peers.clear();
   options.seed = settings_.seed;  // the node mixes in its own name
-  // Usually `server` is the topology's own entry, and its place is known without a search (a
-  // ring of thousands would otherwise compare names a million times to start).
-  const auto& servers = settings_.topology.servers;
-  const std::less<const ServerSpec*> before;
-  const bool listed =
-      !before(&server, servers.data()) && before(&server, servers.data() + servers.size());
-  options.herd_index =
-      static_cast<std::uint32_t>(listed ? &server - servers.data() : index_of(server.name));
+  options.herd_index = static_cast<std::uint32_t>(index);
   for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
     if (!with_peers) break;
     const ServerSpec* to = settings_.topology.find(neighbour);
@@ -56,7 +48,7 @@ std::size_t LocalHerd::index_of(std::string_view name) const {
 Expected<void> LocalHerd::start() {
   auto& servers = settings_.topology.servers;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i] = make_node(servers[i], false);
+    nodes_[i] = make_node(i, false);
     if (auto bound = nodes_[i]->bind(); !bound) {
       stop();
       return fail(servers[i].name + ": " + bound.error());
@@ -65,14 +57,14 @@ Expected<void> LocalHerd::start() {
   }
   // Every port is known only now, so this is when links are routed.
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    nodes_[i]->set_peers(options_for(servers[i], true).peers);
+    nodes_[i]->set_peers(options_for(i, true).peers);
     nodes_[i]->start();
   }
   return {};
 }
 
-std::unique_ptr<Node> LocalHerd::make_node(const ServerSpec& server, bool with_peers) const {
-  auto options = options_for(server, with_peers);
+std::unique_ptr<Node> LocalHerd::make_node(std::size_t index, bool with_peers) const {
+  auto options = options_for(index, with_peers);
   auto environment = settings_.environment
                          ? settings_.environment(options)
                          : make_tcp_environment(*settings_.runtime, options.places);
@@ -109,7 +101,7 @@ Expected<void> LocalHerd::restart(std::string_view name) {
   if (i >= nodes_.size()) return fail("no server named " + std::string(name));
   crash(name);
   const auto& server = settings_.topology.servers[i];
-  auto node = make_node(server, true);
+  auto node = make_node(i, true);
   if (auto bound = node->bind(); !bound)
     return fail(server.name + " (restarting): " + bound.error());
   node->start();

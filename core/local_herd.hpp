@@ -58,9 +58,10 @@ class LocalHerd {
   [[nodiscard]] Expected<void> restart(std::string_view name);
 
  private:
-  [[nodiscard]] NodeOptions options_for(const ServerSpec& server, bool with_peers) const;
+  // For the topology's server number `index` (also its herd_index).
+  [[nodiscard]] NodeOptions options_for(std::size_t index, bool with_peers) const;
   [[nodiscard]] std::size_t index_of(std::string_view name) const;
-  [[nodiscard]] std::unique_ptr<Node> make_node(const ServerSpec& server, bool with_peers) const;
+  [[nodiscard]] std::unique_ptr<Node> make_node(std::size_t index, bool with_peers) const;
 
   HerdSettings settings_;
   std::vector<std::unique_ptr<Node>> nodes_;  // one slot per server; empty while crashed
