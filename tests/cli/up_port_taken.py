@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`herd up` with one of its ports taken: one line naming the server, the address and the reason,
 exit status 2 within a second, and no process left behind."""
-import os
+import random
 import socket
 import subprocess
 import sys
@@ -24,13 +24,24 @@ def block_is_free(base, count):
     return True
 
 
+_next_base = None  # where this process's next block starts looking
+
+
 def free_block(count):
     """A block of free ports below the kernel's ephemeral range: no client socket of another test
     running beside this one (ctest -j2) takes a local port there, so a port of the block is free
-    or held only as this test says (a block in that range once failed the check at the end)."""
+    or held only as this test says (a block in that range once failed the check at the end).
+    Several tests share this: each process starts at a random place and never hands out a block
+    twice, so a retry after a block was taken between the check and the bind gets another one."""
+    global _next_base
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         low = int(f.read().split()[0])
-    for base in range(20000 + os.getpid() % 1000 * 10, low - count, count):
+    first, last = 20000, low - count
+    if _next_base is None:
+        _next_base = random.randrange(first, last)
+    for _ in range((last - first) // count + 1):
+        base = _next_base
+        _next_base = base + count if base + count <= last else first
         if block_is_free(base, count):
             return base
     raise SystemExit("no free block of ports below the ephemeral range")
