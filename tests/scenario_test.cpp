@@ -7,6 +7,7 @@
 #include "sim/campaign/random_scenario.hpp"
 #include "sim/checker/checker.hpp"
 #include "sim/report/metrics.hpp"
+#include "sim/report/text_interner.hpp"
 
 using namespace herd;
 
@@ -312,14 +313,63 @@ TEST_CASE("a pattern RE2 cannot take is a bad file that says why") {
 
 TEST_CASE("metrics take a node's place in its herd as a hint, checked against its name") {
   const std::string at = "AT A +0.1 c +1+1 1";
+  const TextInterner::Id line = 0;
   MetricsTally tally;
-  tally.add(EventKind::update_stored, "A", "", at, 1'000'000, 0, 0);
+  tally.add(EventKind::update_stored, "A", "", at, 1'000'000, 0, 0, line);
   // B given A's place: still a second server, so the update reached both.
-  tally.add(EventKind::update_stored, "B", "", at, 2'000'000, 0, 0);
-  tally.add(EventKind::update_stored, "B", "", at, 3'000'000, 0, 1);  // B again, its own place
+  tally.add(EventKind::update_stored, "B", "", at, 2'000'000, 0, 0, line);
+  tally.add(EventKind::update_stored, "B", "", at, 3'000'000, 0, 1,
+            line);  // B again, its own place
   auto m = tally.result(2);
   CHECK(m.updates == 1);
   CHECK(m.fully_spread == 1);
   CHECK(m.converge_max_ms == doctest::Approx(1.0));  // B counted once, at its first store
   CHECK(tally.result(3).fully_spread == 0);
+}
+
+TEST_CASE("metrics count an update's spread by the number its caller gives its line") {
+  MetricsTally tally;
+  // Line 7 first (numbers need not come in order), stored by a server that is not its origin;
+  // then its origin; line 2 only ever away from its origin: not an update accepted here.
+  tally.add(EventKind::update_stored, "B", "", "AT A +0.1 c +1+1 1", 1'000'000, 0, no_herd_index,
+            7);
+  tally.add(EventKind::update_stored, "A", "", "AT A +0.1 c +1+1 1", 2'000'000, 0, no_herd_index,
+            7);
+  tally.add(EventKind::update_stored, "B", "", "AT Z +0.1 d +1+1 1", 2'000'000, 0, no_herd_index,
+            2);
+  // Without a number a stored line is no update's spread.
+  tally.add(EventKind::update_stored, "A", "", "AT A +0.1 e +1+1 1", 2'000'000, 0);
+  auto m = tally.result(2);
+  CHECK(m.updates == 1);
+  CHECK(m.fully_spread == 1);
+  CHECK(m.converge_max_ms == doctest::Approx(1.0));  // from its first store (B) to its last (A)
+  // Servers numbered past one row of bits (64) widen every row and keep what they held.
+  for (int i = 0; i < 130; ++i)
+    tally.add(EventKind::update_stored, "S" + std::to_string(i), "", "AT A +0.1 c +1+1 1",
+              6'000'000 + i * 1'000, 0, no_herd_index, 7);
+  tally.add(EventKind::update_stored, "B", "", "AT A +0.1 c +1+1 1", 9'000'000, 0, no_herd_index,
+            7);  // B again: seen before the rows widened
+  m = tally.result(132);
+  CHECK(m.fully_spread == 1);
+  CHECK(m.converge_max_ms == doctest::Approx(5.129));  // S129 at 6.129 ms, from B's 1 ms
+}
+
+TEST_CASE("an interner numbers texts densely, once each, and keeps them") {
+  TextInterner texts;
+  std::string first = "AT Clark +0.1 kiwi +1+1 1";
+  CHECK(texts.find(first) == TextInterner::none);
+  CHECK(texts.intern(first) == 0);
+  first[3] = 'X';  // the caller's text changes; the interner kept its own copy
+  CHECK(texts.text(0) == "AT Clark +0.1 kiwi +1+1 1");
+  CHECK(texts.intern("AT Clark +0.1 kiwi +1+1 1") == 0);
+  CHECK(texts.intern(first) == 1);
+  // Many texts, and one longer than a block: all found again under their numbers.
+  std::string huge(300'000, 'h');
+  CHECK(texts.intern(huge) == 2);
+  for (int i = 0; i < 20'000; ++i) texts.intern("line " + std::to_string(i));
+  CHECK(texts.size() == 20'003);
+  CHECK(texts.find("line 12345") == 12'348);
+  CHECK(texts.text(12'348) == "line 12345");
+  CHECK(texts.text(2) == huge);
+  CHECK(texts.find("line 20000") == TextInterner::none);
 }

@@ -37,32 +37,49 @@ std::uint32_t MetricsTally::index_of(std::string_view node, std::uint32_t herd_i
   return index;
 }
 
+bool MetricsTally::first_sight(TextInterner::Id line, std::uint32_t index) {
+  if (index / 64 >= seen_words_) {
+    auto words = std::max<std::size_t>(seen_words_ * 2, index / 64 + 1);
+    std::vector<std::uint64_t> wider(spread_.size() * words, 0);
+    for (std::size_t row = 0; row < spread_.size(); ++row)
+      std::copy_n(seen_.begin() + static_cast<std::ptrdiff_t>(row * seen_words_), seen_words_,
+                  wider.begin() + static_cast<std::ptrdiff_t>(row * words));
+    seen_ = std::move(wider);
+    seen_words_ = words;
+  }
+  auto& word = seen_[line * seen_words_ + index / 64];
+  auto bit = std::uint64_t{1} << (index % 64);
+  if ((word & bit) != 0) return false;
+  word |= bit;
+  return true;
+}
+
 void MetricsTally::add(EventKind kind, std::string_view node, std::string_view peer,
                        std::string_view text, std::int64_t time_ns, std::size_t queue_bytes,
-                       std::uint32_t herd_index) {
+                       std::uint32_t herd_index, TextInterner::Id line) {
   auto& m = counts_;
   switch (kind) {
     case EventKind::update_stored: {
-      auto it = spread_.find(text);
-      bool fresh = it == spread_.end();
-      if (fresh) {
-        it = spread_.emplace(std::string(text), Spread{}).first;
-        it->second.first = time_ns;
-        // Stored at its origin: the AT line's second field names the server that made it.
-        auto after_at = text.substr(text.find(' ') + 1);
-        it->second.origin = std::string(after_at.substr(0, after_at.find(' ')));
+      if (line == TextInterner::none) break;
+      if (line >= spread_.size()) {
+        spread_.resize(std::max<std::size_t>(line + 1, spread_.size() * 2));
+        seen_.resize(spread_.size() * seen_words_, 0);
       }
-      auto& s = it->second;
+      auto& s = spread_[line];
+      if (!s.stored) {
+        s.stored = true;
+        s.first = time_ns;
+      }
       // A restarted node storing the record again does not move "reached everyone".
-      auto index = index_of(node, herd_index);
-      if (s.seen.size() <= index / 64) s.seen.resize(index / 64 + 1, 0);
-      auto bit = std::uint64_t{1} << (index % 64);
-      if ((s.seen[index / 64] & bit) == 0) {
-        s.seen[index / 64] |= bit;
+      if (first_sight(line, index_of(node, herd_index))) {
         ++s.reached;
         s.last = time_ns;
       }
-      if (node == s.origin) s.at_origin = true;
+      // Stored at its origin: the AT line's second field names the server that made it.
+      if (!s.at_origin) {
+        auto after_at = text.substr(text.find(' ') + 1);
+        s.at_origin = after_at.substr(0, after_at.find(' ')) == node;
+      }
       break;
     }
     case EventKind::update_dropped:
@@ -95,8 +112,8 @@ void MetricsTally::add(EventKind kind, std::string_view node, std::string_view p
 Metrics MetricsTally::result(std::size_t servers) const {
   Metrics m = counts_;
   std::vector<double> times;
-  for (const auto& [line, s] : spread_) {
-    if (!s.at_origin) continue;
+  for (const auto& s : spread_) {
+    if (!s.stored || !s.at_origin) continue;
     ++m.updates;
     if (s.reached < servers) continue;
     ++m.fully_spread;
@@ -113,7 +130,10 @@ Metrics MetricsTally::result(std::size_t servers) const {
 
 Metrics compute_metrics(const std::vector<TimedEvent>& events, std::size_t servers) {
   MetricsTally tally;
-  for (const auto& e : events) tally.add(e.kind, e.node, e.peer, e.text, e.time_ns, e.queue_bytes);
+  TextInterner lines;
+  for (const auto& e : events)
+    tally.add(e.kind, e.node, e.peer, e.text, e.time_ns, e.queue_bytes, no_herd_index,
+              e.kind == EventKind::update_stored ? lines.intern(e.text) : TextInterner::none);
   return tally.result(servers);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/node_events.hpp"
+#include "sim/report/text_interner.hpp"
 
 namespace herd {
 
@@ -40,33 +41,43 @@ struct Metrics {
 class MetricsTally {
  public:
   // `herd_index`: the node's place in its herd (NodeEvent::herd_index), a hint that spares
-  // looking its name up; checked against the name.
+  // looking its name up; checked against the name. `line`: for an update_stored event, the
+  // number its caller gives the stored line (equal lines, equal numbers; dense, as a
+  // TextInterner's), so an update's spread is found without hashing its line at every server.
+  // A stored event without a number is not counted as an update's spread.
   void add(EventKind kind, std::string_view node, std::string_view peer, std::string_view text,
-           std::int64_t time_ns, std::size_t queue_bytes, std::uint32_t herd_index = no_herd_index);
+           std::int64_t time_ns, std::size_t queue_bytes, std::uint32_t herd_index = no_herd_index,
+           TextInterner::Id line = TextInterner::none);
   // What the events so far say, for a herd of `servers`.
   [[nodiscard]] Metrics result(std::size_t servers) const;
 
  private:
   struct Spread {
     std::int64_t first = 0, last = 0;
-    std::size_t reached = 0;
-    std::vector<std::uint64_t> seen;  // a bit per server
-    std::string origin;
+    std::uint32_t reached = 0;
+    bool stored = false;  // some server stored the line (its number may come from elsewhere)
     bool at_origin = false;
   };
-  // Heterogeneous lookup: a stored event's line is looked up as it is, without a copy.
+  std::uint32_t index_of(std::string_view node, std::uint32_t herd_index);
+  // Marks server `index` as holding `line`; whether it is the first time.
+  bool first_sight(TextInterner::Id line, std::uint32_t index);
+
+  // Heterogeneous lookup: a node's name is looked up as it is, without a copy.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const {
       return std::hash<std::string_view>{}(text);
     }
   };
-  std::uint32_t index_of(std::string_view node, std::uint32_t herd_index);
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> servers_;
   std::vector<std::string> names_;  // by number
   // By herd index: the server's number + 1 (0: not seen under that index yet).
   std::vector<std::uint32_t> by_herd_index_;
-  std::unordered_map<std::string, Spread, Hash, std::equal_to<>> spread_;
+  std::vector<Spread> spread_;  // by line number
+  // A row of bits per line number, a bit per server number: which servers stored it. Rows widen
+  // (and the table is laid out again) when a server numbered past them appears.
+  std::vector<std::uint64_t> seen_;
+  std::size_t seen_words_ = 1;  // per row
   Metrics counts_;
 };
 

@@ -36,7 +36,7 @@ void RunRecord::event(std::int64_t time_ns, std::string_view kind, std::string_v
   trace_.event(time_ns, kind, text);
 }
 
-void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e) {
+void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e, TextInterner::Id line) {
   // Every line a node reads: nothing here counts, keeps or traces it (the network's observer
   // traces lines between servers), so it costs no lock.
   if (e.kind == EventKind::line_in) return;
@@ -44,7 +44,7 @@ void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e) {
   // A live herd left up after its scenario keeps nothing for a report, and may run for days.
   if (!keep_.load(std::memory_order_relaxed) && !trace_.enabled()) return;
   auto held = lock();
-  tally_.add(e.kind, e.node, e.peer, e.text, time_ns, e.queue_bytes, e.herd_index);
+  tally_.add(e.kind, e.node, e.peer, e.text, time_ns, e.queue_bytes, e.herd_index, line);
   if (keep_ && drawn(e.kind)) {
     if (events_.size() < settings_.max_events)
       events_.push_back({e.kind, std::string(e.node), std::string(e.peer), std::string(e.text),

@@ -17,6 +17,7 @@
 
 #include "sim/report/findings.hpp"
 #include "sim/report/metrics.hpp"
+#include "sim/report/text_interner.hpp"
 #include "sim/report/trace.hpp"
 
 namespace herd {
@@ -61,8 +62,10 @@ class RunRecord {
   [[nodiscard]] bool wants_schedule() const { return settings_.listener != nullptr; }
   // A line of the runner's or the world's own (steps, clients, faults, Places).
   void event(std::int64_t time_ns, std::string_view kind, std::string_view text);
-  // A node's event: tallied, kept if the timeline draws its kind, traced.
-  void node_event(std::int64_t time_ns, const NodeEvent& e);
+  // A node's event: tallied, kept if the timeline draws its kind, traced. `line`: a stored
+  // update's number in the world's HeldRecords (what HeldRecords::stored returned).
+  void node_event(std::int64_t time_ns, const NodeEvent& e,
+                  TextInterner::Id line = TextInterner::none);
   // Bytes between servers (trace.hpp); `forward`: from the connection's initiator.
   void sent(std::int64_t time_ns, std::uint64_t connection, bool forward, const std::string& from,
             const std::string& to, std::string_view bytes);

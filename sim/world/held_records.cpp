@@ -11,29 +11,6 @@ HeldRecords::HeldRecords(const std::vector<std::string>& servers)
   for (std::size_t i = 0; i < server_names_.size(); ++i) server_index_.emplace(server_names_[i], i);
 }
 
-HeldRecords::Id HeldRecords::intern_client(std::string_view client) {
-  auto it = client_ids_.find(client);
-  if (it != client_ids_.end()) return it->second;
-  auto id = static_cast<Id>(clients_.size());
-  clients_.push_back(std::make_unique<std::string>(client));
-  client_ids_.emplace(*clients_.back(), id);
-  return id;
-}
-
-HeldRecords::Id HeldRecords::client_of(std::string_view client) const {
-  auto it = client_ids_.find(client);
-  return it == client_ids_.end() ? none : it->second;
-}
-
-HeldRecords::Id HeldRecords::intern_line(std::string_view line) {
-  auto it = line_ids_.find(line);
-  if (it != line_ids_.end()) return it->second;
-  auto id = static_cast<Id>(lines_.size());
-  lines_.push_back(std::make_unique<std::string>(line));
-  line_ids_.emplace(*lines_.back(), id);
-  return id;
-}
-
 HeldRecords::Server* HeldRecords::server_named(std::string_view name) {
   auto it = server_index_.find(name);
   return it == server_index_.end() ? nullptr : &servers_[it->second];
@@ -84,15 +61,17 @@ void HeldRecords::changed() {
   moved_.notify_all();
 }
 
-void HeldRecords::stored(std::string_view server, std::string_view at_line, std::string_view client,
-                         std::uint32_t place) {
+HeldRecords::Id HeldRecords::stored(std::string_view server, std::string_view at_line,
+                                    std::string_view client, std::uint32_t place) {
   if (client.empty()) client = at_line_client(at_line);
-  if (client.empty()) return;
+  if (client.empty()) return none;
   std::lock_guard lock(mutex_);
   auto* s = server_at(place, server);
-  if (s == nullptr) return;
-  put(*s, intern_client(client), intern_line(at_line));
+  if (s == nullptr) return none;
+  auto line = lines_.intern(at_line);
+  put(*s, clients_.intern(client), line);
   changed();
+  return line;
 }
 
 void HeldRecords::replace(std::string_view server, const StoreRecords& records,
@@ -103,7 +82,8 @@ void HeldRecords::replace(std::string_view server, const StoreRecords& records,
   if (s->live) off_ -= off_pairs(*s);
   s->lines.clear();
   s->unreadable = unreadable;
-  for (const auto& [client, line] : records) s->lines.set(intern_client(client), intern_line(line));
+  for (const auto& [client, line] : records)
+    s->lines.set(clients_.intern(client), lines_.intern(line));
   if (s->live) off_ += off_pairs(*s);
   changed();
 }
@@ -147,8 +127,8 @@ void HeldRecords::expect(std::string_view at_line) {
   auto client_name = at_line_client(at_line);
   if (client_name.empty()) return;
   std::lock_guard lock(mutex_);
-  auto client = intern_client(client_name);
-  auto line = intern_line(at_line);
+  auto client = clients_.intern(client_name);
+  auto line = lines_.intern(at_line);
   Id before = expected_.get(client);
   if (before == line) return;
   for (const auto& s : servers_) {
@@ -182,11 +162,11 @@ std::optional<std::string> HeldRecords::record(std::string_view server,
                                                std::string_view client) const {
   std::lock_guard lock(mutex_);
   const auto* s = server_named(server);
-  auto id = client_of(client);
+  auto id = clients_.find(client);
   if (s == nullptr || id == none) return std::nullopt;
   auto held = s->lines.get(id);
   if (held == none) return std::nullopt;
-  return *lines_[held];
+  return std::string(lines_.text(held));
 }
 
 StoreRecords HeldRecords::records(std::string_view server) const {
@@ -194,7 +174,8 @@ StoreRecords HeldRecords::records(std::string_view server) const {
   StoreRecords out;
   const auto* s = server_named(server);
   if (s == nullptr) return out;
-  s->lines.for_each([&](Id client, Id line) { out.emplace(*clients_[client], *lines_[line]); });
+  s->lines.for_each(
+      [&](Id client, Id line) { out.emplace(clients_.text(client), lines_.text(line)); });
   return out;
 }
 
@@ -212,7 +193,7 @@ bool HeldRecords::live(std::string_view server) const {
 std::vector<std::string> HeldRecords::expected_clients() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  expected_.for_each([&](Id client, Id) { out.push_back(*clients_[client]); });
+  expected_.for_each([&](Id client, Id) { out.emplace_back(clients_.text(client)); });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -220,7 +201,8 @@ std::vector<std::string> HeldRecords::expected_clients() const {
 StoreRecords HeldRecords::expected_lines() const {
   std::lock_guard lock(mutex_);
   StoreRecords out;
-  expected_.for_each([&](Id client, Id line) { out[*clients_[client]] = *lines_[line]; });
+  expected_.for_each(
+      [&](Id client, Id line) { out.emplace(clients_.text(client), lines_.text(line)); });
   return out;
 }
 

@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/report/text_interner.hpp"
+
 namespace herd {
 
 // A server's records by client, as the checker compares them.
@@ -37,8 +39,11 @@ class HeldRecords {
   // `client` is that field when the event carries it; empty, it is read from the line.
   // `place`, when known, is where `server` stands in the list given at construction (a hint,
   // checked against the name): the server is then found without hashing its name.
-  void stored(std::string_view server, std::string_view at_line, std::string_view client = {},
-              std::uint32_t place = std::numeric_limits<std::uint32_t>::max());
+  // Returns the line's number (line_id()), or TextInterner::none when it names no client or
+  // `server` is not in the herd.
+  TextInterner::Id stored(std::string_view server, std::string_view at_line,
+                          std::string_view client = {},
+                          std::uint32_t place = std::numeric_limits<std::uint32_t>::max());
   // Everything `server` holds, as it answered when asked (a black box), and the clients it could
   // not be asked about, with why (client -> reason): those it is not known to hold.
   void replace(std::string_view server, const StoreRecords& records,
@@ -77,8 +82,8 @@ class HeldRecords {
   bool wait_for_change(std::uint64_t seen, std::chrono::steady_clock::time_point until) const;
 
  private:
-  using Id = std::uint32_t;
-  static constexpr Id none = 0xffffffff;
+  using Id = TextInterner::Id;
+  static constexpr Id none = TextInterner::none;
   // Client -> line, indexed by the client's id (ids are dense, and every server comes to hold
   // nearly every client, so a flat array is smaller than a hash map and a lookup is one load).
   struct ByClient {
@@ -104,9 +109,6 @@ class HeldRecords {
     bool live = true;
   };
 
-  Id intern_client(std::string_view client);
-  Id intern_line(std::string_view line);
-  [[nodiscard]] Id client_of(std::string_view client) const;
   [[nodiscard]] Server* server_named(std::string_view name);
   // The server at `place` if that is `name`'s place, else by its name.
   [[nodiscard]] Server* server_at(std::uint32_t place, std::string_view name);
@@ -123,10 +125,7 @@ class HeldRecords {
   std::vector<std::string> server_names_;
   std::unordered_map<std::string_view, std::size_t> server_index_;  // views into server_names_
   std::vector<Server> servers_;
-  std::unordered_map<std::string_view, Id> client_ids_;  // views into clients_
-  std::vector<std::unique_ptr<std::string>> clients_;
-  std::unordered_map<std::string_view, Id> line_ids_;  // views into lines_
-  std::vector<std::unique_ptr<std::string>> lines_;
+  TextInterner clients_, lines_;
   ByClient expected_;
   std::size_t off_ = 0;  // (live server, client) pairs that are off
   std::size_t link_ups_ = 0;

@@ -154,9 +154,11 @@ class SocketWorld final : public World, Herd {
  private:
   // On the nodes' strands, from the runtime's threads.
   void on_event(const NodeEvent& e) {
-    if (e.kind == EventKind::update_stored) held_.stored(e.node, e.text, e.client, e.herd_index);
+    auto line = e.kind == EventKind::update_stored
+                    ? held_.stored(e.node, e.text, e.client, e.herd_index)
+                    : TextInterner::none;
     if (e.kind == EventKind::link_up) held_.link_up();
-    record_.node_event(e.time_ns - start_ns_, e);
+    record_.node_event(e.time_ns - start_ns_, e, line);
   }
 
   WorldOptions options_;

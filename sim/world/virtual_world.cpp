@@ -394,9 +394,11 @@ class VirtualWorld final : public World, Herd, Links, Time {
   void on_event(const NodeEvent& e) {
     // The herd lists its servers as held_ does (both follow the topology): the node's place
     // there is a hint HeldRecords checks against the name.
-    if (e.kind == EventKind::update_stored) held_.stored(e.node, e.text, e.client, e.herd_index);
+    auto line = e.kind == EventKind::update_stored
+                    ? held_.stored(e.node, e.text, e.client, e.herd_index)
+                    : TextInterner::none;
     if (e.kind == EventKind::link_up) held_.link_up();
-    record_.node_event(loop_.now(), e);
+    record_.node_event(loop_.now(), e, line);
   }
 
   WorldOptions options_;
