@@ -7,7 +7,8 @@
 
 namespace herd {
 
-LocalHerd::LocalHerd(HerdSettings settings) : settings_(std::move(settings)) {
+LocalHerd::LocalHerd(HerdSettings settings)
+    : settings_(std::move(settings)), neighbours_(settings_.topology.adjacency()) {
   nodes_.resize(settings_.topology.servers.size());
   // The servers share the process's descriptors: one busy server may hold what the others do not
   // use.
@@ -30,11 +31,11 @@ NodeOptions LocalHerd::options_for(std::size_t index, bool with_peers) const {
   options.peers.clear();
   options.seed = settings_.seed;  // the node mixes in its own name
   options.herd_index = static_cast<std::uint32_t>(index);
-  for (const auto& neighbour : settings_.topology.neighbours(server.name)) {
-    if (!with_peers) break;
-    const ServerSpec* to = settings_.topology.find(neighbour);
-    options.peers.push_back(settings_.route ? settings_.route(server.name, *to)
-                                            : PeerEndpoint{to->name, to->host, to->port});
+  if (!with_peers) return options;
+  for (auto neighbour : neighbours_[index]) {
+    const ServerSpec& to = settings_.topology.servers[neighbour];
+    options.peers.push_back(settings_.route ? settings_.route(server.name, to)
+                                            : PeerEndpoint{to.name, to.host, to.port});
   }
   return options;
 }

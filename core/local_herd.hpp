@@ -64,7 +64,8 @@ class LocalHerd {
   [[nodiscard]] std::unique_ptr<Node> make_node(std::size_t index, bool with_peers) const;
 
   HerdSettings settings_;
-  std::vector<std::unique_ptr<Node>> nodes_;  // one slot per server; empty while crashed
+  std::vector<std::vector<std::size_t>> neighbours_;  // by server number (Topology::adjacency)
+  std::vector<std::unique_ptr<Node>> nodes_;          // one slot per server; empty while crashed
 };
 
 }  // namespace herd

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "core/protocol.hpp"
 #include "core/seeded_random.hpp"
@@ -19,6 +20,19 @@ std::vector<std::string> Topology::neighbours(std::string_view name) const {
   for (const auto& [a, b] : links) {
     if (a == name) out.push_back(b);
     if (b == name) out.push_back(a);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> Topology::adjacency() const {
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < servers.size(); ++i) index.emplace(servers[i].name, i);
+  std::vector<std::vector<std::size_t>> out(servers.size());
+  for (const auto& [a, b] : links) {
+    auto from = index.find(a), to = index.find(b);
+    if (from == index.end() || to == index.end()) continue;
+    out[from->second].push_back(to->second);
+    out[to->second].push_back(from->second);
   }
   return out;
 }

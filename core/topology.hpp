@@ -24,6 +24,10 @@ struct Topology {
 
   [[nodiscard]] const ServerSpec* find(std::string_view name) const;
   [[nodiscard]] std::vector<std::string> neighbours(std::string_view name) const;
+  // Every server's neighbours at once, as numbers in `servers`, each list in neighbours()'s
+  // order: one pass over the links, where asking neighbours() of each server is a pass per
+  // server. A link naming no server is left out.
+  [[nodiscard]] std::vector<std::vector<std::size_t>> adjacency() const;
   // Moves every port by the same amount so that the lowest becomes `base_port`; false (and no
   // change) when the highest would pass 65535.
   [[nodiscard]] bool shift_ports(std::uint16_t base_port);

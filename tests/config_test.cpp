@@ -45,6 +45,22 @@ TEST_CASE("a ring of n servers has n links") {
   CHECK(t.validate());
 }
 
+TEST_CASE("adjacency lists each server's neighbours as neighbours() does, by number") {
+  for (const auto& t : {default_topology(), ring_topology(7), random_topology(40, 4, 9)}) {
+    auto adjacency = t.adjacency();
+    REQUIRE(adjacency.size() == t.servers.size());
+    for (std::size_t i = 0; i < t.servers.size(); ++i) {
+      std::vector<std::string> names;
+      for (auto n : adjacency[i]) names.push_back(t.servers[n].name);
+      CHECK(names == t.neighbours(t.servers[i].name));
+    }
+  }
+  Topology odd;
+  odd.servers = {{"A"}, {"B"}};
+  odd.links = {{"A", "Ghost"}, {"B", "A"}};
+  CHECK(odd.adjacency() == std::vector<std::vector<std::size_t>>{{1}, {0}});
+}
+
 TEST_CASE("a config file gives names, hosts, ports and links") {
   auto result = parse_config(R"({"servers": [{"name": "A", "port": 9000},
                                                {"name": "B", "port": 9001, "host": "localhost"}],
