@@ -10,6 +10,7 @@
 #include "core/io/environment.hpp"
 #include "core/pausable_executor.hpp"
 #include "core/places_format.hpp"
+#include "sim/net/counted_executor.hpp"
 #include "sim/net/virtual_network.hpp"
 #include "sim/places/places_body.hpp"
 
@@ -23,6 +24,8 @@ namespace {
 
 namespace asio = boost::asio;
 using io::error_code;
+// What every handler of a node runs on: the loop's io_context, each piece of work counted.
+using NodeExecutor = CountedExecutor<asio::io_context::executor_type>;
 
 // Completions are posted, never run inside the call that started them. Every object a node makes
 // gets the node's own executor (paused with it), the one its coroutines run on.
@@ -130,7 +133,7 @@ class VirtualStream final : public io::Stream {
   // Whether work given to `executor` now would run rather than be held: a node's own executor
   // that is not paused. Anything else is left to the executor.
   static bool runs_now(const asio::any_io_executor& executor) {
-    const auto* gated = executor.target<PausableExecutor<asio::io_context::executor_type>>();
+    const auto* gated = executor.target<PausableExecutor<NodeExecutor>>();
     return gated != nullptr && !gated->paused();
   }
 
@@ -245,18 +248,19 @@ class VirtualTimer final : public io::Timer {
 
 class VirtualEnvironment final : public io::Environment {
  public:
-  VirtualEnvironment(VirtualNetwork& net, asio::io_context& io, std::string host,
+  VirtualEnvironment(VirtualNetwork& net, asio::io_context& io,
+                     std::atomic<std::uint64_t>& handlers_given, std::string host,
                      VirtualPlaces& places, PlacesSettings settings)
       : net_(net),
-        io_(io),
+        executor_(io.get_executor(), &handlers_given),
         host_(std::move(host)),
         places_(places),
         settings_(std::move(settings)) {}
 
   // One thread runs everything, the world's caller: the io_context is every node's strand.
-  asio::any_io_executor strand() override { return io_.get_executor(); }
+  asio::any_io_executor strand() override { return executor_; }
   asio::any_io_executor gated(const std::shared_ptr<PauseGate>& gate) override {
-    return PausableExecutor<asio::io_context::executor_type>(io_.get_executor(), gate);
+    return PausableExecutor<NodeExecutor>(executor_, gate);
   }
   std::int64_t wall_ns() const override { return VirtualClock::epoch_ns + net_.now(); }
   bool runs_on_caller() const override { return true; }
@@ -265,9 +269,7 @@ class VirtualEnvironment final : public io::Environment {
                                        std::uint16_t port, error_code& ec) override {
     auto listener = std::make_unique<VirtualListener>(net_, executor);
     // Port 0: the first free port from 20000, the same in every run.
-    if (port == 0)
-      for (port = 20000; net_.listening(port); ++port) {
-      }
+    if (port == 0) port = net_.first_free_port(20000);
     if (!listener->listen(host_, port)) {
       ec = asio::error::address_in_use;
       return nullptr;
@@ -363,7 +365,7 @@ class VirtualEnvironment final : public io::Environment {
 
  private:
   VirtualNetwork& net_;
-  asio::io_context& io_;
+  NodeExecutor executor_;
   std::string host_;
   VirtualPlaces& places_;
   PlacesSettings settings_;
@@ -371,11 +373,10 @@ class VirtualEnvironment final : public io::Environment {
 
 }  // namespace
 
-std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net,
-                                                          boost::asio::io_context& io,
-                                                          std::string host, VirtualPlaces& places,
-                                                          PlacesSettings settings) {
-  return std::make_shared<VirtualEnvironment>(net, io, std::move(host), places,
+std::shared_ptr<io::Environment> make_virtual_environment(
+    VirtualNetwork& net, boost::asio::io_context& io, std::atomic<std::uint64_t>& handlers_given,
+    std::string host, VirtualPlaces& places, PlacesSettings settings) {
+  return std::make_shared<VirtualEnvironment>(net, io, handlers_given, std::move(host), places,
                                               std::move(settings));
 }
 

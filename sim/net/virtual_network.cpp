@@ -129,11 +129,22 @@ VirtualNetwork::ListenerId VirtualNetwork::listen(const std::string& host, std::
 
 void VirtualNetwork::stop_listening(std::uint16_t port, ListenerId id) {
   auto it = listeners_.find(port);
-  if (it != listeners_.end() && it->second.id == id) listeners_.erase(it);
+  if (it == listeners_.end() || it->second.id != id) return;
+  listeners_.erase(it);
+  taken_below_ = std::min(taken_below_, port);
 }
 
 bool VirtualNetwork::listening(std::uint16_t port) const {
   return listeners_.count(port) != 0;
+}
+
+std::uint16_t VirtualNetwork::first_free_port(std::uint16_t from) {
+  if (from != search_from_) search_from_ = taken_below_ = from;
+  std::uint32_t port = std::max(from, taken_below_);
+  while (port <= 65535 && listening(static_cast<std::uint16_t>(port))) ++port;
+  if (port > 65535) return 0;
+  taken_below_ = static_cast<std::uint16_t>(port);
+  return taken_below_;
 }
 
 void VirtualNetwork::connect(const std::string& from, std::uint16_t port,
@@ -378,8 +389,14 @@ void VirtualNetwork::crash(const std::string& name) {
       if (still != nullptr && still->generation == generation) reset(id, DropReason::crash);
     });
   }
-  for (auto it = listeners_.begin(); it != listeners_.end();)
-    it = it->second.host == host ? listeners_.erase(it) : std::next(it);
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (it->second.host != host) {
+      ++it;
+      continue;
+    }
+    taken_below_ = std::min(taken_below_, it->first);
+    it = listeners_.erase(it);
+  }
 }
 
 void VirtualNetwork::set_faults(const std::string& from_name, const std::string& to_name,

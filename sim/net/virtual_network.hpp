@@ -95,6 +95,8 @@ class VirtualNetwork {
   // Stops listener `id`, if it still listens on `port`: a restarted server may listen there again.
   void stop_listening(std::uint16_t port, ListenerId id);
   [[nodiscard]] bool listening(std::uint16_t port) const;
+  // The lowest port from `from` on that nothing listens on (0 when none is left).
+  [[nodiscard]] std::uint16_t first_free_port(std::uint16_t from);
 
   // `from` connects to `port`: `done` gets the new connection (the initiator's end), or nullopt
   // if it is refused. Across a blackhole it is never called: the caller's timeout decides.
@@ -234,6 +236,10 @@ class VirtualNetwork {
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t first_open_ = 0;  // slots before it are all closed
   std::map<std::uint16_t, Listener> listeners_;
+  // Every port from a first_free_port() search's start up to this one is taken: a herd of
+  // thousands of servers on port 0 searches once, not once per server. A port freed below it
+  // moves it back.
+  std::uint16_t search_from_ = 0, taken_below_ = 0;
   std::unordered_map<std::uint64_t, LinkFaults> faults_;  // by link_key
   Observer observer_;
 };
