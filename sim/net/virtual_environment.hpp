@@ -4,6 +4,7 @@
 // random source, and Places answers as the mock does, after its faults' latency in virtual time.
 // The node's code is the same as on real sockets; only this world differs.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,13 +45,12 @@ struct VirtualPlaces {
   std::function<void(const std::string&server, const std::string&what)> on_call, on_answer;
 };
 
-// The world of the server `host`, whose handlers run on `io` when the caller polls it; `net`, `io`
-// and `places` outlive it.
-[[nodiscard]] std::shared_ptr<io::Environment> make_virtual_environment(VirtualNetwork& net,
-                                                                        boost::asio::io_context& io,
-                                                                        std::string host,
-                                                                        VirtualPlaces& places,
-                                                                        PlacesSettings settings);
+// The world of the server `host`, whose handlers run on `io` when the caller polls it; each
+// handler given to `io` adds one to `handlers_given`, so the caller can tell when a poll would
+// find nothing. `net`, `io`, `handlers_given` and `places` outlive it.
+[[nodiscard]] std::shared_ptr<io::Environment> make_virtual_environment(
+    VirtualNetwork& net, boost::asio::io_context& io, std::atomic<std::uint64_t>& handlers_given,
+    std::string host, VirtualPlaces& places, PlacesSettings settings);
 
 }  // namespace vnet
 }  // namespace herd

@@ -6,6 +6,7 @@
 // source, so a seed replays the same run, event for event, on every machine. Tests run a node or
 // two on it; the virtual world runs a whole herd.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,7 +43,8 @@ class VirtualLoop {
   [[nodiscard]] std::shared_ptr<io::Environment> environment(const std::string& host,
                                                              const PlacesSettings& places);
 
-  // Runs every handler that is ready.
+  // Runs every handler that is ready: none when no handler was given to a node's executor since
+  // the last poll (a delivery run in place gives none), and then the io_context is not asked.
   void poll();
   // Runs what is ready, then the network's next event; false when no event was left.
   bool step();
@@ -57,9 +59,16 @@ class VirtualLoop {
   // The network's next event, right after a poll: its receivers may act in place.
   bool run_next_in_place();
 
+  // Polls the io_context whether or not anything was given to it.
+  void poll_io();
+
   vnet::VirtualNetwork net_;
   vnet::VirtualPlaces places_;
   std::unique_ptr<boost::asio::io_context> io_;
+  // Handlers given to the nodes' executors (make_virtual_environment counts them), and how many
+  // had been when the last poll began: a poll after it runs everything given up to then.
+  std::atomic<std::uint64_t> handlers_given_{0};
+  std::uint64_t given_before_poll_ = 0;
   // Asio's per-thread cache of handler and coroutine-frame memory, for what runs in place
   // (virtual_loop.cpp).
   struct HandlerMemory;
