@@ -269,3 +269,27 @@ TEST_CASE("a held link's lines can be let through one at a time, in their order"
   CHECK(h.at_b == "first\nsecond\n");
   CHECK_FALSE(h.net.release_one_line("A", "B"));
 }
+
+TEST_CASE("the first free port is the lowest one nothing listens on, freed ports included") {
+  VirtualNetwork net(1);
+  auto take = [&](const std::string& host) {
+    auto port = net.first_free_port(20000);
+    REQUIRE(net.listen(host, port, [](ConnectionId) {}) != 0);
+    return port;
+  };
+  CHECK(take("A") == 20000);
+  CHECK(take("B") == 20001);
+  // A port taken by hand above the search is stepped over.
+  auto c = net.listen("C", 20002, [](ConnectionId) {});
+  REQUIRE(c != 0);
+  CHECK(take("D") == 20003);
+  // A port freed below is found again, then the search goes on above.
+  net.stop_listening(20002, c);
+  CHECK(take("E") == 20002);
+  CHECK(take("F") == 20004);
+  // A crashed host's ports are free too; a search from elsewhere starts there.
+  net.crash("A");
+  CHECK(net.first_free_port(20000) == 20000);
+  CHECK(net.first_free_port(30000) == 30000);
+  CHECK(net.first_free_port(20001) == 20005);
+}
