@@ -47,18 +47,32 @@ bool to_double(std::string_view s, double& out) {
 }
 
 // A signed coordinate within [-limit, limit]: explicit sign, then a plain decimal. Compared as
-// text, digit by digit, so no double is parsed on every IAMAT.
+// text, digit by digit, so no double is parsed on every IAMAT; read in one pass, as every AT a
+// server floods is read at every server it reaches.
 bool is_signed_within(std::string_view s, int limit) {
   if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return false;
-  PlainDecimal number;
-  if (!split_plain_decimal(s.substr(1), number)) return false;
-  auto [whole, fraction] = number;
-  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
-  if (whole.size() > 3) return false;
-  int value = 0;
-  for (char c : whole) value = value * 10 + (c - '0');
+  const char* p = s.data() + 1;
+  const char* const end = s.data() + s.size();
+  int value = 0, significant = 0;  // the whole part, and its digits after leading zeros
+  bool any_digit = false;
+  for (; p != end && is_digit(*p); ++p) {
+    any_digit = true;
+    if (significant == 0 && *p == '0') continue;
+    if (++significant > 3) return false;  // over 999 whatever follows
+    value = value * 10 + (*p - '0');
+  }
+  bool fraction_zero = true;
+  if (p != end) {
+    if (*p != '.') return false;
+    for (++p; p != end; ++p) {
+      if (!is_digit(*p)) return false;
+      any_digit = true;
+      fraction_zero = fraction_zero && *p == '0';
+    }
+  }
+  if (!any_digit) return false;
   if (value != limit) return value < limit;
-  return fraction.find_first_not_of('0') == std::string_view::npos;
+  return fraction_zero;
 }
 
 }  // namespace
@@ -77,17 +91,32 @@ std::string_view strip_line_end(std::string_view line) {
 }
 
 bool parse_timestamp(std::string_view text, Timestamp& out) {
-  PlainDecimal number;
-  if (!split_plain_decimal(text, number)) return false;
-  auto [whole, fraction] = number;
-  // 18 digits of seconds keep the nanosecond arithmetic inside 128 bits with room to spare.
-  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
-  if (whole.size() > 18) return false;
+  // One pass: the digits are checked and summed together. 18 digits of seconds keep the
+  // nanosecond arithmetic inside 128 bits with room to spare.
+  const char* p = text.data();
+  const char* const end = p + text.size();
   std::int64_t seconds = 0;
-  for (char c : whole) seconds = seconds * 10 + (c - '0');
+  int significant = 0;  // whole digits after leading zeros
+  bool any_digit = false;
+  for (; p != end && is_digit(*p); ++p) {
+    any_digit = true;
+    if (significant == 0 && *p == '0') continue;
+    if (++significant > 18) return false;
+    seconds = seconds * 10 + (*p - '0');
+  }
   std::int32_t nanos = 0;
-  for (std::size_t i = 0; i < 9; ++i)
-    nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  int fraction_digits = 0;
+  if (p != end) {
+    if (*p != '.') return false;
+    for (++p; p != end; ++p) {
+      if (!is_digit(*p)) return false;
+      any_digit = true;
+      if (fraction_digits < 9) nanos = nanos * 10 + (*p - '0');
+      ++fraction_digits;
+    }
+  }
+  if (!any_digit) return false;
+  for (int i = fraction_digits; i < 9; ++i) nanos *= 10;
   out = Timestamp{seconds, nanos};
   return true;
 }

@@ -318,6 +318,66 @@ TEST_CASE("any text is read as a timestamp as the rule read byte by byte says") 
   }
 }
 
+// SPEC.md's rule for one coordinate, read the slow way: a sign, then digits with at most one
+// point and a digit somewhere, and a value within [-limit, limit] (as exact decimal text).
+bool coordinate_by_rule(const std::string& text, int limit) {
+  if (text.size() < 2 || (text[0] != '+' && text[0] != '-')) return false;
+  auto number = text.substr(1);
+  std::size_t dots = 0, digits = 0;
+  for (char c : number) {
+    if (c == '.')
+      ++dots;
+    else if (c >= '0' && c <= '9')
+      ++digits;
+    else
+      return false;
+  }
+  if (dots > 1 || digits == 0) return false;
+  auto dot = number.find('.');
+  std::string whole = number.substr(0, dot);
+  std::string fraction = dot == std::string::npos ? "" : number.substr(dot + 1);
+  whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size()));
+  if (whole.size() > 3) return false;
+  int value = whole.empty() ? 0 : std::stoi(whole);
+  if (value != limit) return value < limit;
+  return fraction.find_first_not_of('0') == std::string::npos;
+}
+
+TEST_CASE("any text is read as a location as the rule read byte by byte says") {
+  // Numbers near the limits (90, 180, 999, 1000), leading zeros, points, signs, and stray bytes.
+  const std::string usual = "0000123456789918.+-";
+  const std::string rare = std::string("x/:\x00 \xff", 6);
+  SeededRandom random(4242);
+  for (int round = 0; round < 40000; ++round) {
+    auto text = random_text(random, 16, usual, rare, 12);
+    if (round % 3 == 0) text.insert(0, round % 2 ? "+" : "-");  // most have a leading sign
+    bool valid = text.size() >= 4 && (text[0] == '+' || text[0] == '-');
+    std::size_t second = std::string::npos;
+    if (valid) {
+      second = text.find_first_of("+-", 1);
+      valid = second != std::string::npos && coordinate_by_rule(text.substr(0, second), 90) &&
+              coordinate_by_rule(text.substr(second), 180);
+    }
+    Location parsed;
+    INFO(text);
+    REQUIRE(parse_location(text, parsed) == valid);
+    if (valid) {
+      CHECK(parsed.latitude_text == text.substr(0, second));
+      CHECK(parsed.longitude_text == text.substr(second));
+    }
+  }
+  // The limits themselves, as text.
+  Location l;
+  CHECK(parse_location("+90-180", l));
+  CHECK(parse_location("-0090.000+0180.", l));
+  CHECK(parse_location("+.5-.5", l));
+  CHECK_FALSE(parse_location("+90.000001+0", l));
+  CHECK_FALSE(parse_location("+0-180.0000000001", l));
+  CHECK_FALSE(parse_location("+.-1", l));
+  CHECK_FALSE(parse_location("+1000-1", l));
+  CHECK_FALSE(parse_location("+00001000.0-1", l));
+}
+
 TEST_CASE("fields split eight bytes at a time as byte by byte, whatever bytes they hold") {
   // Long fields, control and high bytes inside them, separators at every offset of a word.
   const std::string rare = std::string("ab\x01\x1f\x20\t\n\r\f\v!\x80\xff\x7f") + '\0';
