@@ -140,8 +140,8 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<io::Stream>>> connect_with
   using namespace asio::experimental::awaitable_operators;
   tcp::socket socket(executor);
   asio::steady_timer deadline(executor, std::chrono::milliseconds(timeout_ms));
-  auto result =
-      co_await (connect_socket(socket, std::move(host), port) || deadline.async_wait(use_tuple));
+  auto result = co_await (connect_socket(socket, std::move(host), port) ||
+                          deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
   error_code ec = result.index() == 1 ? error_code(asio::error::timed_out) : std::get<0>(result);
   if (ec) co_return std::make_pair(ec, nullptr);
   error_code ignored;
