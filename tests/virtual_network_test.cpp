@@ -293,3 +293,38 @@ TEST_CASE("the first free port is the lowest one nothing listens on, freed ports
   CHECK(net.first_free_port(30000) == 30000);
   CHECK(net.first_free_port(20001) == 20005);
 }
+
+TEST_CASE("events run by time, then in the order they were scheduled, deliveries or not") {
+  TwoHosts h;
+  h.net.set_base_latency(100'000);
+  auto id = h.connect();
+  REQUIRE(id);
+  std::vector<std::string> ran;
+  h.net.set_receiver(
+      h.server, End::acceptor,
+      {[&] { ran.push_back("at B: " + h.net.read(h.server, End::acceptor)); }, [](bool) {}});
+  h.net.set_receiver(
+      *id, End::initiator,
+      {[&] { ran.push_back("at A: " + h.net.read(*id, End::initiator)); }, [](bool) {}});
+  const Time start = h.net.now();
+  // At one time: a timer scheduled before a delivery runs before it, one scheduled after, after.
+  h.net.at(start + 100'000, [&] { ran.push_back("timer before"); });
+  REQUIRE(h.net.write(*id, End::initiator, "1"));  // due at 100 us
+  h.net.at(start + 100'000, [&] { ran.push_back("timer after"); });
+  h.net.at(start + 50'000, [&] {
+    ran.push_back("timer at 50");
+    REQUIRE(h.net.write(*id, End::initiator, "2"));  // due at 150 us
+    // A slow link from now: A's next bytes are due at 1.15 ms.
+    LinkFaults slow;
+    slow.latency_ms = 1;
+    h.net.set_faults("A", "B", slow);
+    REQUIRE(h.net.write(*id, End::initiator, "3"));
+  });
+  // Bytes due before others already on their way (B to A is not slowed): 160 us, before 3.
+  h.net.at(start + 60'000, [&] { REQUIRE(h.net.write(h.server, End::acceptor, "4")); });
+  h.net.at(start + 120'000, [&] { ran.push_back("timer at 120"); });
+  while (h.net.run_next()) {
+  }
+  CHECK(ran == std::vector<std::string>{"timer at 50", "timer before", "at B: 1", "timer after",
+                                        "timer at 120", "at B: 2", "at A: 4", "at B: 3"});
+}

@@ -49,6 +49,18 @@ class VirtualStream final : public io::Stream {
                        [this](bool reset) {
                          (reset ? reset_ : eof_) = true;
                          finish_read();
+                       },
+                       [this](std::string_view bytes) {
+                         // Straight into a waiting read's buffer when nothing is ahead of them.
+                         if (inbox_.empty() && pending_ && !closed_) {
+                           auto n = std::min(bytes.size(), pending_->first.size());
+                           std::memcpy(pending_->first.data(), bytes.data(), n);
+                           inbox_.append(bytes.substr(n));
+                           complete_read(error_code(), n, net_.acting_in_place());
+                           return;
+                         }
+                         inbox_.append(bytes);
+                         finish_read(net_.acting_in_place());
                        }});
     net_.read_into(id_, end_, inbox_);
   }
@@ -121,6 +133,11 @@ class VirtualStream final : public io::Stream {
     } else {
       return;
     }
+    complete_read(ec, n, in_place);
+  }
+  // Ends the waiting read with what it got. The last thing done: the reader it resumes may
+  // destroy this stream.
+  void complete_read(error_code ec, std::size_t n, bool in_place) {
     auto done = std::move(pending_->second);
     pending_.reset();
     if (in_place && runs_now(executor_)) {

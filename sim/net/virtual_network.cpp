@@ -65,8 +65,27 @@ void VirtualNetwork::schedule(Time when, Payload payload) {
     slot = static_cast<std::uint32_t>(payloads_.size());
     payloads_.push_back(std::move(payload));
   }
-  if (payloads_[slot].kind == Payload::Kind::delivery) ++deliveries_on_their_way_;
-  events_.push({std::max(when, now_), next_order_++, slot});
+  Event event{std::max(when, now_), next_order_++, slot};
+  if (payloads_[slot].kind == Payload::Kind::delivery) {
+    ++deliveries_on_their_way_;
+    // Its order number is the highest yet: at a time no earlier than the queue's last, it is last.
+    if (in_order_.empty() || event.when >= in_order_.back().when) {
+      in_order_.push_back(event);
+      return;
+    }
+  }
+  events_.push(event);
+}
+
+VirtualNetwork::Event VirtualNetwork::take_earliest() {
+  if (!in_order_.empty() && (events_.empty() || Later{}(events_.top(), in_order_.front()))) {
+    auto event = in_order_.front();
+    in_order_.pop_front();
+    return event;
+  }
+  auto event = events_.top();
+  events_.pop();
+  return event;
 }
 
 void VirtualNetwork::at(Time when, std::function<void()> action) {
@@ -76,9 +95,8 @@ void VirtualNetwork::at(Time when, std::function<void()> action) {
 }
 
 bool VirtualNetwork::run_next() {
-  if (events_.empty()) return false;
-  auto event = events_.top();
-  events_.pop();
+  if (earliest() == nullptr) return false;
+  auto event = take_earliest();
   // Moved out before it runs: it may schedule more, and reuse the slot.
   Payload payload = std::move(payloads_[event.slot]);
   free_payloads_.push_back(event.slot);
@@ -99,23 +117,22 @@ bool VirtualNetwork::run_next() {
 }
 
 void VirtualNetwork::run_until(Time until) {
-  while (!events_.empty() && events_.top().when <= until) run_next();
+  for (const Event* next = earliest(); next != nullptr && next->when <= until; next = earliest())
+    run_next();
   now_ = std::max(now_, until);
 }
 
 void VirtualNetwork::discard_events() {
   // Taken one at a time: destroying an event may schedule another.
-  while (!events_.empty()) {
-    auto event = events_.top();
-    events_.pop();
+  while (earliest() != nullptr) {
+    auto event = take_earliest();
     Payload payload = std::move(payloads_[event.slot]);
     free_payloads_.push_back(event.slot);
   }
 }
 
 std::optional<Time> VirtualNetwork::next_event() const {
-  if (events_.empty()) return std::nullopt;
-  return events_.top().when;
+  return next_event_time();
 }
 
 VirtualNetwork::ListenerId VirtualNetwork::listen(const std::string& host, std::uint16_t port,
@@ -282,15 +299,23 @@ void VirtualNetwork::deliver(ConnectionId id, End from, std::string bytes,
   // A crashed host reads nothing more; the reset that follows counts these bytes as lost.
   if (c.crashed_end && *c.crashed_end == other(from)) return;
   if (observer_.delivered) observer_.delivered(id, other(from), bytes);
-  d.arrived += bytes;
-  recycle(std::move(bytes));
-  if (auto& r = receiver(c, other(from)); r.on_readable) {
-    // A receiver acting in place may close its end, and destroy itself with the callback it
-    // set: the call runs on a copy, and the connection is looked up again after it.
-    auto on_readable = r.on_readable;
-    on_readable();
+  // A receiver acting in place may close its end, and destroy itself with the callback it set:
+  // each call runs on a copy, and the connection is looked up again after it.
+  if (auto& r = receiver(c, other(from)); r.on_bytes && d.arrived.empty()) {
+    auto on_bytes = r.on_bytes;
+    on_bytes(bytes);
+    recycle(std::move(bytes));
     found = find(id);
     if (found == nullptr || found->generation != generation) return;
+  } else {
+    d.arrived += bytes;
+    recycle(std::move(bytes));
+    if (r.on_readable) {
+      auto on_readable = r.on_readable;
+      on_readable();
+      found = find(id);
+      if (found == nullptr || found->generation != generation) return;
+    }
   }
   auto& after = direction(*found, from);
   if (after.closing && after.in_flight == 0 && after.held.empty())

@@ -12,6 +12,7 @@
 // scheduled, so the same calls give the same run on every machine.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,8 +66,9 @@ class VirtualNetwork {
   [[nodiscard]] std::uint64_t deliveries_on_their_way() const { return deliveries_on_their_way_; }
   // When the next event is due; nullopt when none is left.
   [[nodiscard]] std::optional<Time> next_event_time() const {
-    if (events_.empty()) return std::nullopt;
-    return events_.top().when;
+    const Event* next = earliest();
+    if (next == nullptr) return std::nullopt;
+    return next->when;
   }
   [[nodiscard]] Random& random() { return random_; }
 
@@ -105,9 +107,12 @@ class VirtualNetwork {
 
   // An end learns that bytes arrived, or that the stream ended (`on_closed` with reset = false
   // after the other end closed, true when the connection was reset), through these.
+  // An end that sets `on_bytes` is handed bytes as they arrive when none wait unread, rather
+  // than told to read them: they are not copied into the connection first.
   struct Receiver {
     std::function<void()> on_readable;
     std::function<void(bool reset)> on_closed;
+    std::function<void(std::string_view bytes)> on_bytes = {};
   };
   void set_receiver(ConnectionId id, End end, Receiver receiver);
   // Takes what has arrived at `end`.
@@ -209,6 +214,13 @@ class VirtualNetwork {
     return (static_cast<std::uint64_t>(from) << 32) | to;
   }
   void schedule(Time when, Payload payload);
+  // The next event to run (of both queues), or nullptr; and taking it off its queue.
+  [[nodiscard]] const Event* earliest() const {
+    if (in_order_.empty()) return events_.empty() ? nullptr : &events_.top();
+    if (events_.empty() || Later{}(events_.top(), in_order_.front())) return &in_order_.front();
+    return &events_.top();
+  }
+  Event take_earliest();
   // `past_hold`: the bytes go even though the link holds (one released by hand).
   void send(ConnectionId id, End from, std::string_view bytes, bool past_hold = false);
   // Buffers for bytes on their way, reused: a delivery hands its buffer back.
@@ -222,7 +234,12 @@ class VirtualNetwork {
   Time base_latency_ = 0;
   bool acting_in_place_ = false;
   std::uint64_t next_order_ = 0;
+  // Events in two queues, run in one order (time, then scheduling): deliveries scheduled no
+  // earlier than the last one queued in order (on links of one latency, all of them) wait in a
+  // plain queue, and everything else in a heap. A busy ring's deliveries then cost no heap
+  // pass, where each took about 300 instructions among its servers' timers.
   std::priority_queue<Event, std::vector<Event>, Later> events_;
+  std::deque<Event> in_order_;
   std::uint64_t deliveries_on_their_way_ = 0;
   std::vector<Payload> payloads_;
   std::vector<std::string> spare_buffers_;
