@@ -53,3 +53,27 @@ TEST_CASE("a herd that stops making progress fails at the deadline's first round
   CHECK(check.message.find("lacks the update") != std::string::npos);
   CHECK(check.message.find("past the") == std::string::npos);
 }
+
+TEST_CASE("a store with as many records as expected, one of them older, is found lacking") {
+  // Bona, cut off, keeps kiwi's first report while the others take its second: every store has
+  // one record, and Bona's is not the newest.
+  auto scenario = parse_scenario(R"({"name": "stale", "steps": [
+      {"do": "send", "node": "Clark", "line": "IAMAT kiwi +1+1 1700000000.5", "expect": "at"},
+      {"do": "expect_converged", "within_ms": 1000},
+      {"do": "partition", "groups": [["Bona"], ["Bailey", "Campbell", "Clark", "Jaquez"]]},
+      {"do": "send", "node": "Clark", "line": "IAMAT kiwi +1+1 1700000001.5", "expect": "at"},
+      {"do": "expect_converged", "within_ms": 500}]})",
+                                 "stale.json");
+  REQUIRE(scenario);
+  SimOptions sim;
+  sim.network = NetworkKind::virtual_;
+  sim.keep_timeline = false;
+  auto result = run_scenario(*scenario, sim);
+  REQUIRE(result.steps.size() == 5);
+  CHECK(result.steps[1].ok);
+  const auto& check = result.steps[4];
+  INFO(check.message);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("lacks the update") != std::string::npos);
+  CHECK(check.message.find("1700000000.5") != std::string::npos);  // what Bona holds instead
+}

@@ -111,6 +111,10 @@ class Runner final : public StepContext {
   // What a check's verdict rests on: each server's records read from its store, or, for servers
   // seen only from outside, their answers to the refresh the check made just before.
   [[nodiscard]] StoreRecords records_of(const std::string& server);
+  // Whether every live server's store holds exactly the newest accepted records, read as lines:
+  // true only when it certainly does (then the full check finds nothing); false sends the
+  // verdict to the full check, which also says what is off.
+  [[nodiscard]] bool stores_hold_exactly_expected();
   // An accepted update: the herd should now hold it (unless a newer one of its client).
   void accept(std::string_view at_line);
   // Sends one line (unless already sent) and reads its reply; false with a reason when the
