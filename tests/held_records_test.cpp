@@ -51,6 +51,27 @@ TEST_CASE("a herd holds what it should once every live server holds every newest
   CHECK(held.records("B").size() == 1);
 }
 
+TEST_CASE("a stored line gets one number, whether it is the expected one or not") {
+  HeldRecords held({"A", "B"});
+  // Stored before it is expected, then after: the same line, the same number.
+  auto early = held.stored("B", at("A", "kiwi", 1));
+  held.expect(at("A", "kiwi", 1));
+  auto late = held.stored("A", at("A", "kiwi", 1));
+  CHECK(early != TextInterner::none);
+  CHECK(late == early);
+  // An older line than the expected one is numbered as itself, and the herd is off.
+  held.expect(at("B", "kiwi", 2));
+  auto newest = held.stored("A", at("B", "kiwi", 2));
+  auto stale = held.stored("B", at("A", "kiwi", 1));
+  CHECK(newest != early);
+  CHECK(stale == early);
+  CHECK_FALSE(held.all_hold_expected());
+  CHECK(held.record("B", "kiwi") == at("A", "kiwi", 1));
+  // Not a line of any client, or no such server: no number.
+  CHECK(held.stored("A", "AT") == TextInterner::none);
+  CHECK(held.stored("Z", at("A", "kiwi", 1)) == TextInterner::none);
+}
+
 TEST_CASE("the tracker agrees with the checker over random histories") {
   const std::vector<std::string> servers = {"A", "B", "C", "D"};
   const std::vector<std::string> clients = {"k0", "k1", "k2"};
