@@ -58,6 +58,8 @@ std::string describe_open_files() {
 // One accepted connection: a client, or another server's link once it says so. It holds a small
 // read buffer and no timer (the node's idle order times it out), so ten thousand idle clients
 // cost little.
+constexpr std::size_t no_link = static_cast<std::size_t>(-1);
+
 struct Session {
   Session(std::unique_ptr<io::Stream> s, std::uint64_t i) : stream(std::move(s)), id(i) {}
   std::unique_ptr<io::Stream> stream;
@@ -71,6 +73,9 @@ struct Session {
   // anyone can send one.
   bool is_peer = false;
   std::string peer_name;  // the neighbour it greeted as, if it did
+  // That neighbour's place among the node's links, when one link has its name: a flood skips it
+  // by place, without reading the name of every link.
+  std::size_t peer_link = no_link;
   // The handshake of peer_auth.hpp, with a peer secret.
   std::string hello_from, link_nonce, node_nonce;
   bool refused = false;  // a failed handshake ends the connection once the reply is written
@@ -287,8 +292,9 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   // brings the update first, as it nearly always does, `from` is the origin and nothing extra is
   // sent.
   // `client` is the record's client field, as the parse that made `record` found it.
+  // `from_link`: the place of `from`'s link (Session::peer_link), or no_link.
   Offer accept_record(const RecordView& record, std::string_view client, std::string_view from,
-                      std::string_view label) {
+                      std::string_view label, std::size_t from_link = no_link) {
     if (auto why = refusal(record, client)) {
       note("LIMIT",
            std::string(label) + " " + *why + ": " + std::string(record.line.substr(0, 200)), true);
@@ -304,10 +310,27 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     stored_line_bytes += stored->line.size() + 1 - (replaced ? replaced->line_bytes + 1 : 0);
     if (!options.classic) records_in_order.changed(client, replaced);
     emit_update(EventKind::update_stored, stored->line, client);
+    if (!from.empty() && from_link < links.size()) {
+      for (std::size_t i = 0; i < links.size(); ++i)
+        if (i != from_link) links[i]->push(stored->line);
+      return Offer::stored;
+    }
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)
       if (link->peer().name != skip) link->push(stored->line);
     return Offer::stored;
+  }
+
+  // Where the one link to a neighbour named `name` stands in links, or no_link when none or
+  // several have that name. Links are made once, at the start, and kept till the node stops.
+  [[nodiscard]] std::size_t link_place(std::string_view name) const {
+    std::size_t place = no_link;
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      if (links[i]->peer().name != name) continue;
+      if (place != no_link) return no_link;
+      place = i;
+    }
+    return place;
   }
 
   [[nodiscard]] const PeerEndpoint* neighbour(std::string_view name) const {
@@ -379,6 +402,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
           old != greeted.end() && old->second == &session)
         greeted.erase(old);
     session.peer_name = name;
+    session.peer_link = link_place(name);
     session.label = "[" + name + "]";
     become_peer(session);
     greeted[name] = &session;
@@ -494,7 +518,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       log.write(received_ns, "IN", session.label, offer_tag(offer, false), line);
       reply(session, at_scratch, received_ns);
     } else if (auto* at = std::get_if<AtMessage>(&command)) {
-      auto offer = accept_record(record_from_at(*at), at->client, session.peer_name, session.label);
+      auto offer = accept_record(record_from_at(*at), at->client, session.peer_name, session.label,
+                                 session.peer_link);
       log.write(received_ns, "IN", session.label, offer_tag(offer, at->had_extra_fields), line);
     } else if (auto* whatsat = std::get_if<WhatsatCommand>(&command)) {
       log.write(received_ns, "IN", session.label, line);
