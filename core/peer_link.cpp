@@ -90,7 +90,8 @@ void PeerLink::push(std::string_view line) {
     }
     if (written == out.size()) {
       report_lines(out, EventKind::line_out);
-      inflight_.clear();
+      // Only when it was used: clearing writes its buffer's first byte, another miss.
+      if (out.data() == inflight_.data()) inflight_.clear();
       return;
     }
     // The socket took part of it: the writer sends the rest, then reports the whole line.
