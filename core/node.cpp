@@ -196,7 +196,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
         log.write(now, "OUT", label, line);
       else
         log.write(now, "IN", label, "(reply on our link)", line);
-      emit_at(now, kind, peer.name, line, queue_bytes);
+      if (out || options.line_in_events) emit_at(now, kind, peer.name, line, queue_bytes);
     });
   }
 
@@ -485,7 +485,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
   std::optional<PendingWhatsat> handle_line(std::string_view line, Session& session) {
     if (stopped) return std::nullopt;
     auto received_ns = env->wall_ns();
-    emit(EventKind::line_in, session.peer_name, line);
+    if (options.line_in_events) emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
     if (reconcile::is_sync_message(line)) {
       handle_sync(line, session, received_ns);

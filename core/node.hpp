@@ -68,6 +68,9 @@ struct NodeOptions {
   // Where the node stands in its herd's list of servers (LocalHerd numbers them), carried in its
   // events for observers; no_herd_index for a node on its own.
   std::uint32_t herd_index = no_herd_index;
+  // Whether every line read is an event (line_in) for the sink; the simulator's worlds read none
+  // of them and turn them off, as a flood reads a line at every server.
+  bool line_in_events = true;
 };
 
 class Node {

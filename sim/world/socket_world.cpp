@@ -70,6 +70,7 @@ class SocketWorld final : public World, Herd {
       settings.node.reconnect_max_ms = options_.reconnect_max_ms;
       settings.node.reconnect_stable_ms = options_.reconnect_stable_ms;
       settings.node.connect_timeout_ms = options_.connect_timeout_ms;
+      settings.node.line_in_events = false;  // nothing here reads them (run_record.cpp)
       settings.node.log_dir = options_.log_dir;
     }
     settings.node.classic = options_.classic;

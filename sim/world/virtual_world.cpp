@@ -138,6 +138,7 @@ class VirtualWorld final : public World, Herd, Links, Time {
     settings.node.reconnect_max_ms = options_.reconnect_max_ms;
     settings.node.reconnect_stable_ms = options_.reconnect_stable_ms;
     settings.node.connect_timeout_ms = options_.connect_timeout_ms;
+    settings.node.line_in_events = false;  // nothing here reads them (run_record.cpp)
     // A virtual run has no file descriptors to share out.
     settings.node.max_clients = 10'000;
     // Their own logs, as herd node writes them, with the virtual clock's times.
