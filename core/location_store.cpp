@@ -1,6 +1,5 @@
 #include "core/location_store.hpp"
 
-#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -75,10 +74,13 @@ LocationStore::~LocationStore() {
 
 void LocationStore::Slot::assign(const RecordView& record, std::string_view client) {
   auto needed = static_cast<std::uint32_t>(record.line.size());
-  if (text == nullptr || needed > ::malloc_usable_size(text)) {
-    // Round up to the slack glibc's malloc leaves in the block anyway (16-byte steps, 8 of
-    // them its header), so a client's next line, a digit or two longer, still fits in place.
-    auto capacity = ((needed + 8 + 15) & ~std::uint32_t{15}) - 8;
+  // Round up to the slack glibc's malloc leaves in the block anyway (16-byte steps, 8 of them its
+  // header), so a client's next line, a digit or two longer, still fits in place. The rounding
+  // of the line held is never more than its buffer was given (rounding twice changes nothing),
+  // so the buffer's size is known without asking malloc, whose header is another cache miss.
+  auto rounded = [](std::uint32_t bytes) { return ((bytes + 8 + 15) & ~std::uint32_t{15}) - 8; };
+  if (text == nullptr || needed > rounded(size)) {
+    auto capacity = rounded(needed);
     auto* fresh = static_cast<char*>(std::malloc(capacity));
     if (fresh == nullptr) throw std::bad_alloc();
     std::free(text);

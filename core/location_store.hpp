@@ -87,7 +87,8 @@ class LocationStore {
     std::uint32_t hash = 0;  // of the client field
     std::uint32_t size = 0;
     // Where the client field starts in the line: a probe compares it there instead of finding
-    // it again (as many times as a flood offers the record). The buffer's capacity is malloc's.
+    // it again (as many times as a flood offers the record). The buffer holds at least the size
+    // rounded as assign() rounds it.
     std::uint32_t client_at = 0;
 
     [[nodiscard]] RecordView view() const { return {{seconds, nanos}, {text, size}}; }
