@@ -199,6 +199,18 @@ std::optional<RecordView> LocationStore::find(std::string_view client) const {
   return slot.view();
 }
 
+std::uint32_t LocationStore::look_ahead(std::string_view client) const {
+  auto hash = hash_of(client);
+  if (capacity_ != 0) __builtin_prefetch(&slots_[home(hash)]);
+  return hash;
+}
+
+void LocationStore::look_ahead_line(std::uint32_t hash) const {
+  if (capacity_ == 0) return;
+  const Slot& slot = slots_[home(hash)];
+  if (slot.text != nullptr) __builtin_prefetch(slot.text + slot.client_at);
+}
+
 void LocationStore::for_each(const std::function<void(const RecordView&)>& visit) const {
   for (std::size_t i = 0; i < capacity_; ++i)
     if (slots_[i].text != nullptr) visit(slots_[i].view());

@@ -72,6 +72,13 @@ class LocationStore {
   std::optional<RecordView> offer(const RecordView& record, std::string_view client,
                                   std::optional<Replaced>* replaced = nullptr);
   [[nodiscard]] std::optional<RecordView> find(std::string_view client) const;
+  // A lookup of `client` begun early, for a caller with other work to do before its offer:
+  // look_ahead() asks for the client's slot, and look_ahead_line(), called later with what it
+  // returned, asks for the line that slot holds. On a herd of hundreds a store is cold when an
+  // update arrives, and the slot and its line were two misses one after the other. Hints only:
+  // nothing depends on them, and a wrong client costs a useless fetch.
+  [[nodiscard]] std::uint32_t look_ahead(std::string_view client) const;
+  void look_ahead_line(std::uint32_t hash) const;
   [[nodiscard]] std::size_t size() const { return size_; }
   // In an order fixed by the clients' names (a stable hash), the same on every machine.
   void for_each(const std::function<void(const RecordView&)>& visit) const;

@@ -60,6 +60,29 @@ std::string describe_open_files() {
 // cost little.
 constexpr std::size_t no_link = static_cast<std::size_t>(-1);
 
+// The client an AT or IAMAT line names, found the quick way (fields one space apart), before the
+// line is parsed: only a hint for fetching the store early (LocationStore::look_ahead). Empty for
+// any other line.
+std::string_view client_field_guess(std::string_view line) {
+  auto field = [&line](std::size_t from) {
+    auto end = line.find(' ', from);
+    return line.substr(from, end == std::string_view::npos ? line.size() - from : end - from);
+  };
+  auto after = [&line](std::size_t from, int spaces) {
+    for (; spaces > 0 && from != std::string_view::npos; --spaces) {
+      from = line.find(' ', from);
+      if (from != std::string_view::npos) ++from;
+    }
+    return from;
+  };
+  std::size_t at = std::string_view::npos;
+  if (line.starts_with("AT "))
+    at = after(3, 2);  // AT server skew client
+  else if (line.starts_with("IAMAT "))
+    at = 6;  // IAMAT client
+  return at == std::string_view::npos || at >= line.size() ? std::string_view{} : field(at);
+}
+
 struct Session {
   Session(std::unique_ptr<io::Stream> s, std::uint64_t i) : stream(std::move(s)), id(i) {}
   std::unique_ptr<io::Stream> stream;
@@ -484,6 +507,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   std::optional<PendingWhatsat> handle_line(std::string_view line, Session& session) {
     if (stopped) return std::nullopt;
+    // The store is fetched while the line is read (see LocationStore::look_ahead).
+    auto ahead = store.look_ahead(client_field_guess(line));
     auto received_ns = env->wall_ns();
     if (options.line_in_events) emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
@@ -492,6 +517,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       return std::nullopt;
     }
     auto command = parse_command(line);
+    store.look_ahead_line(ahead);
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
         !session.is_peer) {
       log.write(received_ns, "IN", session.label, line);

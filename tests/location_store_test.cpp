@@ -174,3 +174,24 @@ TEST_CASE("a client is found whatever whitespace its line has, and a longer name
   CHECK(store.find("kiwi")->line == "AT Bona +0.1 kiwi +2+2 200");
   CHECK(store.size() == 2);
 }
+
+TEST_CASE("looking ahead for a client changes nothing, whatever the store holds") {
+  LocationStore store;
+  // Empty (no slots yet): nothing to fetch.
+  store.look_ahead_line(store.look_ahead("kiwi"));
+  CHECK(store.size() == 0);
+  RecordView record;
+  REQUIRE(record_from_at_line("AT Clark +0.1 kiwi +1+1 1700000000.5", record));
+  REQUIRE(store.offer(record));
+  for (std::string_view client : {"kiwi", "lime", "", "a client that is not there"})
+    store.look_ahead_line(store.look_ahead(client));
+  CHECK(store.size() == 1);
+  REQUIRE(store.find("kiwi"));
+  CHECK(store.find("kiwi")->line == "AT Clark +0.1 kiwi +1+1 1700000000.5");
+  // The hash it hands back is the one the store files the client under: a stale offer is still
+  // refused after a look ahead.
+  RecordView older;
+  REQUIRE(record_from_at_line("AT Clark +0.1 kiwi +1+1 1700000000.4", older));
+  store.look_ahead_line(store.look_ahead("kiwi"));
+  CHECK_FALSE(store.offer(older));
+}
