@@ -324,6 +324,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       emit_update(EventKind::update_refused, record.line, client);
       return Offer::refused;
     }
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (i != from_link) links[i]->look_ahead_stream();
     std::optional<LocationStore::Replaced> replaced;
     auto stored = store.offer(record, client, &replaced);
     if (!stored) {
@@ -507,8 +509,11 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
 
   std::optional<PendingWhatsat> handle_line(std::string_view line, Session& session) {
     if (stopped) return std::nullopt;
-    // The store is fetched while the line is read (see LocationStore::look_ahead).
+    // The store, and the links a flood goes on, are fetched while the line is read
+    // (LocationStore::look_ahead, PeerLink::look_ahead).
     auto ahead = store.look_ahead(client_field_guess(line));
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (i != session.peer_link) __builtin_prefetch(links[i].get());
     auto received_ns = env->wall_ns();
     if (options.line_in_events) emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
@@ -518,6 +523,8 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     }
     auto command = parse_command(line);
     store.look_ahead_line(ahead);
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (i != session.peer_link) links[i]->look_ahead();
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
         !session.is_peer) {
       log.write(received_ns, "IN", session.label, line);

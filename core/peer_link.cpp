@@ -104,6 +104,14 @@ void PeerLink::push(std::string_view line) {
   wake_->cancel();
 }
 
+void PeerLink::look_ahead() const {
+  if (connection_) __builtin_prefetch(connection_.get());
+}
+
+void PeerLink::look_ahead_stream() const {
+  if (connection_ && connection_->stream) __builtin_prefetch(connection_->stream.get());
+}
+
 void PeerLink::stop() {
   stopped_ = true;
   if (connection_) connection_->close();

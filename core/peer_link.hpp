@@ -72,6 +72,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // All of these run on the owner's strand.
   void start();
   void push(std::string_view line);  // one AT line, no line end
+  // Hints before a push, for an owner with other work to do first: look_ahead() asks for the
+  // connection this link writes on, look_ahead_stream() (later) for the stream behind it. On a
+  // herd of hundreds each was a cache miss on the way to every flooded line's write.
+  void look_ahead() const;
+  void look_ahead_stream() const;
   void stop();
   [[nodiscard]] const PeerEndpoint& peer() const { return peer_; }
   [[nodiscard]] bool connected() const { return connected_; }
