@@ -64,11 +64,12 @@ class VirtualLoop {
 
   vnet::VirtualNetwork net_;
   vnet::VirtualPlaces places_;
-  std::unique_ptr<boost::asio::io_context> io_;
   // Handlers given to the nodes' executors (make_virtual_environment counts them), and how many
-  // had been when the last poll began: a poll after it runs everything given up to then.
+  // had been when the last poll began: a poll after it runs everything given up to then. Before
+  // the io_context: a handler it destroys as it goes may still give its executor work.
   std::atomic<std::uint64_t> handlers_given_{0};
   std::uint64_t given_before_poll_ = 0;
+  std::unique_ptr<boost::asio::io_context> io_;
   // Asio's per-thread cache of handler and coroutine-frame memory, for what runs in place
   // (virtual_loop.cpp).
   struct HandlerMemory;
