@@ -9,17 +9,14 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/execution.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/query.hpp>
-#include <boost/asio/require.hpp>
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "core/executor_adapter.hpp"
 
 namespace herd {
 
@@ -74,32 +71,12 @@ class PauseGate {
   std::vector<std::unique_ptr<Work>> held_;
 };
 
-// Wraps an executor (the node's strand) and forwards every property to it, as asio::strand does.
+// Wraps an executor (the node's strand), forwarding every property to it (ExecutorAdapter).
 template <typename Inner>
-class PausableExecutor {
+class PausableExecutor : public ExecutorAdapter<PausableExecutor<Inner>, Inner> {
  public:
   PausableExecutor(Inner inner, std::shared_ptr<PauseGate> gate) noexcept
-      : inner_(std::move(inner)), gate_(std::move(gate)) {}
-
-  template <typename Property>
-  requires boost::asio::can_query<const Inner&, const Property&>::value decltype(auto) query(
-      const Property& p) const {
-    return boost::asio::query(inner_, p);
-  }
-
-  template <typename Property>
-  requires boost::asio::can_require<const Inner&, const Property&>::value auto require(
-      const Property& p) const {
-    using Next = std::decay_t<decltype(boost::asio::require(inner_, p))>;
-    return PausableExecutor<Next>(boost::asio::require(inner_, p), gate_);
-  }
-
-  template <typename Property>
-  requires boost::asio::can_prefer<const Inner&, const Property&>::value auto prefer(
-      const Property& p) const {
-    using Next = std::decay_t<decltype(boost::asio::prefer(inner_, p))>;
-    return PausableExecutor<Next>(boost::asio::prefer(inner_, p), gate_);
-  }
+      : ExecutorAdapter<PausableExecutor<Inner>, Inner>(std::move(inner)), gate_(std::move(gate)) {}
 
   template <typename F>
   void execute(F&& f) const {
@@ -109,11 +86,17 @@ class PausableExecutor {
       ~Passing() { gate.leave(); }
     } passing(*gate_);
     if (gate_->paused() && gate_->hold(f)) return;
-    inner_.execute(std::forward<F>(f));
+    this->inner_.execute(std::forward<F>(f));
   }
 
   // Whether work given to it now would be held.
   [[nodiscard]] bool paused() const { return gate_ && gate_->paused(); }
+
+  // The same gate in front of another executor: what require and prefer give back.
+  template <typename Next>
+  [[nodiscard]] PausableExecutor<Next> rewrap(Next next) const {
+    return PausableExecutor<Next>(std::move(next), gate_);
+  }
 
   friend bool operator==(const PausableExecutor& a, const PausableExecutor& b) noexcept {
     return a.inner_ == b.inner_ && a.gate_ == b.gate_;
@@ -123,9 +106,6 @@ class PausableExecutor {
   }
 
  private:
-  template <typename>
-  friend class PausableExecutor;
-  Inner inner_;
   std::shared_ptr<PauseGate> gate_;
 };
 
