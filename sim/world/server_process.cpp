@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <random>
 #include <vector>
 
 #include "sim/net/net_namespace.hpp"
@@ -153,15 +154,58 @@ std::string fill_template(const std::string& text,
   return out;
 }
 
-std::uint16_t ReservedPorts::take() {
+namespace {
+
+// The lowest port the kernel hands out to connects (ip_local_port_range), 32768 when unreadable.
+std::uint16_t lowest_ephemeral_port() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  if (range >> low && low > 1024 && low <= 65535) return static_cast<std::uint16_t>(low);
+  return 32768;
+}
+
+// Binds a loopback socket to `port` (0: any); its descriptor, or -1.
+int bind_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
+  if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::uint16_t ReservedPorts::take() {
+  // Below the ephemeral range: a port from it, once released for the server to bind, could be
+  // taken first as the local end of any process's next connect (a busy machine makes many), and
+  // the server would fail to start. Below it only an explicit bind can take it. Each call starts
+  // somewhere else in that range, so two runs side by side seldom try the same ports.
+  constexpr std::uint16_t lowest = 10000;
+  const std::uint16_t highest = lowest_ephemeral_port();
+  if (highest > lowest + 1000) {
+    thread_local std::minstd_rand next_start(std::random_device{}());
+    const unsigned span = highest - lowest;
+    const unsigned start = next_start() % span;
+    for (unsigned tried = 0; tried < 200; ++tried) {
+      auto port = static_cast<std::uint16_t>(lowest + (start + tried) % span);
+      if (int fd = bind_loopback(port); fd >= 0) {
+        sockets_.push_back(fd);
+        return port;
+      }
+    }
+  }
+  // A range too small to search: any port the kernel gives.
+  int fd = bind_loopback(0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
   socklen_t size = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
     ::close(fd);
     return 0;
   }
