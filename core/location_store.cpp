@@ -20,7 +20,7 @@ std::string_view field(std::string_view line, int n) {
   for (int f = 0;; ++f) {
     while (i < line.size() && is_field_space(line[i])) ++i;
     std::size_t start = i;
-    while (i < line.size() && !is_field_space(line[i])) ++i;
+    i = field_end(line, i);
     if (f == n || i == line.size())
       return f == n ? line.substr(start, i - start) : std::string_view{};
   }
