@@ -55,34 +55,27 @@ std::string describe_open_files() {
 
 }  // namespace
 
+constexpr std::size_t no_link = static_cast<std::size_t>(-1);
+
+namespace {
+
+// The client a line would be stored under, found without parsing it (an AT's fourth field, an
+// IAMAT's second): only a hint for fetching the store early (LocationStore::look_ahead). Empty
+// for any other line.
+std::string_view client_field_guess(std::string_view line) {
+  if (line.starts_with("AT ")) return at_line_client(line);
+  if (line.starts_with("IAMAT ")) {
+    std::array<std::string_view, 2> fields;
+    return split_fields(line, fields) >= 2 ? fields[1] : std::string_view{};
+  }
+  return {};
+}
+
+}  // namespace
+
 // One accepted connection: a client, or another server's link once it says so. It holds a small
 // read buffer and no timer (the node's idle order times it out), so ten thousand idle clients
 // cost little.
-constexpr std::size_t no_link = static_cast<std::size_t>(-1);
-
-// The client an AT or IAMAT line names, found the quick way (fields one space apart), before the
-// line is parsed: only a hint for fetching the store early (LocationStore::look_ahead). Empty for
-// any other line.
-std::string_view client_field_guess(std::string_view line) {
-  auto field = [&line](std::size_t from) {
-    auto end = line.find(' ', from);
-    return line.substr(from, end == std::string_view::npos ? line.size() - from : end - from);
-  };
-  auto after = [&line](std::size_t from, int spaces) {
-    for (; spaces > 0 && from != std::string_view::npos; --spaces) {
-      from = line.find(' ', from);
-      if (from != std::string_view::npos) ++from;
-    }
-    return from;
-  };
-  std::size_t at = std::string_view::npos;
-  if (line.starts_with("AT "))
-    at = after(3, 2);  // AT server skew client
-  else if (line.starts_with("IAMAT "))
-    at = 6;  // IAMAT client
-  return at == std::string_view::npos || at >= line.size() ? std::string_view{} : field(at);
-}
-
 struct Session {
   Session(std::unique_ptr<io::Stream> s, std::uint64_t i) : stream(std::move(s)), id(i) {}
   std::unique_ptr<io::Stream> stream;
@@ -324,8 +317,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
       emit_update(EventKind::update_refused, record.line, client);
       return Offer::refused;
     }
-    for (std::size_t i = 0; i < links.size(); ++i)
-      if (i != from_link) links[i]->look_ahead_stream();
+    each_link_but(from_link, [](const PeerLink& link) { link.look_ahead_stream(); });
     std::optional<LocationStore::Replaced> replaced;
     auto stored = store.offer(record, client, &replaced);
     if (!stored) {
@@ -336,14 +328,20 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     if (!options.classic) records_in_order.changed(client, replaced);
     emit_update(EventKind::update_stored, stored->line, client);
     if (!from.empty() && from_link < links.size()) {
-      for (std::size_t i = 0; i < links.size(); ++i)
-        if (i != from_link) links[i]->push(stored->line);
+      each_link_but(from_link, [&stored](PeerLink& link) { link.push(stored->line); });
       return Offer::stored;
     }
     auto skip = from.empty() ? stored->server() : from;
     for (auto& link : links)
       if (link->peer().name != skip) link->push(stored->line);
     return Offer::stored;
+  }
+
+  // Calls visit(link) for every link but the one at `skip` (no_link: every one).
+  template <typename Visit>
+  void each_link_but(std::size_t skip, Visit&& visit) const {
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (i != skip) visit(*links[i]);
   }
 
   // Where the one link to a neighbour named `name` stands in links, or no_link when none or
@@ -512,8 +510,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     // The store, and the links a flood goes on, are fetched while the line is read
     // (LocationStore::look_ahead, PeerLink::look_ahead).
     auto ahead = store.look_ahead(client_field_guess(line));
-    for (std::size_t i = 0; i < links.size(); ++i)
-      if (i != session.peer_link) __builtin_prefetch(links[i].get());
+    each_link_but(session.peer_link, [](const PeerLink& link) { __builtin_prefetch(&link); });
     auto received_ns = env->wall_ns();
     if (options.line_in_events) emit(EventKind::line_in, session.peer_name, line);
     if (handle_greeting(line, session)) return std::nullopt;
@@ -523,8 +520,7 @@ struct Node::Impl : LinkOwner, std::enable_shared_from_this<Node::Impl> {
     }
     auto command = parse_command(line);
     store.look_ahead_line(ahead);
-    for (std::size_t i = 0; i < links.size(); ++i)
-      if (i != session.peer_link) links[i]->look_ahead();
+    each_link_but(session.peer_link, [](const PeerLink& link) { link.look_ahead(); });
     if (std::holds_alternative<AtMessage>(command) && !options.peer_secret.empty() &&
         !session.is_peer) {
       log.write(received_ns, "IN", session.label, line);
