@@ -133,7 +133,6 @@ def main():
         run = subprocess.run([herd, "sim", *files, "--report-dir", reports, *extra_flags(name),
                               "--herd-cmd", command_for(herd, name)],
                              capture_output=True, text=True, timeout=1500)
-        print(run.stdout[-20000:])
         failed, unnamed, inconclusive, per_update, findings = set(), [], [], {}, []
         for path in glob.glob(os.path.join(reports, "*.report.json")):
             with open(path) as f:
@@ -170,6 +169,10 @@ def main():
         cost = one_at_a_time_cost(herd, name)
         if cost != v["cost"]:
             problems.append(f"one update at a time should cost {v['cost']} messages each, measured {cost}")
+    # The problems first and last: a CI log that keeps only a failure's first lines shows them.
+    for p in problems:
+        print("PROBLEM:", p)
+    print(run.stdout[-20000:])
     for p in problems:
         print("PROBLEM:", p)
     if problems:
