@@ -133,7 +133,11 @@ LiveAnswer LiveApi::state(std::size_t store_limit) {
     auto f = world.links().faults(from, to);
     auto held = world.links().held_lines(from, to);
     if (held.size() > 20) held.resize(20);  // the next few are what a demo chooses among
-    links.push_back({{"from", from}, {"to", to}, {"held", held}, {"faults", link_faults_json(f)}});
+    nlohmann::json link = {
+        {"from", from}, {"to", to}, {"held", held}, {"faults", link_faults_json(f)}};
+    // Whether its servers last said it was connected: absent where they say nothing.
+    if (auto up = world.record().link_up(from, to)) link["up"] = *up;
+    links.push_back(std::move(link));
   }
   const auto& history = runner_.history();
   // The herd's own counts since it started; the runner's history knows the clients it sent for.

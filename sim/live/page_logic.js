@@ -133,6 +133,8 @@ const Live = {
       this.servers = 0;     // how many servers the herd has (from /api/state)
       this.serverState = {};  // server -> "crashed" or "paused", by the events ("up" when absent)
       this.linkUp = {};     // "a|b" (names sorted) -> whether the link's last event said up
+      // The herd's time of the last /api/state loaded: what happened before it is in it already.
+      this.asOf = -Infinity;
     }
     static pair(a, b) { return a < b ? a + "|" + b : b + "|" + a; }
     // The last word either side said of a link (a restarted server reports it, its neighbour may
@@ -143,6 +145,7 @@ const Live = {
     // the rest.
     load(state) {
       this.servers = state.servers.length;
+      if (state.clock) this.asOf = state.clock.now_s;
       const stores = {};
       for (const s of state.servers) {
         const size = s.store_size === undefined ? s.store.length : s.store_size;
@@ -156,6 +159,13 @@ const Live = {
             .slice(0, Live.RECENT).map(r => r.client);
       }
       this.stores = stores;
+      // The herd's word on each connection, however late the page opened; the events after it
+      // keep it current. Where the servers say nothing, a crash's mark is not kept past it.
+      for (const l of state.links || []) {
+        const key = Live.Model.pair(l.from, l.to);
+        if (l.up === undefined) delete this.linkUp[key];
+        else this.linkUp[key] = l.up;
+      }
     }
     // What a server shows: its newest records, newest first, and how many it holds.
     shown(server) {
@@ -166,6 +176,9 @@ const Live = {
     // Applies one trace line; returns its parsed form.
     apply(line) {
       const e = Live.parse(line);
+      // A page opened late is sent the events before its first load too (the slider's history):
+      // a crash, a link's word or a store among them must not undo the herd's own, newer word.
+      const known = e.time < this.asOf;
       if (e.kind === "sent") {
         const sp = e.rest.indexOf(" "), id = e.rest.slice(0, sp), text = e.rest.slice(sp + 1);
         if (!text.startsWith("AT ")) return e;
@@ -200,13 +213,15 @@ const Live = {
           const f = at.split(" "), client = f[3];
           // Stored by its origin: an update that server accepted (a replay's only count of them).
           if (f[1] === server) { this.counts.accepted++; this.clients.add(client); }
-          const store = this.stores[server] = this.stores[server] || {};
-          if (store[client] === undefined) this.sizes[server] = (this.sizes[server] || 0) + 1;
-          store[client] = at;
-          const recent = (this.recent[server] || []).filter(c => c !== client);
-          recent.unshift(client);
-          this.recent[server] = recent.slice(0, Live.RECENT);
-          this.newest[server] = at;
+          if (!known) {
+            const store = this.stores[server] = this.stores[server] || {};
+            if (store[client] === undefined) this.sizes[server] = (this.sizes[server] || 0) + 1;
+            store[client] = at;
+            const recent = (this.recent[server] || []).filter(c => c !== client);
+            recent.unshift(client);
+            this.recent[server] = recent.slice(0, Live.RECENT);
+            this.newest[server] = at;
+          }
           // Time to converge: from the update's first store to its store at every server.
           const key = client + " " + f[5];
           let s = this.spread.get(key);
@@ -222,6 +237,8 @@ const Live = {
             this.spread.delete(key);
           }
         }
+      } else if (known && ["link-up", "link-down", "restart", "resume", "pause", "crash"].includes(e.kind)) {
+        // The loaded state says what these led to.
       } else if (e.kind === "link-up" || e.kind === "link-down") {
         const ends = Live.ends(e.rest.split(" ")[0]);
         this.linkUp[Live.Model.pair(ends.from, ends.to)] = e.kind === "link-up";
@@ -241,6 +258,7 @@ const Live = {
         // replayed from its start to a moment and changed there: its counts start again too.
         for (const k of ["stores", "sizes", "recent", "newest", "inFlight", "undue", "serverState", "linkUp"]) this[k] = {};
         this.spread = new Map();
+        this.asOf = -Infinity;  // a new herd, whose times start again
         if (e.kind === "branch") {
           for (const k in this.counts) this.counts[k] = 0;
           this.clients = new Set();

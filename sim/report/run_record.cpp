@@ -41,6 +41,10 @@ void RunRecord::node_event(std::int64_t time_ns, const NodeEvent& e, TextInterne
   // traces lines between servers), so it costs no lock.
   if (e.kind == EventKind::line_in) return;
   if (e.kind == EventKind::update_stored) count_if_accepted(e.node, e.text);
+  if (e.kind == EventKind::link_up || e.kind == EventKind::link_down) {
+    auto held = lock();
+    link_words_.said(e.node, e.peer, e.kind == EventKind::link_up);
+  }
   // A live herd left up after its scenario keeps nothing for a report, and may run for days.
   if (!keep_.load(std::memory_order_relaxed) && !trace_.enabled()) return;
   auto held = lock();
@@ -96,6 +100,16 @@ void RunRecord::scheduled(std::int64_t time_ns, std::uint64_t connection, bool f
 HerdCounts RunRecord::counts() const {
   auto held = lock();
   return {accepted_, clients_.size(), trace_.at_totals()};
+}
+
+void RunRecord::server_crashed(std::string_view server) {
+  auto held = lock();
+  link_words_.crashed(server);
+}
+
+std::optional<bool> RunRecord::link_up(std::string_view a, std::string_view b) const {
+  auto held = lock();
+  return link_words_.up(a, b);
 }
 
 void RunRecord::keep(bool keep) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "sim/report/findings.hpp"
+#include "sim/report/link_words.hpp"
 #include "sim/report/metrics.hpp"
 #include "sim/report/text_interner.hpp"
 #include "sim/report/trace.hpp"
@@ -76,6 +78,11 @@ class RunRecord {
   void scheduled(std::int64_t time_ns, std::uint64_t connection, bool forward, std::int64_t due_ns,
                  std::string_view bytes);
   [[nodiscard]] HerdCounts counts() const;
+  // `server` crashed: its connections are down until it or a neighbour says otherwise.
+  void server_crashed(std::string_view server);
+  // What the servers last said of the link between a and b (LinkWords), kept whether or not
+  // anyone watches, like counts().
+  [[nodiscard]] std::optional<bool> link_up(std::string_view a, std::string_view b) const;
 
   // Stops (or starts again) keeping events and messages for the report; tallies go on.
   void keep(bool keep);
@@ -103,6 +110,7 @@ class RunRecord {
   std::atomic<bool> keep_{true};
   std::int64_t end_ns_ = -1;
   Findings findings_;
+  LinkWords link_words_;
   std::uint64_t accepted_ = 0;
   std::unordered_set<std::string> clients_;
 };

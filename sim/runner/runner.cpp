@@ -442,6 +442,7 @@ void Runner::crash(const std::string& node, StepOutcome&) {
   paused_.erase(node);
   clients_.erase(node);
   world_.herd().crash(node);
+  world_.record().server_crashed(node);
   set_up(node, false);
 }
 

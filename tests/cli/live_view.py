@@ -101,6 +101,25 @@ def check(proc):
     status, text = get("/api/state")
     assert all(s["state"] == "up" for s in json.loads(text)["servers"])
 
+    # Each link says whether its servers are connected: down with a crashed server, up again
+    # once it is back and reconnected (the page draws this, however late it opened).
+    def bona_links():
+        links = json.loads(get("/api/state")[1])["links"]
+        return [l.get("up") for l in links if "Bona" in (l["from"], l["to"])]
+
+    def all_up():  # the heal's reconnections may still be on their way
+        deadline = time.time() + 20
+        while time.time() < deadline and not all(up is True for up in bona_links()):
+            time.sleep(0.1)
+        return all(up is True for up in bona_links())
+    assert len(bona_links()) == 6 and all_up(), f"after the heal: {bona_links()}"
+    status, out = post({"do": "crash", "node": "Bona"})
+    assert status == 200 and out[0]["ok"], out
+    assert all(up is False for up in bona_links()), bona_links()
+    status, out = post({"do": "restart", "node": "Bona"})
+    assert status == 200 and out[0]["ok"], out
+    assert all_up(), f"20 s after Bona's restart: {bona_links()}"
+
     def clock(body):
         return api.post("api/clock", body)
 

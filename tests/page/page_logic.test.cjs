@@ -126,6 +126,45 @@ test("links go down and up with the events, and a crashed server's links are dow
   assert.strictEqual(m.serverState.Bona, undefined);
 });
 
+test("the herd's word on its links replaces what the events said, however late the page opened", () => {
+  const m = new Live.Model();
+  // A page that heard the crash but not the restart's reconnections (nobody watched then).
+  m.apply("0.1 link-up Clark>Bona");
+  m.apply("0.3 crash Bona");
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), false);
+  const server = name => ({ name, state: "up", store: [] });
+  m.load({ servers: [server("Clark"), server("Bona"), server("Jaquez")],
+           links: [{ from: "Clark", to: "Bona", up: true }, { from: "Bona", to: "Clark", up: true },
+                   { from: "Clark", to: "Jaquez", up: false }] });
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), true);
+  assert.strictEqual(m.linkIsUp("Jaquez", "Clark"), false);  // down, though no event said so here
+  m.apply("0.5 link-up Jaquez>Clark");  // the events after the load still count
+  assert.strictEqual(m.linkIsUp("Clark", "Jaquez"), true);
+  // Other herds' servers say nothing of their links: a crash's mark ends with the next load.
+  m.apply("0.6 crash Clark");
+  m.load({ servers: [server("Clark")], links: [{ from: "Clark", to: "Bona" }] });
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), true);
+});
+
+test("events older than the loaded state do not undo it; newer ones and a branch's do", () => {
+  const m = new Live.Model();
+  const bona = { name: "Bona", state: "up", store: [{ client: "kiwi", line: "AT Bona +0.1 kiwi +1+1 5.0" }] };
+  m.load({ servers: [bona], links: [{ from: "Bona", to: "Clark", up: true }], clock: { now_s: 10 } });
+  // The backlog a late page is sent: Bona crashed and lost its store, long before the state.
+  m.apply("4.0 stored Bona AT Bona +0.1 gone +1+1 3.0");
+  m.apply("6.0 crash Bona");
+  m.apply("6.1 link-down Clark>Bona connection lost");
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), true);
+  assert.deepStrictEqual(m.shown("Bona").rows, ["AT Bona +0.1 kiwi +1+1 5.0"]);
+  m.apply("11.0 crash Bona");  // after the state: it counts
+  assert.strictEqual(m.linkIsUp("Clark", "Bona"), false);
+  assert.deepStrictEqual(m.shown("Bona").rows, []);
+  // A branch is a herd whose times start again: its replayed events all count.
+  m.apply("12.0 branch 1 2.000000000 crash Clark");
+  m.apply("1.0 stored Bona AT Bona +0.1 kiwi +1+1 0.5");
+  assert.deepStrictEqual(m.shown("Bona").rows, ["AT Bona +0.1 kiwi +1+1 0.5"]);
+});
+
 test("a due line gives the messages it names their delivery time; held ones have none", () => {
   const m = new Live.Model();
   m.apply("0.100000 sent Clark>Jaquez#7.3 " + at);
