@@ -5,10 +5,12 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -29,6 +31,25 @@ std::string describe_status(int status) {
     return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
            strsignal(WTERMSIG(status)) + ")";
   return "ended (status " + std::to_string(status) + ")";
+}
+
+// A server's command runs under /bin/sh, and Debian's sh forks the command rather than becoming
+// it: the server is the shell's child. Made a subreaper, this process adopts it when the shell
+// dies, and can wait for it: it used to be left to init, and a restart that followed a crash
+// at once could find the old server still holding its port ("Address already in use").
+void adopt_orphaned_descendants() {
+  static const bool adopted = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  (void)adopted;  // without it (a kernel before 3.4) only the shell is waited for, as before
+}
+
+// Waits for every process of `group` that is this process's child, until none is left.
+void reap_group(pid_t group) {
+  int status = 0;
+  for (;;) {
+    if (::waitpid(-group, &status, 0) > 0) continue;
+    if (errno == EINTR) continue;
+    return;  // ECHILD: none left
+  }
 }
 
 }  // namespace
@@ -83,6 +104,7 @@ Expected<void> ServerProcess::start() {
   sigaddset(&defaults, SIGINT);
   sigaddset(&defaults, SIGTERM);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
+  adopt_orphaned_descendants();
   pid_t pid = -1;
   // A child starts in the network namespace of the thread that spawns it.
   auto spawn = [&] {
@@ -100,8 +122,7 @@ void ServerProcess::kill() {
   if (pid_ <= 0) return;
   ::kill(-pid_, SIGKILL);
   ::kill(-pid_, SIGCONT);  // a stopped group dies only once it runs again
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  reap_group(pid_);
   pid_ = -1;
 }
 
@@ -118,6 +139,7 @@ std::optional<std::string> ServerProcess::ended() {
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
   ::kill(-pid_, SIGKILL);  // whatever it started and left behind
+  reap_group(pid_);
   pid_ = -1;
   return describe_status(status);
 }
