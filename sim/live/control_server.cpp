@@ -17,6 +17,7 @@
 #include "sim/live/live_session.hpp"
 #include "sim/live/request_guard.hpp"
 #include "sim/live/slow_client_watchdog.hpp"
+#include "sim/net/http_bind.hpp"
 
 namespace herd {
 
@@ -234,16 +235,9 @@ std::error_code ControlServer::start() {
   auto& m = *impl_;
   if (auto ec = probe_bind(m.settings.bind, m.settings.port)) return ec;
   m.routes();
-  if (m.settings.port == 0) {
-    int port = m.server.bind_to_any_port(m.settings.bind);
-    if (port <= 0) return std::make_error_code(std::errc::address_not_available);
-    m.port = static_cast<std::uint16_t>(port);
-  } else if (!m.server.bind_to_port(m.settings.bind, m.settings.port)) {
-    // The probe could bind a moment ago: someone took the port since.
-    return std::make_error_code(std::errc::address_in_use);
-  } else {
-    m.port = m.settings.port;
-  }
+  // address_in_use here: the probe could bind a moment ago, and someone took the port since.
+  m.port = m.settings.port;
+  if (auto ec = bind_http_server(m.server, m.settings.bind, m.port)) return ec;
   m.watchdog = std::make_unique<SlowClientWatchdog>(m.port, m.settings.slow_client_ms);
   m.thread = std::thread([&m] { m.server.listen_after_bind(); });
   while (!m.server.is_running()) std::this_thread::yield();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/places_client.hpp"
+#include "sim/net/http_bind.hpp"
 #include "sim/places/places_body.hpp"
 
 namespace herd {
@@ -135,13 +136,7 @@ std::error_code PlacesMock::start() {
                  [&m](const httplib::Request& request, httplib::Response& response) {
                    m.answer_search_nearby(request, response);
                  });
-  if (m.port == 0) {
-    int port = m.server->bind_to_any_port(m.host);
-    if (port <= 0) return std::make_error_code(std::errc::address_not_available);
-    m.port = static_cast<std::uint16_t>(port);
-  } else if (!m.server->bind_to_port(m.host, m.port)) {
-    return std::make_error_code(std::errc::address_in_use);
-  }
+  if (auto ec = bind_http_server(*m.server, m.host, m.port)) return ec;
   m.thread = std::thread([&m] { m.server->listen_after_bind(); });
   // httplib 0.11 has no wait_until_ready(); a stop() before the loop runs would be lost, so wait
   // for the flag it sets first thing.
