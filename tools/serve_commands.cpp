@@ -467,8 +467,7 @@ int run_up(const Args& args) {
   PlacesMock mock("127.0.0.1", static_cast<std::uint16_t>(settings.places_port));
   if (!settings.places_url_given) {
     if (auto ec = mock.start())
-      throw UsageError{"cannot start the mock Places on 127.0.0.1:" +
-                       std::to_string(settings.places_port) + ": " + ec.message()};
+      throw UsageError{mock_start_error(static_cast<std::uint16_t>(settings.places_port), ec)};
     // The mock speaks both APIs; the servers use Places API (New), as herd node does by default.
     herd_settings.node.places.url = mock.search_nearby_url();
     herd_settings.node.places.api = PlacesApi::from_url;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/ephemeral_ports.hpp"
 #include "core/places_client.hpp"
 #include "sim/net/http_bind.hpp"
 #include "sim/places/places_body.hpp"
@@ -96,6 +97,19 @@ struct PlacesMock::Impl {
     response.set_content(answer.body, "application/json; charset=UTF-8");
   }
 };
+
+std::string mock_start_error(std::uint16_t port, std::error_code ec) {
+  std::string text =
+      "cannot start the mock Places on port " + std::to_string(port) + ": " + ec.message();
+  const auto range = ephemeral_port_range();
+  if (ec == std::errc::address_in_use && range.contains(port))
+    text += " (" + std::to_string(port) + " is in the kernel's range for outgoing connections, " +
+            std::to_string(range.low) + "-" + std::to_string(range.high) +
+            ", where any connection may take it and hold it for a minute after it closes: pick "
+            "a port below " +
+            std::to_string(range.low) + ")";
+  return text;
+}
 
 PlacesMock::PlacesMock(std::string host, std::uint16_t port, std::optional<MockTls> tls)
     : impl_(std::make_unique<Impl>()) {

@@ -29,6 +29,10 @@ struct SeenRequest {
   std::string body;
 };
 
+// Why a mock could not start on `port` (0: any), in words a user can act on: an address in use
+// inside the kernel's range for outgoing connections' ports says so, and where to pick instead.
+[[nodiscard]] std::string mock_start_error(std::uint16_t port, std::error_code ec);
+
 class PlacesMock {
  public:
   explicit PlacesMock(std::string host = "127.0.0.1", std::uint16_t port = 0,

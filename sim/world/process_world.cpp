@@ -85,9 +85,7 @@ class ProcessWorld final : public World, Herd {
 
   Expected<void> start() override {
     if (options_.places_url.empty())
-      if (auto ec = mock_.start())
-        return fail("cannot start the mock Places on port " + std::to_string(options_.places_port) +
-                    ": " + ec.message());
+      if (auto ec = mock_.start()) return fail(mock_start_error(options_.places_port, ec));
     runtime_.start();
     if (sandboxed()) {
       if (auto made = make_namespaces(); !made) return made;

@@ -18,6 +18,7 @@
 #include <random>
 #include <vector>
 
+#include "core/ephemeral_ports.hpp"
 #include "sim/net/net_namespace.hpp"
 
 extern char** environ;
@@ -178,14 +179,6 @@ std::string fill_template(const std::string& text,
 
 namespace {
 
-// The lowest port the kernel hands out to connects (ip_local_port_range), 32768 when unreadable.
-std::uint16_t lowest_ephemeral_port() {
-  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
-  unsigned low = 0;
-  if (range >> low && low > 1024 && low <= 65535) return static_cast<std::uint16_t>(low);
-  return 32768;
-}
-
 // Binds a loopback socket to `port` (0: any); its descriptor, or -1.
 int bind_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -209,7 +202,7 @@ std::uint16_t ReservedPorts::take() {
   // the server would fail to start. Below it only an explicit bind can take it. Each call starts
   // somewhere else in that range, so two runs side by side seldom try the same ports.
   constexpr std::uint16_t lowest = 10000;
-  const std::uint16_t highest = lowest_ephemeral_port();
+  const std::uint16_t highest = ephemeral_port_range().low;
   if (highest > lowest + 1000) {
     thread_local std::minstd_rand next_start(std::random_device{}());
     const unsigned span = highest - lowest;

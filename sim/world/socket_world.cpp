@@ -56,9 +56,7 @@ class SocketWorld final : public World, Herd {
 
   Expected<void> start() override {
     if (options_.places_url.empty())
-      if (auto ec = mock_.start())
-        return fail("cannot start the mock Places on port " + std::to_string(options_.places_port) +
-                    ": " + ec.message());
+      if (auto ec = mock_.start()) return fail(mock_start_error(options_.places_port, ec));
     // Running before anything is built, so that tearing down a half-built herd never waits on a
     // context that does not run.
     runtime_.start();

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""`herd up --places-port N` starts the mock Places on N, says so, and the mock answers there."""
+"""`herd up --places-port N` starts the mock Places on N, says so, and the mock answers there.
+With N taken, it exits 2 naming the port; when N is in the kernel's range for outgoing
+connections' ports, where a closed connection holds a port for a minute, it says to pick one below."""
 import signal
 import socket
 import subprocess
@@ -32,7 +34,30 @@ def main():
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=10)
     print("ok" if ok and proc.returncode == 0 else f"FAIL (exit {proc.returncode})")
-    return 0 if ok and proc.returncode == 0 else 1
+    if not (ok and proc.returncode == 0):
+        return 1
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    below = free_block(6)
+    for port, hint in ((below + 5, False), (0, True)):  # 0: a port the kernel picks, in its range
+        squatter = socket.socket()
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        with tempfile.TemporaryDirectory() as logs:
+            run = subprocess.run([herd, "up", "--base-port", str(below), "--places-port",
+                                  str(taken), "--log-dir", logs],
+                                 capture_output=True, text=True, timeout=20)
+        squatter.close()
+        said = run.stderr.strip()
+        print(f"--places-port {taken} taken: exit {run.returncode}: {said}")
+        if run.returncode != 2 or str(taken) not in said or "in use" not in said:
+            print("FAIL: not a usage error naming the port and why")
+            return 1
+        if (f"pick a port below {low}" in said) != hint:
+            print(f"FAIL: the hint to pick a port below {low} should {'' if hint else 'not '}be there")
+            return 1
+    return 0
 
 
 if __name__ == "__main__":
