@@ -19,60 +19,72 @@ using namespace herd;
 
 namespace {
 
-// The number `path` holds once something wrote it whole (a line), or 0 after `seconds`.
-long read_number_when_written(const std::filesystem::path& path, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(path);
-    std::string line;
-    if (std::getline(in, line) && in) return std::stol(line);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A shell that starts `sleep` in the background, as it would start a server, writes its own
+// pid (the group's) once that child runs, then does `then`.
+struct ShellWithChild {
+  std::filesystem::path dir;
+  ServerProcess server;
+
+  ShellWithChild(const std::string& name, const std::string& then)
+      : dir(fresh_dir(name)),
+        server("sleep 60 & echo $$ > " + (dir / "group").string() + "; " + then, {}, dir.string()) {
   }
-  return 0;
+  ~ShellWithChild() {
+    server.kill();
+    std::filesystem::remove_all(dir);
+  }
+
+  // The group, once the shell wrote it whole; 0 after 10 s.
+  pid_t group() const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in(dir / "group");
+      std::string line;
+      if (std::getline(in, line) && in) return static_cast<pid_t>(std::stol(line));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return 0;
+  }
+};
+
+// Whether no process of `group` exists, not even a zombie.
+bool group_gone(pid_t group) {
+  errno = 0;
+  return ::kill(-group, 0) == -1 && errno == ESRCH;
 }
 
 }  // namespace
 
 TEST_CASE("a crash leaves no process of the server's group behind, its shell's children too") {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("herd-server-process-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  // `sleep` is the shell's child, as a server is; the group is the shell's pid. The child
-  // writes the group only once it runs, so the kill below finds it started.
-  ServerProcess server("sleep 60 & echo $$ > " + (dir / "group").string() + "; wait", {},
-                       dir.string());
-  REQUIRE(server.start());
-  const long group = read_number_when_written(dir / "group", 10);
+  ShellWithChild shell("herd-server-process", "wait");
+  REQUIRE(shell.server.start());
+  const pid_t group = shell.group();
   REQUIRE(group > 0);
-  REQUIRE(::kill(-static_cast<pid_t>(group), 0) == 0);
-  server.kill();
-  errno = 0;
-  CHECK(::kill(-static_cast<pid_t>(group), 0) == -1);
-  CHECK(errno == ESRCH);  // not even a zombie: every one was waited for
-  std::filesystem::remove_all(dir);
+  REQUIRE_FALSE(group_gone(group));
+  shell.server.kill();
+  CHECK(group_gone(group));  // every one was waited for
 }
 
 TEST_CASE("a server whose shell ended by itself is reported once, and its children are gone") {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("herd-server-ended-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
   // The shell leaves a child behind and exits 3: the child must not outlive the report.
-  ServerProcess server("sleep 60 & echo $$ > " + (dir / "group").string() + "; exit 3", {},
-                       dir.string());
-  REQUIRE(server.start());
-  const long group = read_number_when_written(dir / "group", 10);
+  ShellWithChild shell("herd-server-ended", "exit 3");
+  REQUIRE(shell.server.start());
+  const pid_t group = shell.group();
   REQUIRE(group > 0);
   std::optional<std::string> ended;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!ended && std::chrono::steady_clock::now() < deadline) {
-    ended = server.ended();
+    ended = shell.server.ended();
     if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(ended);
   CHECK(*ended == "exited with status 3");
-  CHECK_FALSE(server.ended());
-  errno = 0;
-  CHECK(::kill(-static_cast<pid_t>(group), 0) == -1);
-  CHECK(errno == ESRCH);
-  std::filesystem::remove_all(dir);
+  CHECK_FALSE(shell.server.ended());
+  CHECK(group_gone(group));
 }

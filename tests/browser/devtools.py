@@ -38,15 +38,23 @@ class BrowserError(Exception):
     pass
 
 
+def open_or_skip(width=1300, height=800):
+    """(a started Browser, None), or (None, why a browser test cannot run here: its exit is then
+    77, skipped)."""
+    if not available():
+        return None, "no Chromium: tools/install-deps.sh --browser-tests installs it"
+    try:
+        return Browser(width, height), None
+    except BrowserError as e:
+        return None, f"skipped: {versions()} did not start here: {str(e)[:300]}"
+
+
 def skip_reason():
     """Why a browser test cannot run here (its exit is then 77, skipped), or None."""
-    if not available():
-        return "no Chromium: tools/install-deps.sh --browser-tests installs it"
-    try:
-        Browser().close()
-    except BrowserError as e:
-        return f"skipped: {versions()} did not start here: {str(e)[:300]}"
-    return None
+    browser, reason = open_or_skip()
+    if browser:
+        browser.close()
+    return reason
 
 
 class Browser:

@@ -68,15 +68,11 @@ def bona_links_up(api):
 
 def main():
     herd, out = sys.argv[1], sys.argv[2]
-    if not devtools.available():
-        print("no Chromium: tools/install-deps.sh --browser-tests installs it")
+    browser, reason = devtools.open_or_skip(1280, 720)
+    if reason:
+        print(reason)
         return 77
     os.makedirs(out, exist_ok=True)
-    try:
-        browser = devtools.Browser(1280, 720)
-    except devtools.BrowserError as e:
-        print(f"skipped: {devtools.versions()} did not start here: {str(e)[:300]}")
-        return 77
     proc = subprocess.Popen([herd, "sim", SCENARIO, "--net", "virtual", "--serve", "0",
                              "--report-dir", ""], stdout=subprocess.PIPE, text=True)
     try:

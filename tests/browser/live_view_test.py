@@ -57,15 +57,11 @@ def holders_after(b, client, want, seconds):
 
 def main():
     herd, out = sys.argv[1], sys.argv[2]
-    if not devtools.available():
-        print("no Chromium: tools/install-deps.sh --browser-tests installs it")
+    browser, reason = devtools.open_or_skip()
+    if reason:
+        print(reason)
         return 77
     os.makedirs(out, exist_ok=True)
-    try:
-        browser = devtools.Browser()
-    except devtools.BrowserError as e:
-        print(f"skipped: {devtools.versions()} did not start here: {str(e)[:300]}")
-        return 77
     proc, url = start_herd(herd)
     try:
         with browser as b:
