@@ -133,8 +133,10 @@ const Live = {
       this.servers = 0;     // how many servers the herd has (from /api/state)
       this.serverState = {};  // server -> "crashed" or "paused", by the events ("up" when absent)
       this.linkUp = {};     // "a|b" (names sorted) -> whether the link's last event said up
-      // The herd's time of the last /api/state loaded: what happened before it is in it already.
+      // The herd's time of the last /api/state loaded: its servers' and links' state then, and,
+      // if that load carried stores, theirs (what happened before it is in it already).
       this.asOf = -Infinity;
+      this.storesAsOf = -Infinity;
     }
     static pair(a, b) { return a < b ? a + "|" + b : b + "|" + a; }
     // The last word either side said of a link (a restarted server reports it, its neighbour may
@@ -143,9 +145,14 @@ const Live = {
     // Takes /api/state's stores as the truth. A store sent in part (its newest records, when
     // store_size says it holds more) corrects those records and keeps what the events said of
     // the rest.
-    load(state) {
+    // `withStores`: whether it asked for records (the page's timer asks for none: then the
+    // events after an older load still keep the stores).
+    load(state, withStores = true) {
       this.servers = state.servers.length;
-      if (state.clock) this.asOf = state.clock.now_s;
+      if (state.clock) {
+        this.asOf = state.clock.now_s;
+        if (withStores) this.storesAsOf = state.clock.now_s;
+      }
       const stores = {};
       for (const s of state.servers) {
         const size = s.store_size === undefined ? s.store.length : s.store_size;
@@ -178,7 +185,7 @@ const Live = {
       const e = Live.parse(line);
       // A page opened late is sent the events before its first load too (the slider's history):
       // a crash, a link's word or a store among them must not undo the herd's own, newer word.
-      const known = e.time < this.asOf;
+      const known = e.time < this.asOf, storeKnown = e.time < this.storesAsOf;
       if (e.kind === "sent") {
         const sp = e.rest.indexOf(" "), id = e.rest.slice(0, sp), text = e.rest.slice(sp + 1);
         if (!text.startsWith("AT ")) return e;
@@ -213,7 +220,7 @@ const Live = {
           const f = at.split(" "), client = f[3];
           // Stored by its origin: an update that server accepted (a replay's only count of them).
           if (f[1] === server) { this.counts.accepted++; this.clients.add(client); }
-          if (!known) {
+          if (!storeKnown) {
             const store = this.stores[server] = this.stores[server] || {};
             if (store[client] === undefined) this.sizes[server] = (this.sizes[server] || 0) + 1;
             store[client] = at;
@@ -237,7 +244,7 @@ const Live = {
             this.spread.delete(key);
           }
         }
-      } else if (known && ["link-up", "link-down", "restart", "resume", "pause", "crash"].includes(e.kind)) {
+      } else if (known && ["link-up", "link-down", "restart", "resume", "pause"].includes(e.kind)) {
         // The loaded state says what these led to.
       } else if (e.kind === "link-up" || e.kind === "link-down") {
         const ends = Live.ends(e.rest.split(" ")[0]);
@@ -247,18 +254,22 @@ const Live = {
       } else if (e.kind === "pause") {
         this.serverState[e.rest] = "paused";
       } else if (e.kind === "crash") {
-        this.serverState[e.rest] = "crashed";
-        for (const k of Object.keys(this.linkUp)) if (k.split("|").includes(e.rest)) this.linkUp[k] = false;
-        this.stores[e.rest] = {};  // its memory is gone
-        this.sizes[e.rest] = 0;
-        this.recent[e.rest] = [];
-        delete this.newest[e.rest];
+        if (!known) {
+          this.serverState[e.rest] = "crashed";
+          for (const k of Object.keys(this.linkUp)) if (k.split("|").includes(e.rest)) this.linkUp[k] = false;
+        }
+        if (!storeKnown) {
+          this.stores[e.rest] = {};  // its memory is gone
+          this.sizes[e.rest] = 0;
+          this.recent[e.rest] = [];
+          delete this.newest[e.rest];
+        }
       } else if (e.kind === "run" || e.kind === "branch") {
         // A trace of several runs: each is a herd of its own, started afresh. A branch is a run
         // replayed from its start to a moment and changed there: its counts start again too.
         for (const k of ["stores", "sizes", "recent", "newest", "inFlight", "undue", "serverState", "linkUp"]) this[k] = {};
         this.spread = new Map();
-        this.asOf = -Infinity;  // a new herd, whose times start again
+        this.asOf = this.storesAsOf = -Infinity;  // a new herd, whose times start again
         if (e.kind === "branch") {
           for (const k in this.counts) this.counts[k] = 0;
           this.clients = new Set();

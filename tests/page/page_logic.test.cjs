@@ -165,6 +165,19 @@ test("events older than the loaded state do not undo it; newer ones and a branch
   assert.deepStrictEqual(m.shown("Bona").rows, ["AT Bona +0.1 kiwi +1+1 0.5"]);
 });
 
+test("a load without stores (the page's timer) leaves later-delivered store events in force", () => {
+  const m = new Live.Model();
+  const bona = store => ({ name: "Bona", state: "up", store, store_size: 1 });
+  m.load({ servers: [bona([{ client: "kiwi", line: "AT Bona +0.1 kiwi +1+1 5.0" }])], links: [],
+           clock: { now_s: 10 } });
+  m.load({ servers: [bona([])], links: [], clock: { now_s: 20 } }, false);
+  // An event of t = 15 the page reads only now, behind the timer's load: the stores are its own.
+  m.apply("15.0 stored Bona AT Bona +0.1 kiwi +2+2 14.0");
+  assert.deepStrictEqual(m.shown("Bona").rows, ["AT Bona +0.1 kiwi +2+2 14.0"]);
+  m.apply("9.0 stored Bona AT Bona +0.1 kiwi +3+3 8.0");  // older than the load with stores
+  assert.deepStrictEqual(m.shown("Bona").rows, ["AT Bona +0.1 kiwi +2+2 14.0"]);
+});
+
 test("a due line gives the messages it names their delivery time; held ones have none", () => {
   const m = new Live.Model();
   m.apply("0.100000 sent Clark>Jaquez#7.3 " + at);
