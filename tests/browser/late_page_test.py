@@ -10,7 +10,6 @@ its records shown, as /api/state says. Screenshots at 1280x720 and 1920x1080 go 
     python3 tests/browser/late_page_test.py HERD OUT_DIR
 Exit 77 (skipped) when Chromium is missing or cannot start here, with the reason.
 """
-import json
 import os
 import signal
 import subprocess
@@ -57,12 +56,8 @@ def crash_bona_while_watched(api):
     stream.close()
 
 
-def state(api):
-    return json.loads(api.get("api/state")[1])
-
-
 def bona_links_up(api):
-    ups = [l.get("up") for l in state(api)["links"] if "Bona" in (l["from"], l["to"])]
+    ups = api.links_up("Bona")
     return bool(ups) and all(up is True for up in ups)
 
 
@@ -80,11 +75,11 @@ def main():
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
         api = LiveApi(url, token)
         crash_bona_while_watched(api)
-        wait(lambda: state(api)["watchers"] == 0, 20, "left unwatched")
+        wait(lambda: api.state()["watchers"] == 0, 20, "left unwatched")
         status, answer = api.post("api/steps", {"do": "restart", "node": "Bona"})
         assert status == 200 and answer[0]["ok"], answer
         wait(lambda: bona_links_up(api), 20, "reconnected to Bona (by /api/state)")
-        wait(lambda: any(s["name"] == "Bona" and s["store"] for s in state(api)["servers"]), 20,
+        wait(lambda: any(s["name"] == "Bona" and s["store"] for s in api.state()["servers"]), 20,
              "holding records at Bona again (its neighbours send them on reconnecting)")
         with browser as b:
             b.open(page_url(url, token))

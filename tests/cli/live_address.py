@@ -55,6 +55,15 @@ class LiveApi:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
+    def state(self):
+        """/api/state, parsed."""
+        return json.loads(self.get("api/state")[1])
+
+    def links_up(self, server):
+        """What /api/state says of each directed link of `server`: connected (True), not (False),
+        or nothing (None, for servers that report nothing of their links)."""
+        return [l.get("up") for l in self.state()["links"] if server in (l["from"], l["to"])]
+
     def events(self, timeout=60):
         """The open /api/events stream."""
         return urllib.request.urlopen(self.address("api/events"), timeout=timeout)

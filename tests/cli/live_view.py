@@ -104,8 +104,7 @@ def check(proc):
     # Each link says whether its servers are connected: down with a crashed server, up again
     # once it is back and reconnected (the page draws this, however late it opened).
     def bona_links():
-        links = json.loads(get("/api/state")[1])["links"]
-        return [l.get("up") for l in links if "Bona" in (l["from"], l["to"])]
+        return api.links_up("Bona")
 
     def all_up():  # the heal's reconnections may still be on their way
         deadline = time.time() + 20
@@ -127,9 +126,9 @@ def check(proc):
         # Paused, virtual time stands still; a step moves it to the next delivery; speed is kept.
         status, c = clock({"paused": True})
         assert status == 200 and c["paused"], c
-        before = json.loads(get("/api/state")[1])["time_s"]
+        before = api.state()["time_s"]
         time.sleep(0.5)
-        assert json.loads(get("/api/state")[1])["time_s"] == before, "time moved while paused"
+        assert api.state()["time_s"] == before, "time moved while paused"
         status, out = post({"do": "send", "node": "Bona", "line": "IAMAT step-kiwi +1+1 {now}"})
         status, c = clock({"step": 1})
         assert status == 200 and c["delivered"] == 1 and c["time_s"] > before, c
@@ -141,7 +140,7 @@ def check(proc):
         held, deadline = [], time.time() + 10
         while time.time() < deadline and not any("held-kiwi" in line for line in held):
             time.sleep(0.1)
-            held = [l for l in json.loads(get("/api/state")[1])["links"]
+            held = [l for l in api.state()["links"]
                     if l["from"] == "Clark" and l["to"] == "Jaquez"][0]["held"]
         assert any("held-kiwi" in line for line in held), held
         clock({"paused": True})
