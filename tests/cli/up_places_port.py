@@ -10,7 +10,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from up_port_taken import free_block  # noqa: E402
+from up_port_taken import free_block, lowest_ephemeral_port  # noqa: E402
 
 
 def main():
@@ -36,8 +36,7 @@ def main():
     print("ok" if ok and proc.returncode == 0 else f"FAIL (exit {proc.returncode})")
     if not (ok and proc.returncode == 0):
         return 1
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        low = int(f.read().split()[0])
+    low = lowest_ephemeral_port()
     below = free_block(6)
     for port, hint in ((below + 5, False), (0, True)):  # 0: a port the kernel picks, in its range
         squatter = socket.socket()

@@ -27,6 +27,12 @@ def block_is_free(base, count):
 _next_base = None  # where this process's next block starts looking
 
 
+def lowest_ephemeral_port():
+    """Where the kernel's range of ports for outgoing connections starts (ip_local_port_range)."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        return int(f.read().split()[0])
+
+
 def free_block(count):
     """A block of free ports below the kernel's ephemeral range: no client socket of another test
     running beside this one (ctest -j2) takes a local port there, so a port of the block is free
@@ -34,9 +40,7 @@ def free_block(count):
     Several tests share this: each process starts at a random place and never hands out a block
     twice, so a retry after a block was taken between the check and the bind gets another one."""
     global _next_base
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        low = int(f.read().split()[0])
-    first, last = 20000, low - count
+    first, last = 20000, lowest_ephemeral_port() - count
     if _next_base is None:
         _next_base = random.randrange(first, last)
     for _ in range((last - first) // count + 1):
